@@ -1,0 +1,123 @@
+"""The ``gasroutes`` command line.
+
+Exit status: 0 done; 2 bad input (scenario, arguments, folders), with a message and no
+traceback; 1 a run that failed inside the model (an internal error).
+Heavy imports (pandas, SimPy, matplotlib) happen inside the commands, so ``--help`` is quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import ConservationError, GasroutesError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits with 2 on bad arguments already; keep its message, drop nothing."""
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="gasroutes",
+        description="Simulate a gas exporter's trade flows (pipelines, buyers, contracts, "
+        "dated events) with SimPy.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("run", help="run a scenario and write its output folder",
+                       description="Run a scenario file and write tables (and charts) to "
+                       "outputs/<scenario name>/ or --out DIR.")
+    p.add_argument("scenario", type=Path, metavar="SCENARIO.yaml")
+    p.add_argument("--out", type=Path, metavar="DIR", help="output folder "
+                   "(default: outputs/<scenario name>/)")
+    p.add_argument("--seed", type=_non_negative_int, metavar="N",
+                   help="override the scenario's seed")
+    p.add_argument("--no-charts", action="store_true", help="skip drawing charts")
+    p.add_argument("--svg", action="store_true", help="also write SVG charts")
+
+    v = sub.add_parser("validate", help="check scenario files without running them",
+                       description="Validate scenario files. Exit 0 when all are valid, "
+                       "2 otherwise, with one message per invalid file.")
+    v.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO.yaml")
+    return parser
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from err
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``gasroutes`` console script."""
+    args = _build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "validate":
+            return _validate(args)
+    except ConservationError as err:
+        print(f"gasroutes: run failed: {err}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except GasroutesError as err:
+        print(f"gasroutes: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("gasroutes: interrupted; earlier results are untouched", file=sys.stderr)
+        return 130
+    return EXIT_INTERNAL  # pragma: no cover - argparse requires a command
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .model import run
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    result = run(scenario, seed=args.seed)
+    out = args.out or Path("outputs") / scenario.name
+    result.write(out, charts=not args.no_charts, svg=args.svg)
+    s = result.summary
+    print(f"{scenario.name}: {scenario.start} to {scenario.end}, {s['days']} days, "
+          f"seed {s['seed']}")
+    for dest, bcm in s["exports_bcm_by_destination"].items():
+        print(f"  {dest:<28} {bcm:10.3f} bcm")
+    print(f"  {'shut in':<28} {s['shut_in_bcm']:10.3f} bcm")
+    print(f"  {'revenue':<28} {s['revenue_usd_total'] / 1e9:10.3f} USD bn")
+    print(f"  conservation error {s['conservation_error']:.2e}")
+    print(f"wrote {out}/")
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .errors import ScenarioError
+    from .scenario import load_scenario
+
+    bad = 0
+    for path in args.scenarios:
+        try:
+            s = load_scenario(path)
+        except ScenarioError as err:
+            bad += 1
+            print(f"invalid: {err}", file=sys.stderr)
+        else:
+            print(f"valid: {path} ({s.name}, {s.start} to {s.end})")
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

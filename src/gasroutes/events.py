@@ -1,0 +1,190 @@
+"""Dated events and conditional rules, and the SimPy process that plays the timeline.
+
+Every named event kind is a thin layer over a small set of state changes (see
+:func:`gasroutes.model.Network.apply`). Events name their target by id (``buyer``,
+``route`` or ``field``) and may carry a ``reason`` that tables and charts show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    import simpy
+
+__all__ = [
+    "SETTABLE_PATHS",
+    "Event",
+    "Rule",
+    "event_timeline",
+]
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+# Parameters a generic `set` event may change, as `section.<id>.attribute` patterns.
+SETTABLE_PATHS: tuple[str, ...] = (
+    "fields.<id>.capacity_bcm_per_year",
+    "routes.<id>.capacity_bcm_per_year",
+    "routes.<id>.third_party_bcm_per_year",
+    "buyers.<id>.contract.volume_bcm_per_year",
+    "buyers.<id>.contract.price_usd_per_tcm",
+    "buyers.<id>.payment.share_paid",
+    "buyers.<id>.payment.delay_days",
+    "domestic.demand_bcm_per_year",
+)
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    date: dt.date = Field(description="Day the event takes effect (start of day).")
+    id: Id | None = Field(None, description="Optional id; a child scenario's event replaces "
+                          "its parent's event of the same id.")
+    reason: str = Field("", description="Free text shown in tables and charts.")
+    enabled: bool = Field(True, description="False drops the event (to disable a parent's).")
+
+
+class _BuyerOrRoute(_Base):
+    buyer: Id | None = None
+    route: Id | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> _BuyerOrRoute:
+        if (self.buyer is None) == (self.route is None):
+            raise ValueError("give exactly one of 'buyer' or 'route'")
+        return self
+
+
+class Cutoff(_BuyerOrRoute):
+    """Stop new gas to a buyer or through a route until a `resume`."""
+
+    kind: Literal["cutoff"]
+
+
+class Resume(_BuyerOrRoute):
+    """Lift a cutoff on a buyer or a route."""
+
+    kind: Literal["resume"]
+
+
+class Outage(_Base):
+    """A route out of service from `date` to `until`, both days included."""
+
+    kind: Literal["outage"]
+    route: Id
+    until: dt.date = Field(description="Last day of the outage (inclusive).")
+
+
+class Capacity(_Base):
+    """A new capacity for a route or a field."""
+
+    kind: Literal["capacity"]
+    route: Id | None = None
+    field: Id | None = None
+    capacity_bcm_per_year: Annotated[float, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Capacity:
+        if (self.route is None) == (self.field is None):
+            raise ValueError("give exactly one of 'route' or 'field'")
+        return self
+
+
+class Commission(_Base):
+    """A route enters service (optionally with a new capacity)."""
+
+    kind: Literal["commission"]
+    route: Id
+    capacity_bcm_per_year: Annotated[float, Field(gt=0)] | None = None
+
+
+class Demand(_Base):
+    """A buyer's contract volume changes: to a new volume, or by a factor of the current one."""
+
+    kind: Literal["demand"]
+    buyer: Id
+    volume_bcm_per_year: Annotated[float, Field(ge=0)] | None = None
+    factor: Annotated[float, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_value(self) -> Demand:
+        if (self.volume_bcm_per_year is None) == (self.factor is None):
+            raise ValueError("give exactly one of 'volume_bcm_per_year' or 'factor'")
+        return self
+
+
+class Price(_Base):
+    """A buyer's price changes."""
+
+    kind: Literal["price"]
+    buyer: Id
+    price_usd_per_tcm: Annotated[float, Field(ge=0)]
+
+
+class PaymentEvent(_Base):
+    """A buyer pays a lump sum towards its arrears (a settlement)."""
+
+    kind: Literal["payment"]
+    buyer: Id
+    amount_usd: Annotated[float, Field(gt=0)]
+
+
+class SetParameter(_Base):
+    """Set any parameter listed in SETTABLE_PATHS, e.g. ``buyers.iran.payment.share_paid``."""
+
+    kind: Literal["set"]
+    path: str
+    value: Annotated[float, Field(ge=0)]
+
+
+Event = Annotated[
+    Cutoff | Resume | Outage | Capacity | Commission | Demand | Price | PaymentEvent | SetParameter,
+    Field(discriminator="kind"),
+]
+
+
+class CutoffOnArrears(BaseModel):
+    """Cut a buyer off on the first day its arrears exceed ``above_usd``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["cutoff_on_arrears"]
+    id: Id | None = None
+    buyer: Id
+    above_usd: Annotated[float, Field(ge=0)]
+    reason: str = ""
+    enabled: bool = True
+
+
+class ResumeOnArrears(BaseModel):
+    """Resume a cut-off buyer on the first day its arrears fall below ``below_usd``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["resume_on_arrears"]
+    id: Id | None = None
+    buyer: Id
+    below_usd: Annotated[float, Field(ge=0)]
+    reason: str = ""
+    enabled: bool = True
+
+
+Rule = Annotated[CutoffOnArrears | ResumeOnArrears, Field(discriminator="kind")]
+
+
+def event_timeline(
+    env: simpy.Environment,
+    timeline: list[tuple[int, Any]],
+    apply: Callable[[int, Any], None],
+) -> Generator[simpy.Event, None, None]:
+    """Sleep until each dated change and apply it; ``timeline`` is sorted by day.
+
+    Changes take effect at the start of their day (time ``d``); the dispatcher works at
+    mid-day (``d + 0.5``), so a change dated ``d`` always governs day ``d``'s dispatch.
+    """
+    for day, change in timeline:
+        if day > env.now:
+            yield env.timeout(day - env.now)
+        apply(day, change)

@@ -1,0 +1,399 @@
+"""Wires a scenario into SimPy processes and runs it.
+
+Two processes share one :class:`Network`:
+
+- ``event_timeline`` applies dated changes (scenario events, schedules, commissioning) at
+  the start of their day;
+- ``dispatcher`` works once a day at mid-day: it collects payments, evaluates the rules,
+  dispatches production to domestic use and then to buyers by priority within route
+  capacity, and lets the gas that reaches the border arrive.
+
+Nothing changes between two days except through these two processes, so one daily
+dispatcher step costs one SimPy event; the timeline sleeps until its next change.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import simpy
+
+from .buyers import BuyerState
+from .calendar import Calendar
+from .events import event_timeline
+from .network import Schedule, schedule_value
+from .pipelines import Batch, Pipeline
+from .records import Recorder, Result
+from .scenario import Scenario
+
+__all__ = ["Network", "dispatcher", "run"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One state change on the timeline: an operation on a target, with its provenance."""
+
+    op: str
+    target: int
+    value: float
+    kind: str
+    target_id: str
+    source: str
+    reason: str = ""
+
+
+@dataclass
+class Network:
+    """Run-time state of the whole network, built from a valid scenario."""
+
+    scenario: Scenario
+    cal: Calendar
+    routes: list[Pipeline]
+    buyers: list[BuyerState]
+    order: list[BuyerState]  # dispatch order: priority, then file order
+    field_ids: list[str]
+    field_bcm: list[float]
+    domestic_bcm: float
+    domestic_shape: list[float]
+    per_day: list[float]
+    rec: Recorder
+    lose_in_transit: bool
+    rules: list[tuple[Any, BuyerState]] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def build(cls, s: Scenario) -> tuple[Network, list[tuple[int, Change]]]:
+        cal = Calendar.build(s.start, s.end)
+        route_ids = list(s.routes)
+        routes = [
+            Pipeline(
+                id=rid,
+                index=i,
+                capacity_bcm=r.capacity_bcm_per_year,
+                third_party_bcm=schedule_value(r.third_party_bcm_per_year, s.start),
+                transit_days=r.transit_time_days,
+                commissioned=r.commissioned_date is None or r.commissioned_date <= s.start,
+            )
+            for i, (rid, r) in enumerate(s.routes.items())
+        ]
+        buyers = [
+            BuyerState(
+                id=bid,
+                index=i,
+                routes=tuple(route_ids.index(r) for r in b.routes),
+                volume_bcm=b.contract.volume_bcm_per_year,
+                price_usd_per_tcm=b.contract.price_usd_per_tcm,
+                share_paid=b.payment.share_paid,
+                delay_days=b.payment.delay_days,
+                shape=cal.shape(b.contract.monthly_profile, b.contract.start_date,
+                                b.contract.end_date),
+            )
+            for i, (bid, b) in enumerate(s.buyers.items())
+        ]
+        order = sorted(buyers, key=lambda b: (s.buyers[b.id].contract.priority, b.index))
+        net = cls(
+            scenario=s,
+            cal=cal,
+            routes=routes,
+            buyers=buyers,
+            order=order,
+            field_ids=list(s.fields),
+            field_bcm=[schedule_value(f.capacity_bcm_per_year, s.start)
+                       for f in s.fields.values()],
+            domestic_bcm=schedule_value(s.domestic.demand_bcm_per_year, s.start),
+            domestic_shape=cal.shape(s.domestic.monthly_profile),
+            per_day=cal.per_day(),
+            rec=Recorder.empty(cal.days, routes, buyers),
+            lose_in_transit=s.settings.in_transit_on_cutoff == "lose",
+            rules=[(rule, buyers[list(s.buyers).index(rule.buyer)]) for rule in s.rules],
+        )
+        return net, _timeline(s, cal, route_ids, list(s.buyers), list(s.fields))
+
+    # ------------------------------------------------------------------ changes
+
+    def apply(self, day: int, c: Change) -> None:
+        """Apply one change on ``day`` and log it."""
+        if c.op == "buyer_cutoff":
+            b = self.buyers[c.target]
+            b.cut_off = bool(c.value)
+            if b.cut_off and self.lose_in_transit:
+                for r in b.routes:
+                    self._lose(r, self.routes[r].drain(b.index), day)
+        elif c.op in ("route_cutoff", "route_outage"):
+            p = self.routes[c.target]
+            if c.op == "route_cutoff":
+                p.cut_off = bool(c.value)
+            else:
+                p.outages += int(c.value)
+            if not p.available and self.lose_in_transit:
+                self._lose(p.index, p.drain(), day)
+        elif c.op == "route_capacity":
+            self.routes[c.target].capacity_bcm = c.value
+        elif c.op == "route_commission":
+            self.routes[c.target].commissioned = True
+            if c.value > 0:
+                self.routes[c.target].capacity_bcm = c.value
+        elif c.op == "route_third_party":
+            self.routes[c.target].third_party_bcm = c.value
+        elif c.op == "field_capacity":
+            self.field_bcm[c.target] = c.value
+        elif c.op == "domestic_demand":
+            self.domestic_bcm = c.value
+        elif c.op == "buyer_volume":
+            self.buyers[c.target].volume_bcm = c.value
+        elif c.op == "buyer_factor":
+            self.buyers[c.target].volume_bcm *= c.value
+        elif c.op == "buyer_price":
+            self.buyers[c.target].price_usd_per_tcm = c.value
+        elif c.op == "buyer_share_paid":
+            self.buyers[c.target].share_paid = c.value
+        elif c.op == "buyer_delay_days":
+            self.buyers[c.target].delay_days = int(c.value)
+        elif c.op == "buyer_payment":
+            applied = self.buyers[c.target].settle(c.value)
+            self.rec.buyer_settled[c.target][day] += applied
+        else:  # pragma: no cover - _timeline only emits the ops above
+            raise AssertionError(f"unknown change {c.op!r}")
+        self.rec.log_event(self.cal.dates[day], c.kind, c.target_id, c.source, c.reason,
+                           c.value, c.op)
+
+    def _lose(self, route: int, mcm: float, day: int) -> None:
+        if mcm > 0:
+            self.rec.route_lost[route][day] += mcm
+
+    def check_rules(self, day: int) -> None:
+        for rule, b in self.rules:
+            if rule.kind == "cutoff_on_arrears" and not b.cut_off and \
+                    b.arrears_usd > rule.above_usd:
+                reason = rule.reason or f"arrears above USD {rule.above_usd:,.0f}"
+                self.apply(day, Change("buyer_cutoff", b.index, 1, "cutoff", b.id, "rule", reason))
+            elif rule.kind == "resume_on_arrears" and b.cut_off and \
+                    b.arrears_usd < rule.below_usd:
+                reason = rule.reason or f"arrears below USD {rule.below_usd:,.0f}"
+                self.apply(day, Change("buyer_cutoff", b.index, 0, "resume", b.id, "rule", reason))
+
+    # ------------------------------------------------------------------ daily dispatch
+
+    def free_capacity(self, day: int) -> list[float]:
+        """mcm/d each route can take from us today (0 when unavailable)."""
+        k = self.per_day[day]
+        return [
+            max(p.capacity_bcm - p.third_party_bcm, 0.0) * k if p.available else 0.0
+            for p in self.routes
+        ]
+
+    def allocate(self, day: int) -> tuple[float, float, float, list[tuple[int, int, float]]]:
+        """Today's dispatch: potential, domestic demand and use, and (route, buyer, mcm) sends.
+
+        Pure: reads the state, changes nothing.
+        """
+        potential = sum(self.field_bcm) * self.per_day[day]
+        demand = self.domestic_bcm * self.domestic_shape[day]
+        domestic = min(potential, demand)
+        left = potential - domestic
+        free = self.free_capacity(day)
+        sends: list[tuple[int, int, float]] = []
+        for b in self.order:
+            need = b.volume_bcm * b.shape[day]
+            if b.cut_off or need <= 0.0:
+                continue
+            for r in b.routes:
+                x = min(need, free[r], left)
+                if x > 0.0:
+                    free[r] -= x
+                    left -= x
+                    need -= x
+                    sends.append((r, b.index, x))
+                if need <= 0.0 or left <= 0.0:
+                    break
+        return potential, demand, domestic, sends
+
+    def step(self, day: int) -> None:
+        """Everything that happens on ``day`` at mid-day."""
+        rec = self.rec
+        for b in self.buyers:
+            paid = b.collect(day)
+            if paid:
+                rec.buyer_paid[b.index][day] = paid
+        if self.rules:
+            self.check_rules(day)
+        potential, demand, domestic, sends = self.allocate(day)
+        sent = 0.0
+        routes = self.routes
+        for r, bi, x in sends:
+            p = routes[r]
+            p.pipe.append(Batch(day + p.transit_days, bi, x))
+            rec.pair_sent[rec.pair_index[r, bi]][day] = x
+            sent += x
+        rec.potential[day] = potential
+        rec.domestic_demand[day] = demand
+        rec.domestic[day] = domestic
+        rec.produced[day] = domestic + sent
+        rec.shut_in[day] = potential - domestic - sent
+        buyers = self.buyers
+        for p in routes:
+            if p.pipe and p.pipe[0].arrival_day <= day:
+                for batch in p.arrivals(day):
+                    rec.pair_arrived[rec.pair_index[p.index, batch.buyer]][day] += batch.mcm
+                    rec.buyer_invoiced[batch.buyer][day] += buyers[batch.buyer].invoice(
+                        day, batch.mcm)
+            rec.route_linepack[p.index][day] = p.linepack()
+            rec.route_capacity[p.index][day] = (
+                p.capacity_bcm * self.per_day[day] if p.available else 0.0)
+            rec.route_third_party[p.index][day] = (
+                min(p.third_party_bcm, p.capacity_bcm) * self.per_day[day]
+                if p.available else 0.0)
+        for b in buyers:
+            rec.buyer_nominated[b.index][day] = b.volume_bcm * b.shape[day]
+            rec.buyer_arrears[b.index][day] = b.arrears_usd
+            rec.buyer_cut_off[b.index][day] = b.cut_off
+
+    def fill_pipes(self) -> None:
+        """Start with pipes holding what day 0's dispatch would have sent on earlier days,
+        so deliveries do not dip at the start of the horizon."""
+        _, _, _, sends = self.allocate(0)
+        for r, bi, x in sends:
+            p = self.routes[r]
+            for k in range(p.transit_days):
+                p.pipe.append(Batch(k, bi, x))
+            self.rec.route_initial[r] += x * p.transit_days
+
+
+def dispatcher(env: simpy.Environment, net: Network) -> Generator[simpy.Event, None, None]:
+    """Once a day, at mid-day: payments, rules, dispatch, arrivals."""
+    yield env.timeout(0.5)
+    for day in range(net.cal.days):
+        net.step(day)
+        if day < net.cal.days - 1:
+            yield env.timeout(1)
+
+
+def _timeline(
+    s: Scenario, cal: Calendar, route_ids: list[str], buyer_ids: list[str], field_ids: list[str]
+) -> list[tuple[int, Change]]:
+    """Every dated change of the run, sorted by day (stable: schedules, then events)."""
+    out: list[tuple[int, Change]] = []
+
+    def add(day: Any, change: Change) -> None:
+        i = cal.index(day)
+        if 0 < i < cal.days:
+            out.append((i, change))
+
+    def schedule(sched: Schedule, op: str, target: int, tid: str, kind: str) -> None:
+        if isinstance(sched, dict):
+            for day, value in sorted(sched.items()):
+                add(day, Change(op, target, value, kind, tid, "schedule"))
+
+    for i, f in enumerate(s.fields.values()):
+        schedule(f.capacity_bcm_per_year, "field_capacity", i, field_ids[i], "capacity")
+    schedule(s.domestic.demand_bcm_per_year, "domestic_demand", 0, "domestic", "demand")
+    for i, r in enumerate(s.routes.values()):
+        schedule(r.third_party_bcm_per_year, "route_third_party", i, route_ids[i], "capacity")
+        if r.commissioned_date is not None and r.commissioned_date > s.start:
+            if r.commissioned_date > s.end:
+                log.warning("route %s is commissioned after the horizon ends", route_ids[i])
+            add(r.commissioned_date, Change("route_commission", i, 0, "commission",
+                                            route_ids[i], "scenario", "commissioned"))
+    for ev in s.events:
+        for day, change in _event_changes(ev, route_ids, buyer_ids, field_ids):
+            if day == s.start:
+                out.append((0, change))
+            else:
+                add(day, change)
+    out.sort(key=lambda t: t[0])
+    return out
+
+
+def _event_changes(
+    ev: Any, route_ids: list[str], buyer_ids: list[str], field_ids: list[str]
+) -> list[tuple[Any, Change]]:
+    kind, reason = ev.kind, ev.reason
+
+    def c(op: str, ids: list[str], tid: str, value: float) -> Change:
+        return Change(op, ids.index(tid), value, kind, tid, "scenario", reason)
+
+    if kind in ("cutoff", "resume"):
+        on = 1.0 if kind == "cutoff" else 0.0
+        if ev.buyer is not None:
+            return [(ev.date, c("buyer_cutoff", buyer_ids, ev.buyer, on))]
+        return [(ev.date, c("route_cutoff", route_ids, ev.route, on))]
+    if kind == "outage":
+        import datetime as dt
+
+        return [
+            (ev.date, c("route_outage", route_ids, ev.route, 1)),
+            (ev.until + dt.timedelta(days=1),
+             Change("route_outage", route_ids.index(ev.route), -1, "outage_end", ev.route,
+                    "scenario", reason)),
+        ]
+    if kind == "capacity":
+        if ev.route is not None:
+            return [(ev.date, c("route_capacity", route_ids, ev.route, ev.capacity_bcm_per_year))]
+        return [(ev.date, c("field_capacity", field_ids, ev.field, ev.capacity_bcm_per_year))]
+    if kind == "commission":
+        return [(ev.date, c("route_commission", route_ids, ev.route,
+                            ev.capacity_bcm_per_year or 0.0))]
+    if kind == "demand":
+        if ev.volume_bcm_per_year is not None:
+            return [(ev.date, c("buyer_volume", buyer_ids, ev.buyer, ev.volume_bcm_per_year))]
+        return [(ev.date, c("buyer_factor", buyer_ids, ev.buyer, ev.factor))]
+    if kind == "price":
+        return [(ev.date, c("buyer_price", buyer_ids, ev.buyer, ev.price_usd_per_tcm))]
+    if kind == "payment":
+        return [(ev.date, c("buyer_payment", buyer_ids, ev.buyer, ev.amount_usd))]
+    if kind == "set":
+        return [(ev.date, _set_change(ev, route_ids, buyer_ids, field_ids))]
+    raise AssertionError(f"unknown event kind {kind!r}")  # pragma: no cover
+
+
+_SET_OPS = {
+    ("fields", "capacity_bcm_per_year"): "field_capacity",
+    ("routes", "capacity_bcm_per_year"): "route_capacity",
+    ("routes", "third_party_bcm_per_year"): "route_third_party",
+    ("buyers", "contract.volume_bcm_per_year"): "buyer_volume",
+    ("buyers", "contract.price_usd_per_tcm"): "buyer_price",
+    ("buyers", "payment.share_paid"): "buyer_share_paid",
+    ("buyers", "payment.delay_days"): "buyer_delay_days",
+}
+
+
+def _set_change(ev: Any, route_ids: list[str], buyer_ids: list[str],
+                field_ids: list[str]) -> Change:
+    parts = ev.path.split(".")
+    if parts[0] == "domestic":
+        return Change("domestic_demand", 0, ev.value, "set", "domestic", "scenario", ev.reason)
+    ids = {"fields": field_ids, "routes": route_ids, "buyers": buyer_ids}[parts[0]]
+    op = _SET_OPS[parts[0], ".".join(parts[2:])]
+    return Change(op, ids.index(parts[1]), ev.value, "set", parts[1], "scenario", ev.reason)
+
+
+def run(scenario: Scenario, seed: int | None = None) -> Result:
+    """Simulate a scenario; return its results. Raises ConservationError if mass does not
+    balance (which would be a bug in the model, never in the input)."""
+    started = time.time()
+    clock = time.perf_counter()
+    if seed is not None and seed != scenario.seed:
+        scenario = scenario.model_copy(update={"seed": seed})
+    net, timeline = Network.build(scenario)
+    env = simpy.Environment()
+    if scenario.settings.initial_linepack == "steady":
+        # day-0 changes first, so the pipes are filled by day 0's real dispatch
+        for day, change in timeline:
+            if day == 0:
+                net.apply(0, change)
+        timeline = [t for t in timeline if t[0] > 0]
+        net.fill_pipes()
+    env.process(event_timeline(env, timeline, net.apply))
+    env.process(dispatcher(env, net))
+    env.run()
+    result = Result.build(scenario, net.rec, net.cal, started=started,
+                          wall_s=time.perf_counter() - clock)
+    result.check_conservation()
+    return result

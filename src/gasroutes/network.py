@@ -1,0 +1,149 @@
+"""The network's components as frozen, typed records: fields, domestic demand, routes, buyers.
+
+The schema is data: each attribute carries its unit in its name and a description, which
+the README's scenario reference repeats. Whole-scenario checks (references between
+components, dates inside the horizon) live in :mod:`gasroutes.scenario`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "Buyer",
+    "Contract",
+    "Domestic",
+    "GasField",
+    "Payment",
+    "Route",
+    "Schedule",
+    "Settings",
+    "schedule_value",
+]
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+NonNegative = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+
+# A quantity that may change over time: a number, or a mapping from date to the value that
+# holds from that date on. Before the first date of a mapping the value is 0.
+Schedule = NonNegative | dict[dt.date, NonNegative]
+
+
+def schedule_value(schedule: Schedule, day: dt.date) -> float:
+    """Value of ``schedule`` in force on ``day``."""
+    if isinstance(schedule, dict):
+        value = 0.0
+        for start in sorted(schedule):
+            if start <= day:
+                value = schedule[start]
+        return value
+    return float(schedule)
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _check_profile(profile: tuple[float, ...] | None) -> tuple[float, ...] | None:
+    if profile is None:
+        return None
+    if len(profile) != 12:
+        raise ValueError(f"monthly_profile needs 12 values (Jan..Dec), got {len(profile)}")
+    if any(v < 0 for v in profile) or sum(profile) <= 0:
+        raise ValueError("monthly_profile values must be >= 0 with a positive sum")
+    return profile
+
+
+class Settings(_Record):
+    """Run-wide switches."""
+
+    in_transit_on_cutoff: Literal["deliver", "lose"] = Field(
+        "deliver",
+        description="What happens to gas already in a pipe when its buyer or route is cut off: "
+        "'deliver' lets it arrive, 'lose' books it as lost.",
+    )
+    initial_linepack: Literal["steady", "empty"] = Field(
+        "steady",
+        description="'steady' starts with pipes holding what day 0's dispatch would have sent "
+        "on the days before; 'empty' starts them empty (nothing arrives for transit days).",
+    )
+
+
+class GasField(_Record):
+    """A producing field (or a group of fields) feeding the export system."""
+
+    capacity_bcm_per_year: Schedule = Field(
+        description="Production capacity; a number, or {date: value} steps (0 before the first)."
+    )
+    description: str = ""
+
+
+class Domestic(_Record):
+    """Domestic consumption, served before any export."""
+
+    demand_bcm_per_year: Schedule = Field(0.0, description="Annual domestic demand.")
+    monthly_profile: tuple[float, ...] | None = Field(
+        None, description="12 relative weights, Jan..Dec; normalised so a year sums to demand."
+    )
+
+    _profile = field_validator("monthly_profile")(_check_profile)
+
+
+class Route(_Record):
+    """An export pipeline (or a group of parallel strings) from the fields to a border."""
+
+    capacity_bcm_per_year: Positive = Field(description="Design capacity of the line.")
+    commissioned_date: dt.date | None = Field(
+        None, description="First day in service; absent means in service from the start."
+    )
+    transit_time_days: Annotated[int, Field(ge=0, le=60)] = Field(
+        1, description="Days gas spends in the pipe between entry and delivery."
+    )
+    third_party_bcm_per_year: Schedule = Field(
+        0.0, description="Capacity taken by others' gas that shares the line (transit)."
+    )
+    description: str = ""
+
+
+class Contract(_Record):
+    """What a buyer nominates and pays."""
+
+    volume_bcm_per_year: NonNegative = Field(description="Annual contract quantity.")
+    monthly_profile: tuple[float, ...] | None = Field(
+        None, description="12 relative weights, Jan..Dec; normalised so a year sums to volume."
+    )
+    priority: Annotated[int, Field(ge=1)] = Field(
+        1, description="Dispatch order: 1 is served first; ties go in file order."
+    )
+    price_usd_per_tcm: NonNegative = Field(description="Border price, USD per 1000 m3.")
+    start_date: dt.date | None = Field(None, description="First day of the contract.")
+    end_date: dt.date | None = Field(None, description="Last day of the contract.")
+
+    _profile = field_validator("monthly_profile")(_check_profile)
+
+
+class Payment(_Record):
+    """How a buyer pays its invoices."""
+
+    share_paid: Annotated[float, Field(ge=0, le=1)] = Field(
+        1.0, description="Share of each invoice paid when due; the rest becomes arrears."
+    )
+    delay_days: Annotated[int, Field(ge=0)] = Field(
+        30, description="Days between delivery and the payment falling due."
+    )
+
+
+class Buyer(_Record):
+    """A buyer reached through one or more routes, with a contract and payment behaviour."""
+
+    routes: tuple[Annotated[str, Field(pattern=ID_PATTERN)], ...] = Field(
+        min_length=1, description="Route ids in the order the dispatcher fills them."
+    )
+    contract: Contract
+    payment: Payment = Payment()
+    description: str = ""

@@ -1,0 +1,119 @@
+"""Writing a run's folder: tables, summary, manifest, resolved scenario, charts.
+
+Everything is written into a temporary sibling folder first and renamed into place at the
+end, so a failed or interrupted write never damages an earlier run's results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .records import Result
+
+__all__ = ["RUN_FILES", "atomic_folder", "manifest", "write_result"]
+
+RUN_FILES = ("flows.csv", "deliveries.csv", "annual.csv", "money.csv", "production.csv",
+             "summary.json", "manifest.json", "scenario.resolved.yaml")
+FORMAT_VERSION = 1
+
+
+class atomic_folder:  # noqa: N801 - used as a context manager, reads like a function
+    """Context manager yielding a temporary folder that replaces ``target`` on success."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+
+    def __enter__(self) -> Path:
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        if self.tmp.exists():
+            shutil.rmtree(self.tmp)
+        self.tmp.mkdir()
+        return self.tmp
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        old = self.target.parent / f".{self.target.name}.old-{os.getpid()}"
+        if self.target.exists():
+            self.target.rename(old)
+        self.tmp.rename(self.target)
+        if old.exists():
+            shutil.rmtree(old)
+
+
+def write_result(res: Result, folder: Path, *, charts: bool = False,
+                 svg: bool = False) -> Path:
+    """Write a run's folder; return its path."""
+    from .scenario import scenario_to_yaml
+
+    with atomic_folder(folder) as tmp:
+        res.flows.to_csv(tmp / "flows.csv", index=False, float_format="%.6f")
+        res.deliveries.to_csv(tmp / "deliveries.csv", index=False, float_format="%.6f")
+        res.annual.to_csv(tmp / "annual.csv", index=False, float_format="%.6f")
+        res.money.to_csv(tmp / "money.csv", index=False, float_format="%.2f")
+        res.production.to_csv(tmp / "production.csv", index=False, float_format="%.6f")
+        (tmp / "summary.json").write_text(res.summary_json(), encoding="utf-8")
+        (tmp / "scenario.resolved.yaml").write_text(scenario_to_yaml(res.scenario),
+                                                    encoding="utf-8")
+        if charts:
+            from .plots import save_charts
+
+            save_charts(res, tmp / "charts", svg=svg)
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest(res), indent=2) + "\n", encoding="utf-8")
+    return folder
+
+
+def manifest(res: Result) -> dict[str, Any]:
+    """Provenance of a run: what ran, with which versions, when, and for how long."""
+    from importlib.metadata import version
+
+    def ver(pkg: str) -> str:
+        try:
+            return version(pkg)
+        except Exception:  # pragma: no cover - a package without metadata
+            return "unknown"
+
+    finished = time.time()
+    return {
+        "format_version": FORMAT_VERSION,
+        "scenario": res.scenario.name,
+        "scenario_sha256": res.scenario.sha256(),
+        "seed": res.seed,
+        "replications": 1,
+        "gasroutes_version": ver("gasroutes"),
+        "simpy_version": ver("simpy"),
+        "python_version": platform.python_version(),
+        "git_commit": _git_commit(),
+        "started": _iso(res.started),
+        "finished": _iso(finished),
+        "simulation_wall_s": round(res.wall_s, 4),
+        "wall_s": round(finished - res.started, 4),
+        "files": [*RUN_FILES[:-3], "summary.json", "scenario.resolved.yaml"],
+    }
+
+
+def _iso(t: float) -> str:
+    return dt.datetime.fromtimestamp(t, tz=dt.UTC).isoformat(timespec="seconds")
+
+
+def _git_commit() -> str | None:
+    """Commit of the gasroutes source tree, when it is a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=2, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None

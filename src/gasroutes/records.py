@@ -1,0 +1,275 @@
+"""Run results: the recorder the processes write to, and the tables built from it.
+
+Processes write plain floats into preallocated per-day lists; DataFrames are built once,
+after ``env.run()``, and only when asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .conservation import check_conservation
+
+if TYPE_CHECKING:
+    from .buyers import BuyerState
+    from .calendar import Calendar
+    from .pipelines import Pipeline
+    from .scenario import Scenario
+
+__all__ = ["Recorder", "Result"]
+
+GAS = "pipeline_gas"
+BCM_PER_MCM = 1e-3
+THIRD_PARTY = "third_party"
+
+
+def _zeros(rows: int, days: int) -> list[list[float]]:
+    return [[0.0] * days for _ in range(rows)]
+
+
+@dataclass
+class Recorder:
+    """Per-day lists the model fills in; one list per route, buyer or (route, buyer) pair."""
+
+    days: int
+    route_ids: list[str]
+    buyer_ids: list[str]
+    pairs: list[tuple[int, int]]
+    pair_index: dict[tuple[int, int], int]
+    pair_sent: list[list[float]]
+    pair_arrived: list[list[float]]
+    route_capacity: list[list[float]]
+    route_third_party: list[list[float]]
+    route_linepack: list[list[float]]
+    route_lost: list[list[float]]
+    route_initial: list[float]
+    buyer_nominated: list[list[float]]
+    buyer_invoiced: list[list[float]]
+    buyer_paid: list[list[float]]
+    buyer_settled: list[list[float]]
+    buyer_arrears: list[list[float]]
+    buyer_cut_off: list[list[bool]]
+    potential: list[float]
+    domestic_demand: list[float]
+    domestic: list[float]
+    produced: list[float]
+    shut_in: list[float]
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, days: int, routes: list[Pipeline], buyers: list[BuyerState]) -> Recorder:
+        pairs = sorted({(r, b.index) for b in buyers for r in b.routes})
+        nr, nb = len(routes), len(buyers)
+        return cls(
+            days=days,
+            route_ids=[r.id for r in routes],
+            buyer_ids=[b.id for b in buyers],
+            pairs=pairs,
+            pair_index={p: i for i, p in enumerate(pairs)},
+            pair_sent=_zeros(len(pairs), days),
+            pair_arrived=_zeros(len(pairs), days),
+            route_capacity=_zeros(nr, days),
+            route_third_party=_zeros(nr, days),
+            route_linepack=_zeros(nr, days),
+            route_lost=_zeros(nr, days),
+            route_initial=[0.0] * nr,
+            buyer_nominated=_zeros(nb, days),
+            buyer_invoiced=_zeros(nb, days),
+            buyer_paid=_zeros(nb, days),
+            buyer_settled=_zeros(nb, days),
+            buyer_arrears=_zeros(nb, days),
+            buyer_cut_off=[[False] * days for _ in range(nb)],
+            potential=[0.0] * days,
+            domestic_demand=[0.0] * days,
+            domestic=[0.0] * days,
+            produced=[0.0] * days,
+            shut_in=[0.0] * days,
+        )
+
+    def log_event(self, day: dt.date, kind: str, target: str, source: str, reason: str,
+                  value: float, op: str) -> None:
+        self.events.append({"date": day.isoformat(), "kind": kind, "target": target,
+                            "source": source, "reason": reason, "op": op, "value": value})
+
+
+@dataclass
+class Result:
+    """What one run produced: arrays, and the tables and summary built from them."""
+
+    scenario: Scenario
+    seed: int
+    dates: list[str]
+    years: np.ndarray
+    route_ids: list[str]
+    buyer_ids: list[str]
+    pairs: list[tuple[int, int]]
+    arrays: dict[str, np.ndarray]
+    route_initial: np.ndarray
+    events: list[dict[str, Any]]
+    started: float
+    wall_s: float
+    conservation_error: float = 0.0
+
+    @classmethod
+    def build(cls, scenario: Scenario, rec: Recorder, cal: Calendar, *, started: float,
+              wall_s: float) -> Result:
+        names = ["pair_sent", "pair_arrived", "route_capacity", "route_third_party",
+                 "route_linepack", "route_lost", "buyer_nominated", "buyer_invoiced",
+                 "buyer_paid", "buyer_settled", "buyer_arrears", "buyer_cut_off", "potential",
+                 "domestic_demand", "domestic", "produced", "shut_in"]
+        arrays = {n: np.asarray(getattr(rec, n), dtype=float) for n in names}
+        for n in ("pair_sent", "pair_arrived", "route_capacity", "route_third_party",
+                  "route_linepack", "route_lost", "buyer_nominated", "buyer_invoiced",
+                  "buyer_paid", "buyer_settled", "buyer_arrears", "buyer_cut_off"):
+            arrays[n] = arrays[n].reshape(-1, cal.days)
+        return cls(
+            scenario=scenario,
+            seed=scenario.seed,
+            dates=[d.isoformat() for d in cal.dates],
+            years=np.asarray(cal.year),
+            route_ids=rec.route_ids,
+            buyer_ids=rec.buyer_ids,
+            pairs=rec.pairs,
+            arrays=arrays,
+            route_initial=np.asarray(rec.route_initial, dtype=float),
+            events=rec.events,
+            started=started,
+            wall_s=wall_s,
+        )
+
+    # ------------------------------------------------------------------ derived arrays
+
+    def buyer_sent(self) -> np.ndarray:
+        out = np.zeros((len(self.buyer_ids), len(self.dates)))
+        for i, (_, b) in enumerate(self.pairs):
+            out[b] += self.arrays["pair_sent"][i]
+        return out
+
+    def buyer_delivered(self) -> np.ndarray:
+        out = np.zeros((len(self.buyer_ids), len(self.dates)))
+        for i, (_, b) in enumerate(self.pairs):
+            out[b] += self.arrays["pair_arrived"][i]
+        return out
+
+    def check_conservation(self) -> float:
+        """Check mass balance day by day at every node; store and return the worst
+        relative imbalance. Raises ConservationError above 1e-9."""
+        self.conservation_error = check_conservation(self)
+        return self.conservation_error
+
+    # ------------------------------------------------------------------ tables
+
+    @cached_property
+    def flows(self) -> pd.DataFrame:
+        """Daily gas entering each route, per buyer (and third-party transit), mcm."""
+        n = len(self.dates)
+        a = self.arrays
+        blocks = []
+        for r, rid in enumerate(self.route_ids):
+            rows = [(i, b) for i, (rr, b) in enumerate(self.pairs) if rr == r]
+            for i, b in rows:
+                blocks.append((r, rid, self.buyer_ids[b], a["pair_sent"][i]))
+            if a["route_third_party"][r].any():
+                blocks.append((r, rid, THIRD_PARTY, a["route_third_party"][r]))
+        if not blocks:
+            return pd.DataFrame(columns=["date", "route", "buyer", "commodity", "quantity",
+                                         "unit", "capacity"])
+        dates = np.asarray(self.dates, dtype=object)
+        k = len(blocks)
+        frame = pd.DataFrame({
+            "date": np.tile(dates, k),
+            "route": np.repeat([b[1] for b in blocks], n),
+            "buyer": np.repeat([b[2] for b in blocks], n),
+            "commodity": GAS,
+            "quantity": np.concatenate([b[3] for b in blocks]),
+            "unit": "mcm",
+            "capacity": np.concatenate([a["route_capacity"][b[0]] for b in blocks]),
+        })
+        order = np.lexsort((np.repeat(np.arange(k), n), np.tile(np.arange(n), k)))
+        return frame.iloc[order].reset_index(drop=True)
+
+    @cached_property
+    def deliveries(self) -> pd.DataFrame:
+        """Daily per buyer: nominated, delivered at the border, and shortfall at dispatch, mcm."""
+        nb, n = len(self.buyer_ids), len(self.dates)
+        nominated = self.arrays["buyer_nominated"]
+        shortfall = np.maximum(nominated - self.buyer_sent(), 0.0)
+        frame = pd.DataFrame({
+            "date": np.tile(np.asarray(self.dates, dtype=object), nb),
+            "buyer": np.repeat(self.buyer_ids, n),
+            "commodity": GAS,
+            "nominated": nominated.ravel(),
+            "delivered": self.buyer_delivered().ravel(),
+            "shortfall": shortfall.ravel(),
+            "unit": "mcm",
+        })
+        order = np.lexsort((np.repeat(np.arange(nb), n), np.tile(np.arange(n), nb)))
+        return frame.iloc[order].reset_index(drop=True)
+
+    @cached_property
+    def annual(self) -> pd.DataFrame:
+        """Deliveries per calendar year and destination, bcm."""
+        delivered = self.buyer_delivered()
+        years = sorted(set(self.years.tolist()))
+        rows = []
+        for y in years:
+            mask = self.years == y
+            for b, bid in enumerate(self.buyer_ids):
+                rows.append((y, bid, GAS, float(delivered[b, mask].sum()) * BCM_PER_MCM, "bcm"))
+        return pd.DataFrame(rows, columns=["year", "destination", "commodity", "quantity", "unit"])
+
+    @cached_property
+    def money(self) -> pd.DataFrame:
+        """Daily per buyer: invoiced, paid, lump-sum settlements and arrears, USD."""
+        nb, n = len(self.buyer_ids), len(self.dates)
+        a = self.arrays
+        frame = pd.DataFrame({
+            "date": np.tile(np.asarray(self.dates, dtype=object), nb),
+            "buyer": np.repeat(self.buyer_ids, n),
+            "invoiced_usd": a["buyer_invoiced"].ravel(),
+            "paid_usd": a["buyer_paid"].ravel(),
+            "settled_usd": a["buyer_settled"].ravel(),
+            "arrears_usd": a["buyer_arrears"].ravel(),
+            "cut_off": a["buyer_cut_off"].ravel().astype(bool),
+        })
+        order = np.lexsort((np.repeat(np.arange(nb), n), np.tile(np.arange(n), nb)))
+        return frame.iloc[order].reset_index(drop=True)
+
+    @cached_property
+    def production(self) -> pd.DataFrame:
+        """Daily production balance: potential, domestic, exported, shut in, mcm."""
+        a = self.arrays
+        return pd.DataFrame({
+            "date": self.dates,
+            "potential": a["potential"],
+            "domestic_demand": a["domestic_demand"],
+            "domestic": a["domestic"],
+            "exported": a["produced"] - a["domestic"],
+            "shut_in": a["shut_in"],
+            "unit": "mcm",
+        })
+
+    @cached_property
+    def summary(self) -> dict[str, Any]:
+        """Headline KPIs of the run (also written as summary.json)."""
+        from .summary import summarise
+
+        return summarise(self)
+
+    def write(self, folder: str | Path, *, charts: bool = False, svg: bool = False) -> Path:
+        """Write every table, the summary, the manifest and the resolved scenario to
+        ``folder``, atomically: a failure leaves an earlier folder untouched."""
+        from .output import write_result
+
+        return write_result(self, Path(folder), charts=charts, svg=svg)
+
+    def summary_json(self) -> str:
+        return json.dumps(self.summary, indent=2, sort_keys=False) + "\n"
