@@ -64,9 +64,7 @@ class Calendar:
         if profile is not None:
             weights: dict[int, list[float]] = {}
             for y in sorted(set(self.year)):
-                total = sum(
-                    profile[m] * _cal.monthrange(y, m + 1)[1] for m in range(12)
-                )
+                total = sum(profile[m] * _cal.monthrange(y, m + 1)[1] for m in range(12))
                 days_in_year = 366 if _cal.isleap(y) else 365
                 weights[y] = [profile[m] * days_in_year / total for m in range(12)]
             base = [b * weights[y][m] for b, y, m in zip(base, self.year, self.month, strict=True)]

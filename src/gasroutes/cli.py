@@ -33,20 +33,28 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("run", help="run a scenario and write its output folder",
-                       description="Run a scenario file and write tables (and charts) to "
-                       "outputs/<scenario name>/ or --out DIR.")
+    p = sub.add_parser(
+        "run",
+        help="run a scenario and write its output folder",
+        description="Run a scenario file and write tables (and charts) to "
+        "outputs/<scenario name>/ or --out DIR.",
+    )
     p.add_argument("scenario", type=Path, metavar="SCENARIO.yaml")
-    p.add_argument("--out", type=Path, metavar="DIR", help="output folder "
-                   "(default: outputs/<scenario name>/)")
-    p.add_argument("--seed", type=_non_negative_int, metavar="N",
-                   help="override the scenario's seed")
+    p.add_argument(
+        "--out", type=Path, metavar="DIR", help="output folder (default: outputs/<scenario name>/)"
+    )
+    p.add_argument(
+        "--seed", type=_non_negative_int, metavar="N", help="override the scenario's seed"
+    )
     p.add_argument("--no-charts", action="store_true", help="skip drawing charts")
     p.add_argument("--svg", action="store_true", help="also write SVG charts")
 
-    v = sub.add_parser("validate", help="check scenario files without running them",
-                       description="Validate scenario files. Exit 0 when all are valid, "
-                       "2 otherwise, with one message per invalid file.")
+    v = sub.add_parser(
+        "validate",
+        help="check scenario files without running them",
+        description="Validate scenario files. Exit 0 when all are valid, "
+        "2 otherwise, with one message per invalid file.",
+    )
     v.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO.yaml")
     return parser
 
@@ -64,8 +72,10 @@ def _non_negative_int(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gasroutes`` console script."""
     args = _build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         if args.command == "run":
             return _run(args)
@@ -92,8 +102,9 @@ def _run(args: argparse.Namespace) -> int:
     out = args.out or Path("outputs") / scenario.name
     result.write(out, charts=not args.no_charts, svg=args.svg)
     s = result.summary
-    print(f"{scenario.name}: {scenario.start} to {scenario.end}, {s['days']} days, "
-          f"seed {s['seed']}")
+    print(
+        f"{scenario.name}: {scenario.start} to {scenario.end}, {s['days']} days, seed {s['seed']}"
+    )
     for dest, bcm in s["exports_bcm_by_destination"].items():
         print(f"  {dest:<28} {bcm:10.3f} bcm")
     print(f"  {'shut in':<28} {s['shut_in_bcm']:10.3f} bcm")

@@ -44,8 +44,12 @@ def check_conservation(result: Result) -> float:
         nodes.append((f"route:{rid}", inflow - out - a["route_linepack"][r], inflow))
 
     inflow = result.route_initial.sum() + produced
-    out = (np.cumsum(a["domestic"]) + np.cumsum(arrived.sum(axis=0))
-           + np.cumsum(a["route_lost"].sum(axis=0)) + a["route_linepack"].sum(axis=0))
+    out = (
+        np.cumsum(a["domestic"])
+        + np.cumsum(arrived.sum(axis=0))
+        + np.cumsum(a["route_lost"].sum(axis=0))
+        + a["route_linepack"].sum(axis=0)
+    )
     nodes.append(("system", inflow - out, inflow))
 
     shut = a["potential"] - a["produced"] - a["shut_in"]
@@ -59,7 +63,8 @@ def check_conservation(result: Result) -> float:
         i = int(np.argmax(rel))
         if rel[i] > TOLERANCE:
             first = int(np.argmax(rel > TOLERANCE))
-            raise ConservationError(result.dates[first], node, float(imbalance[first]),
-                                    float(rel[first]))
+            raise ConservationError(
+                result.dates[first], node, float(imbalance[first]), float(rel[first])
+            )
         worst = max(worst, float(rel[i]))
     return worst

@@ -42,8 +42,11 @@ class _Base(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     date: dt.date = Field(description="Day the event takes effect (start of day).")
-    id: Id | None = Field(None, description="Optional id; a child scenario's event replaces "
-                          "its parent's event of the same id.")
+    id: Id | None = Field(
+        None,
+        description="Optional id; a child scenario's event replaces "
+        "its parent's event of the same id.",
+    )
     reason: str = Field("", description="Free text shown in tables and charts.")
     enabled: bool = Field(True, description="False drops the event (to disable a parent's).")
 

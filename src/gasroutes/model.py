@@ -92,8 +92,9 @@ class Network:
                 price_usd_per_tcm=b.contract.price_usd_per_tcm,
                 share_paid=b.payment.share_paid,
                 delay_days=b.payment.delay_days,
-                shape=cal.shape(b.contract.monthly_profile, b.contract.start_date,
-                                b.contract.end_date),
+                shape=cal.shape(
+                    b.contract.monthly_profile, b.contract.start_date, b.contract.end_date
+                ),
             )
             for i, (bid, b) in enumerate(s.buyers.items())
         ]
@@ -105,8 +106,7 @@ class Network:
             buyers=buyers,
             order=order,
             field_ids=list(s.fields),
-            field_bcm=[schedule_value(f.capacity_bcm_per_year, s.start)
-                       for f in s.fields.values()],
+            field_bcm=[schedule_value(f.capacity_bcm_per_year, s.start) for f in s.fields.values()],
             domestic_bcm=schedule_value(s.domestic.demand_bcm_per_year, s.start),
             domestic_shape=cal.shape(s.domestic.monthly_profile),
             per_day=cal.per_day(),
@@ -161,8 +161,9 @@ class Network:
             self.rec.buyer_settled[c.target][day] += applied
         else:  # pragma: no cover - _timeline only emits the ops above
             raise AssertionError(f"unknown change {c.op!r}")
-        self.rec.log_event(self.cal.dates[day], c.kind, c.target_id, c.source, c.reason,
-                           c.value, c.op)
+        self.rec.log_event(
+            self.cal.dates[day], c.kind, c.target_id, c.source, c.reason, c.value, c.op
+        )
 
     def _lose(self, route: int, mcm: float, day: int) -> None:
         if mcm > 0:
@@ -170,12 +171,14 @@ class Network:
 
     def check_rules(self, day: int) -> None:
         for rule, b in self.rules:
-            if rule.kind == "cutoff_on_arrears" and not b.cut_off and \
-                    b.arrears_usd > rule.above_usd:
+            if (
+                rule.kind == "cutoff_on_arrears"
+                and not b.cut_off
+                and b.arrears_usd > rule.above_usd
+            ):
                 reason = rule.reason or f"arrears above USD {rule.above_usd:,.0f}"
                 self.apply(day, Change("buyer_cutoff", b.index, 1, "cutoff", b.id, "rule", reason))
-            elif rule.kind == "resume_on_arrears" and b.cut_off and \
-                    b.arrears_usd < rule.below_usd:
+            elif rule.kind == "resume_on_arrears" and b.cut_off and b.arrears_usd < rule.below_usd:
                 reason = rule.reason or f"arrears below USD {rule.below_usd:,.0f}"
                 self.apply(day, Change("buyer_cutoff", b.index, 0, "resume", b.id, "rule", reason))
 
@@ -243,13 +246,15 @@ class Network:
                 for batch in p.arrivals(day):
                     rec.pair_arrived[rec.pair_index[p.index, batch.buyer]][day] += batch.mcm
                     rec.buyer_invoiced[batch.buyer][day] += buyers[batch.buyer].invoice(
-                        day, batch.mcm)
+                        day, batch.mcm
+                    )
             rec.route_linepack[p.index][day] = p.linepack()
             rec.route_capacity[p.index][day] = (
-                p.capacity_bcm * self.per_day[day] if p.available else 0.0)
+                p.capacity_bcm * self.per_day[day] if p.available else 0.0
+            )
             rec.route_third_party[p.index][day] = (
-                min(p.third_party_bcm, p.capacity_bcm) * self.per_day[day]
-                if p.available else 0.0)
+                min(p.third_party_bcm, p.capacity_bcm) * self.per_day[day] if p.available else 0.0
+            )
         for b in buyers:
             rec.buyer_nominated[b.index][day] = b.volume_bcm * b.shape[day]
             rec.buyer_arrears[b.index][day] = b.arrears_usd
@@ -299,8 +304,12 @@ def _timeline(
         if r.commissioned_date is not None and r.commissioned_date > s.start:
             if r.commissioned_date > s.end:
                 log.warning("route %s is commissioned after the horizon ends", route_ids[i])
-            add(r.commissioned_date, Change("route_commission", i, 0, "commission",
-                                            route_ids[i], "scenario", "commissioned"))
+            add(
+                r.commissioned_date,
+                Change(
+                    "route_commission", i, 0, "commission", route_ids[i], "scenario", "commissioned"
+                ),
+            )
     for ev in s.events:
         for day, change in _event_changes(ev, route_ids, buyer_ids, field_ids):
             if day == s.start:
@@ -329,17 +338,27 @@ def _event_changes(
 
         return [
             (ev.date, c("route_outage", route_ids, ev.route, 1)),
-            (ev.until + dt.timedelta(days=1),
-             Change("route_outage", route_ids.index(ev.route), -1, "outage_end", ev.route,
-                    "scenario", reason)),
+            (
+                ev.until + dt.timedelta(days=1),
+                Change(
+                    "route_outage",
+                    route_ids.index(ev.route),
+                    -1,
+                    "outage_end",
+                    ev.route,
+                    "scenario",
+                    reason,
+                ),
+            ),
         ]
     if kind == "capacity":
         if ev.route is not None:
             return [(ev.date, c("route_capacity", route_ids, ev.route, ev.capacity_bcm_per_year))]
         return [(ev.date, c("field_capacity", field_ids, ev.field, ev.capacity_bcm_per_year))]
     if kind == "commission":
-        return [(ev.date, c("route_commission", route_ids, ev.route,
-                            ev.capacity_bcm_per_year or 0.0))]
+        return [
+            (ev.date, c("route_commission", route_ids, ev.route, ev.capacity_bcm_per_year or 0.0))
+        ]
     if kind == "demand":
         if ev.volume_bcm_per_year is not None:
             return [(ev.date, c("buyer_volume", buyer_ids, ev.buyer, ev.volume_bcm_per_year))]
@@ -364,8 +383,9 @@ _SET_OPS = {
 }
 
 
-def _set_change(ev: Any, route_ids: list[str], buyer_ids: list[str],
-                field_ids: list[str]) -> Change:
+def _set_change(
+    ev: Any, route_ids: list[str], buyer_ids: list[str], field_ids: list[str]
+) -> Change:
     parts = ev.path.split(".")
     if parts[0] == "domestic":
         return Change("domestic_demand", 0, ev.value, "set", "domestic", "scenario", ev.reason)
@@ -393,7 +413,8 @@ def run(scenario: Scenario, seed: int | None = None) -> Result:
     env.process(event_timeline(env, timeline, net.apply))
     env.process(dispatcher(env, net))
     env.run()
-    result = Result.build(scenario, net.rec, net.cal, started=started,
-                          wall_s=time.perf_counter() - clock)
+    result = Result.build(
+        scenario, net.rec, net.cal, started=started, wall_s=time.perf_counter() - clock
+    )
     result.check_conservation()
     return result

@@ -21,12 +21,20 @@ if TYPE_CHECKING:
 
 __all__ = ["RUN_FILES", "atomic_folder", "manifest", "write_result"]
 
-RUN_FILES = ("flows.csv", "deliveries.csv", "annual.csv", "money.csv", "production.csv",
-             "summary.json", "manifest.json", "scenario.resolved.yaml")
+RUN_FILES = (
+    "flows.csv",
+    "deliveries.csv",
+    "annual.csv",
+    "money.csv",
+    "production.csv",
+    "summary.json",
+    "manifest.json",
+    "scenario.resolved.yaml",
+)
 FORMAT_VERSION = 1
 
 
-class atomic_folder:  # noqa: N801 - used as a context manager, reads like a function
+class atomic_folder:
     """Context manager yielding a temporary folder that replaces ``target`` on success."""
 
     def __init__(self, target: Path) -> None:
@@ -52,8 +60,7 @@ class atomic_folder:  # noqa: N801 - used as a context manager, reads like a fun
             shutil.rmtree(old)
 
 
-def write_result(res: Result, folder: Path, *, charts: bool = False,
-                 svg: bool = False) -> Path:
+def write_result(res: Result, folder: Path, *, charts: bool = False, svg: bool = False) -> Path:
     """Write a run's folder; return its path."""
     from .scenario import scenario_to_yaml
 
@@ -63,15 +70,18 @@ def write_result(res: Result, folder: Path, *, charts: bool = False,
         res.annual.to_csv(tmp / "annual.csv", index=False, float_format="%.6f")
         res.money.to_csv(tmp / "money.csv", index=False, float_format="%.2f")
         res.production.to_csv(tmp / "production.csv", index=False, float_format="%.6f")
+        res.event_table.to_csv(tmp / "events.csv", index=False)
         (tmp / "summary.json").write_text(res.summary_json(), encoding="utf-8")
-        (tmp / "scenario.resolved.yaml").write_text(scenario_to_yaml(res.scenario),
-                                                    encoding="utf-8")
+        (tmp / "scenario.resolved.yaml").write_text(
+            scenario_to_yaml(res.scenario), encoding="utf-8"
+        )
         if charts:
             from .plots import save_charts
 
             save_charts(res, tmp / "charts", svg=svg)
         (tmp / "manifest.json").write_text(
-            json.dumps(manifest(res), indent=2) + "\n", encoding="utf-8")
+            json.dumps(manifest(res), indent=2) + "\n", encoding="utf-8"
+        )
     return folder
 
 
@@ -100,7 +110,7 @@ def manifest(res: Result) -> dict[str, Any]:
         "finished": _iso(finished),
         "simulation_wall_s": round(res.wall_s, 4),
         "wall_s": round(finished - res.started, 4),
-        "files": [*RUN_FILES[:-3], "summary.json", "scenario.resolved.yaml"],
+        "files": list(RUN_FILES),
     }
 
 
@@ -112,8 +122,14 @@ def _git_commit() -> str | None:
     """Commit of the gasroutes source tree, when it is a git checkout."""
     here = Path(__file__).resolve().parent
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                             text=True, timeout=2, check=False)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=2,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None

@@ -19,6 +19,8 @@ import pandas as pd
 from .conservation import check_conservation
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from .buyers import BuyerState
     from .calendar import Calendar
     from .pipelines import Pipeline
@@ -94,10 +96,20 @@ class Recorder:
             shut_in=[0.0] * days,
         )
 
-    def log_event(self, day: dt.date, kind: str, target: str, source: str, reason: str,
-                  value: float, op: str) -> None:
-        self.events.append({"date": day.isoformat(), "kind": kind, "target": target,
-                            "source": source, "reason": reason, "op": op, "value": value})
+    def log_event(
+        self, day: dt.date, kind: str, target: str, source: str, reason: str, value: float, op: str
+    ) -> None:
+        self.events.append(
+            {
+                "date": day.isoformat(),
+                "kind": kind,
+                "target": target,
+                "source": source,
+                "reason": reason,
+                "op": op,
+                "value": value,
+            }
+        )
 
 
 @dataclass
@@ -119,16 +131,43 @@ class Result:
     conservation_error: float = 0.0
 
     @classmethod
-    def build(cls, scenario: Scenario, rec: Recorder, cal: Calendar, *, started: float,
-              wall_s: float) -> Result:
-        names = ["pair_sent", "pair_arrived", "route_capacity", "route_third_party",
-                 "route_linepack", "route_lost", "buyer_nominated", "buyer_invoiced",
-                 "buyer_paid", "buyer_settled", "buyer_arrears", "buyer_cut_off", "potential",
-                 "domestic_demand", "domestic", "produced", "shut_in"]
+    def build(
+        cls, scenario: Scenario, rec: Recorder, cal: Calendar, *, started: float, wall_s: float
+    ) -> Result:
+        names = [
+            "pair_sent",
+            "pair_arrived",
+            "route_capacity",
+            "route_third_party",
+            "route_linepack",
+            "route_lost",
+            "buyer_nominated",
+            "buyer_invoiced",
+            "buyer_paid",
+            "buyer_settled",
+            "buyer_arrears",
+            "buyer_cut_off",
+            "potential",
+            "domestic_demand",
+            "domestic",
+            "produced",
+            "shut_in",
+        ]
         arrays = {n: np.asarray(getattr(rec, n), dtype=float) for n in names}
-        for n in ("pair_sent", "pair_arrived", "route_capacity", "route_third_party",
-                  "route_linepack", "route_lost", "buyer_nominated", "buyer_invoiced",
-                  "buyer_paid", "buyer_settled", "buyer_arrears", "buyer_cut_off"):
+        for n in (
+            "pair_sent",
+            "pair_arrived",
+            "route_capacity",
+            "route_third_party",
+            "route_linepack",
+            "route_lost",
+            "buyer_nominated",
+            "buyer_invoiced",
+            "buyer_paid",
+            "buyer_settled",
+            "buyer_arrears",
+            "buyer_cut_off",
+        ):
             arrays[n] = arrays[n].reshape(-1, cal.days)
         return cls(
             scenario=scenario,
@@ -180,19 +219,22 @@ class Result:
             if a["route_third_party"][r].any():
                 blocks.append((r, rid, THIRD_PARTY, a["route_third_party"][r]))
         if not blocks:
-            return pd.DataFrame(columns=["date", "route", "buyer", "commodity", "quantity",
-                                         "unit", "capacity"])
+            return pd.DataFrame(
+                columns=["date", "route", "buyer", "commodity", "quantity", "unit", "capacity"]
+            )
         dates = np.asarray(self.dates, dtype=object)
         k = len(blocks)
-        frame = pd.DataFrame({
-            "date": np.tile(dates, k),
-            "route": np.repeat([b[1] for b in blocks], n),
-            "buyer": np.repeat([b[2] for b in blocks], n),
-            "commodity": GAS,
-            "quantity": np.concatenate([b[3] for b in blocks]),
-            "unit": "mcm",
-            "capacity": np.concatenate([a["route_capacity"][b[0]] for b in blocks]),
-        })
+        frame = pd.DataFrame(
+            {
+                "date": np.tile(dates, k),
+                "route": np.repeat([b[1] for b in blocks], n),
+                "buyer": np.repeat([b[2] for b in blocks], n),
+                "commodity": GAS,
+                "quantity": np.concatenate([b[3] for b in blocks]),
+                "unit": "mcm",
+                "capacity": np.concatenate([a["route_capacity"][b[0]] for b in blocks]),
+            }
+        )
         order = np.lexsort((np.repeat(np.arange(k), n), np.tile(np.arange(n), k)))
         return frame.iloc[order].reset_index(drop=True)
 
@@ -202,15 +244,17 @@ class Result:
         nb, n = len(self.buyer_ids), len(self.dates)
         nominated = self.arrays["buyer_nominated"]
         shortfall = np.maximum(nominated - self.buyer_sent(), 0.0)
-        frame = pd.DataFrame({
-            "date": np.tile(np.asarray(self.dates, dtype=object), nb),
-            "buyer": np.repeat(self.buyer_ids, n),
-            "commodity": GAS,
-            "nominated": nominated.ravel(),
-            "delivered": self.buyer_delivered().ravel(),
-            "shortfall": shortfall.ravel(),
-            "unit": "mcm",
-        })
+        frame = pd.DataFrame(
+            {
+                "date": np.tile(np.asarray(self.dates, dtype=object), nb),
+                "buyer": np.repeat(self.buyer_ids, n),
+                "commodity": GAS,
+                "nominated": nominated.ravel(),
+                "delivered": self.buyer_delivered().ravel(),
+                "shortfall": shortfall.ravel(),
+                "unit": "mcm",
+            }
+        )
         order = np.lexsort((np.repeat(np.arange(nb), n), np.tile(np.arange(n), nb)))
         return frame.iloc[order].reset_index(drop=True)
 
@@ -231,15 +275,17 @@ class Result:
         """Daily per buyer: invoiced, paid, lump-sum settlements and arrears, USD."""
         nb, n = len(self.buyer_ids), len(self.dates)
         a = self.arrays
-        frame = pd.DataFrame({
-            "date": np.tile(np.asarray(self.dates, dtype=object), nb),
-            "buyer": np.repeat(self.buyer_ids, n),
-            "invoiced_usd": a["buyer_invoiced"].ravel(),
-            "paid_usd": a["buyer_paid"].ravel(),
-            "settled_usd": a["buyer_settled"].ravel(),
-            "arrears_usd": a["buyer_arrears"].ravel(),
-            "cut_off": a["buyer_cut_off"].ravel().astype(bool),
-        })
+        frame = pd.DataFrame(
+            {
+                "date": np.tile(np.asarray(self.dates, dtype=object), nb),
+                "buyer": np.repeat(self.buyer_ids, n),
+                "invoiced_usd": a["buyer_invoiced"].ravel(),
+                "paid_usd": a["buyer_paid"].ravel(),
+                "settled_usd": a["buyer_settled"].ravel(),
+                "arrears_usd": a["buyer_arrears"].ravel(),
+                "cut_off": a["buyer_cut_off"].ravel().astype(bool),
+            }
+        )
         order = np.lexsort((np.repeat(np.arange(nb), n), np.tile(np.arange(n), nb)))
         return frame.iloc[order].reset_index(drop=True)
 
@@ -247,15 +293,52 @@ class Result:
     def production(self) -> pd.DataFrame:
         """Daily production balance: potential, domestic, exported, shut in, mcm."""
         a = self.arrays
-        return pd.DataFrame({
-            "date": self.dates,
-            "potential": a["potential"],
-            "domestic_demand": a["domestic_demand"],
-            "domestic": a["domestic"],
-            "exported": a["produced"] - a["domestic"],
-            "shut_in": a["shut_in"],
-            "unit": "mcm",
-        })
+        return pd.DataFrame(
+            {
+                "date": self.dates,
+                "potential": a["potential"],
+                "domestic_demand": a["domestic_demand"],
+                "domestic": a["domestic"],
+                "exported": a["produced"] - a["domestic"],
+                "shut_in": a["shut_in"],
+                "unit": "mcm",
+            }
+        )
+
+    @cached_property
+    def event_table(self) -> pd.DataFrame:
+        """Applied events (schedules left out), each cutoff paired with its resume and each
+        outage with its end: ``date, end_date, kind, target, source, reason``."""
+        rows: list[dict[str, Any]] = []
+        open_spans: dict[tuple[str, str], dict[str, Any]] = {}
+        last = self.dates[-1]
+        for e in self.events:
+            if e["source"] == "schedule":
+                continue
+            kind, target = e["kind"], e["target"]
+            if kind in ("resume", "outage_end"):
+                key = ("outage" if kind == "outage_end" else "cutoff", target)
+                span = open_spans.pop(key, None)
+                if span is not None:
+                    end = dt.date.fromisoformat(e["date"]) - dt.timedelta(days=1)
+                    span["end_date"] = max(end.isoformat(), span["date"])
+                if kind == "outage_end":
+                    continue
+            row = {
+                "date": e["date"],
+                "end_date": "",
+                "kind": kind,
+                "target": target,
+                "source": e["source"],
+                "reason": e["reason"],
+            }
+            if kind in ("cutoff", "outage"):
+                row["end_date"] = last
+                open_spans[(kind, target)] = row
+            rows.append(row)
+        return pd.DataFrame(
+            rows, columns=["date", "end_date", "kind", "target", "source", "reason"]
+        )
 
     @cached_property
     def summary(self) -> dict[str, Any]:
@@ -263,6 +346,12 @@ class Result:
         from .summary import summarise
 
         return summarise(self)
+
+    def plot(self, name: str) -> Figure:
+        """One chart of this run, for Jupyter (names in gasroutes.plots.CHARTS)."""
+        from .plots import chart
+
+        return chart(self, name)
 
     def write(self, folder: str | Path, *, charts: bool = False, svg: bool = False) -> Path:
         """Write every table, the summary, the manifest and the resolved scenario to

@@ -33,8 +33,10 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
-                      description="Run name; the default output folder is outputs/<name>/.")
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="Run name; the default output folder is outputs/<name>/.",
+    )
     description: str = ""
     start: dt.date = Field(description="First simulated day.")
     end: dt.date = Field(description="Last simulated day (inclusive).")
@@ -74,19 +76,19 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
     loader.flatten_mapping(node)
     mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node)
         if key in mapping:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (ids and keys must be unique)",
+                None,
+                None,
+                f"duplicate key {key!r} (ids and keys must be unique)",
                 key_node.start_mark,
             )
-        mapping[key] = loader.construct_object(value_node)  # type: ignore[no-untyped-call]
+        mapping[key] = loader.construct_object(value_node)
     return mapping
 
 
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -98,20 +100,25 @@ def _read(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as err:
         raise ScenarioError(name, "", name, "a readable UTF-8 file", str(err)) from err
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
-        raise ScenarioError(name, line, (err.problem or "").strip(), "well-formed YAML",
-                            "malformed YAML") from err
+        raise ScenarioError(
+            name, line, (err.problem or "").strip(), "well-formed YAML", "malformed YAML"
+        ) from err
     except yaml.YAMLError as err:
         raise ScenarioError(name, "", str(err), "well-formed YAML", "malformed YAML") from err
     if data is None:
         raise ScenarioError(name, "", "", "a YAML mapping with a scenario", "the file is empty")
     if not isinstance(data, dict):
-        raise ScenarioError(name, "", type(data).__name__,
-                            "a YAML mapping (key: value) at the top level",
-                            "the document is not a mapping")
+        raise ScenarioError(
+            name,
+            "",
+            type(data).__name__,
+            "a YAML mapping (key: value) at the top level",
+            "the document is not a mapping",
+        )
     return data
 
 
@@ -123,8 +130,13 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     path = path.resolve()
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
-        raise ScenarioError(str(chain[-1]), "extends", path.name, "a chain of bases without "
-                            "cycles", f"'extends' forms a cycle ({cycle})")
+        raise ScenarioError(
+            str(chain[-1]),
+            "extends",
+            path.name,
+            "a chain of bases without cycles",
+            f"'extends' forms a cycle ({cycle})",
+        )
     data = _read(path)
     base_ref = data.pop("extends", None)
     data.setdefault("name", path.stem)
@@ -136,18 +148,30 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     if base_ref is None:
         return data, origin
     if not isinstance(base_ref, str) or not base_ref:
-        raise ScenarioError(str(path), "extends", base_ref, "a path to a base scenario file, "
-                            "relative to this file", "bad 'extends'")
+        raise ScenarioError(
+            str(path),
+            "extends",
+            base_ref,
+            "a path to a base scenario file, relative to this file",
+            "bad 'extends'",
+        )
     base_path = path.parent / base_ref
     if not base_path.is_file():
-        raise ScenarioError(str(path), "extends", base_ref, "an existing file (relative to "
-                            f"{path.parent})", "the base scenario does not exist")
+        raise ScenarioError(
+            str(path),
+            "extends",
+            base_ref,
+            f"an existing file (relative to {path.parent})",
+            "the base scenario does not exist",
+        )
     base, base_origin = _resolve(base_path, (*chain, path))
     return _merge(base, data, base_origin, origin)
 
 
 def _merge(
-    base: dict[str, Any], child: dict[str, Any], base_origin: dict[str, str],
+    base: dict[str, Any],
+    child: dict[str, Any],
+    base_origin: dict[str, str],
     child_origin: dict[str, str],
 ) -> tuple[dict[str, Any], dict[str, str]]:
     merged = dict(base)
@@ -192,8 +216,11 @@ def _merge_list(
         return child, {k: v for k, v in child_origin.items() if k.startswith(f"{kind}[")}
     items = list(base)
     origins = [base_origin.get(f"{kind}[{i}]", "") for i in range(len(base))]
-    index = {item.get("id"): i for i, item in enumerate(items)
-             if isinstance(item, dict) and item.get("id")}
+    index = {
+        item.get("id"): i
+        for i, item in enumerate(items)
+        if isinstance(item, dict) and item.get("id")
+    }
     for j, item in enumerate(child):
         where = child_origin.get(f"{kind}[{j}]", "")
         item_id = item.get("id") if isinstance(item, dict) else None
@@ -220,8 +247,13 @@ def scenario_from_dict(data: dict[str, Any], file: str = "<dict>") -> Scenario:
     """Validate a scenario given as a mapping (no ``extends``); used by tests and sweeps."""
     data = dict(data)
     if "extends" in data:
-        raise ScenarioError(file, "extends", data["extends"], "only in files",
-                            "'extends' needs a file to be relative to")
+        raise ScenarioError(
+            file,
+            "extends",
+            data["extends"],
+            "only in files",
+            "'extends' needs a file to be relative to",
+        )
     data.setdefault("description", "")
     return _validate(data, file, {})
 
@@ -244,7 +276,9 @@ def _drop_disabled(raw: dict[str, Any]) -> dict[str, Any]:
     for kind in MERGED_LISTS:
         items = out.get(kind)
         if isinstance(items, list):
-            out[kind] = [i for i in items if not (isinstance(i, dict) and i.get("enabled") is False)]
+            out[kind] = [
+                i for i in items if not (isinstance(i, dict) and i.get("enabled") is False)
+            ]
     return out
 
 
@@ -288,16 +322,24 @@ def _problem(
     return (where, path, value, allowed, err["msg"].split(",")[0])
 
 
-_OPS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
-        "less_than_equal": "<="}
+_OPS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
 _ALLOWED = {
-    "float_type": "a number", "float_parsing": "a number", "int_type": "an integer",
-    "int_parsing": "an integer", "int_from_float": "a whole number",
-    "string_type": "a string", "bool_type": "true or false", "bool_parsing": "true or false",
-    "date_type": "a date written YYYY-MM-DD", "date_parsing": "a date written YYYY-MM-DD",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "a whole number",
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "date_type": "a date written YYYY-MM-DD",
+    "date_parsing": "a date written YYYY-MM-DD",
     "date_from_datetime_parsing": "a date written YYYY-MM-DD",
-    "dict_type": "a mapping (key: value)", "model_type": "a mapping (key: value)",
-    "list_type": "a list", "tuple_type": "a list", "model_attributes_type": "a mapping",
+    "dict_type": "a mapping (key: value)",
+    "model_type": "a mapping (key: value)",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "model_attributes_type": "a mapping",
 }
 
 
@@ -392,8 +434,12 @@ def _check_references(
             if not pattern.match(key):
                 add(f"{section}.{key}", key, "a lowercase snake_case id", "bad id")
             if key in seen:
-                add(f"{section}.{key}", key, f"an id not already used by {seen[key]}",
-                    "duplicate id")
+                add(
+                    f"{section}.{key}",
+                    key,
+                    f"an id not already used by {seen[key]}",
+                    "duplicate id",
+                )
             seen.setdefault(key, section)
     horizon = f"a date from {s.start} to {s.end}"
 
@@ -407,8 +453,12 @@ def _check_references(
                 add(f"buyers.{name}.routes[{i}]", route, _ids(s.routes), "unknown route")
         c = buyer.contract
         if c.start_date and c.end_date and c.end_date < c.start_date:
-            add(f"buyers.{name}.contract.end_date", c.end_date.isoformat(),
-                f"a date on or after start_date {c.start_date}", "end_date before start_date")
+            add(
+                f"buyers.{name}.contract.end_date",
+                c.end_date.isoformat(),
+                f"a date on or after start_date {c.start_date}",
+                "end_date before start_date",
+            )
     event_ids: set[str] = set()
     for i, ev in enumerate(s.events):
         base = f"events[{i}]"
@@ -424,14 +474,22 @@ def _check_references(
         until = getattr(ev, "until", None)
         if until is not None:
             if until < ev.date:
-                add(f"{base}.until", until.isoformat(), f"a date on or after {ev.date}",
-                    "'until' is before the event date")
+                add(
+                    f"{base}.until",
+                    until.isoformat(),
+                    f"a date on or after {ev.date}",
+                    "'until' is before the event date",
+                )
             elif until > s.end:
                 add(f"{base}.until", until.isoformat(), horizon, "date outside the horizon")
         if ev.kind == "set" and not _settable(ev.path, s):
             allowed = ", ".join(SETTABLE_PATHS)
-            add(f"{base}.path", ev.path, f"one of {allowed} with an existing id",
-                "unknown parameter path")
+            add(
+                f"{base}.path",
+                ev.path,
+                f"one of {allowed} with an existing id",
+                "unknown parameter path",
+            )
     for i, rule in enumerate(s.rules):
         if rule.buyer not in s.buyers:
             add(f"rules[{i}].buyer", rule.buyer, _ids(s.buyers), "unknown buyer")
@@ -448,13 +506,10 @@ def _settable(path: str, s: Scenario) -> bool:
         want = pattern.split(".")
         if len(want) != len(parts):
             continue
-        ok = True
-        for w, p in zip(want, parts, strict=True):
-            if w == "<id>":
-                ok = ok and p in getattr(s, want[0])
-            else:
-                ok = ok and w == p
-        if ok:
+        if all(
+            (p in getattr(s, want[0])) if w == "<id>" else (w == p)
+            for w, p in zip(want, parts, strict=True)
+        ):
             return True
     return False
 

@@ -27,7 +27,10 @@ def summarise(res: Result) -> dict[str, Any]:
     shortfall = np.maximum(nominated - sent, 0.0)
     ids = res.buyer_ids
     s = res.scenario
-    by_buyer = lambda arr, k=BCM, d=6: {b: _r(arr[i].sum() * k, d) for i, b in enumerate(ids)}  # noqa: E731
+
+    def by_buyer(arr: np.ndarray, k: float = BCM, d: int = 6) -> dict[str, float]:
+        return {b: _r(arr[i].sum() * k, d) for i, b in enumerate(ids)}
+
     cap = a["route_capacity"]
     flow = np.zeros_like(cap)
     for i, (r, _) in enumerate(res.pairs):
@@ -63,10 +66,12 @@ def summarise(res: Result) -> dict[str, Any]:
             b: _r(a["buyer_paid"][i].sum() + a["buyer_settled"][i].sum(), 2)
             for i, b in enumerate(ids)
         },
-        "arrears_usd_end_by_buyer": {b: _r(a["buyer_arrears"][i, -1], 2)
-                                     for i, b in enumerate(ids)},
-        "arrears_usd_max_by_buyer": {b: _r(a["buyer_arrears"][i].max(), 2)
-                                     for i, b in enumerate(ids)},
+        "arrears_usd_end_by_buyer": {
+            b: _r(a["buyer_arrears"][i, -1], 2) for i, b in enumerate(ids)
+        },
+        "arrears_usd_max_by_buyer": {
+            b: _r(a["buyer_arrears"][i].max(), 2) for i, b in enumerate(ids)
+        },
         "cutoff_days_by_buyer": {b: int(a["buyer_cut_off"][i].sum()) for i, b in enumerate(ids)},
         "rule_firings": [e for e in res.events if e["source"] == "rule"],
         "events_applied": len(res.events),
