@@ -34,10 +34,14 @@ class Pipeline:
     cut_off: bool = False
     outages: int = 0  # overlapping outages count; available only at 0
     pipe: deque[Batch] = field(default_factory=deque)
+    up: bool = False  # in service: commissioned, not cut off, no outage (see refresh)
 
-    @property
-    def available(self) -> bool:
-        return self.commissioned and not self.cut_off and self.outages == 0
+    def __post_init__(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute ``up`` after a change to commissioning, cutoff or outages."""
+        self.up = self.commissioned and not self.cut_off and self.outages == 0
 
     def linepack(self) -> float:
         """Gas in the pipe now, mcm."""

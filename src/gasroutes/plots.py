@@ -68,13 +68,14 @@ def mark_events(
     for i, e in enumerate(rows.itertuples(index=False)):
         if e.kind in POINT_SKIP:
             continue
-        start = pd.Timestamp(e.date)
+        start = pd.Timestamp(str(e.date))
         x0: Any = start.year + (start.dayofyear - 1) / 365.25 - 0.5 if yearly else start
-        text = f"{e.kind} {e.target}" + (f": {e.reason}" if e.reason else "")
+        reason = str(e.reason) if isinstance(e.reason, str) else ""
+        text = f"{e.kind} {e.target}" + (f": {reason}" if reason else "")
         if len(text) > 48:
             text = text[:45] + "..."
         if e.kind in SPAN_KINDS and isinstance(e.end_date, str) and e.end_date:
-            end = pd.Timestamp(e.end_date) + pd.Timedelta(days=1)
+            end = pd.Timestamp(str(e.end_date)) + pd.Timedelta(days=1)
             x1: Any = end.year + (end.dayofyear - 1) / 365.25 - 0.5 if yearly else end
             ax.axvspan(
                 x0,
@@ -148,14 +149,24 @@ def route_flows(flows: pd.DataFrame, title: str, events: pd.DataFrame | None = N
         by_buyer = by_buyer.loc[:, by_buyer.sum() > 0]
         cap = _monthly(f[f["buyer"] == f["buyer"].iloc[0]], "capacity")
         x = by_buyer.index
-        ax.stackplot(
-            x,
-            *[by_buyer[c] for c in by_buyer.columns],
-            labels=list(by_buyer.columns),
-            colors=[color(c) for c in by_buyer.columns],
-            alpha=0.85,
-            step=None,
-        )
+        if by_buyer.columns.empty:
+            ax.text(
+                0.5,
+                0.5,
+                "no flow in this run",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color="#666666",
+            )
+        else:
+            ax.stackplot(
+                x,
+                *[by_buyer[c] for c in by_buyer.columns],
+                labels=list(by_buyer.columns),
+                colors=[color(c) for c in by_buyer.columns],
+                alpha=0.85,
+            )
         ax.plot(cap.index, cap["capacity"], color="black", lw=1.0, ls="--", label="capacity")
         ax.set_ylabel(f"{route}\n(mcm/d)", fontsize=8)
         ax.set_ylim(0, max(float(cap["capacity"].max()), 1.0) * 1.3)

@@ -129,6 +129,7 @@ class Result:
     started: float
     wall_s: float
     conservation_error: float = 0.0
+    sim_events: int = 0
 
     @classmethod
     def build(

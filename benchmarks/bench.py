@@ -1,0 +1,185 @@
+"""Performance harness: where a run's time goes, measured against SimPy's own floor.
+
+Run with ``make bench``. Every figure is the median of several repeats. The floor is a bare
+SimPy loop in this same process: one process per field, route, buyer, plant and terminal
+of the scenario, each ticking once per simulated day and doing nothing else, i.e. the
+scheduling cost of a naive daily model. ``model / floor`` below 1 means the model costs
+less than that naive design would spend on scheduling alone.
+
+Prints a table and writes benchmarks/results/latest.json (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ("historical", "baseline")
+
+
+def median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    """Median wall time of ``fn`` over ``repeats`` calls, and the last return value."""
+    times = []
+    out = None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def floor_loop(entities: int, days: int) -> int:
+    """The naive daily model's scheduling cost: ``entities`` processes ticking daily."""
+    import simpy
+
+    env = simpy.Environment()
+
+    def tick(env: simpy.Environment):  # type: ignore[no-untyped-def]
+        for _ in range(days):
+            yield env.timeout(1)
+
+    for _ in range(entities):
+        env.process(tick(env))
+    env.run()
+    return entities * days
+
+
+def entity_count(scenario: Any) -> int:
+    """Fields, routes, buyers, plus LPG plants and terminals when the scenario has them."""
+    n = len(scenario.fields) + len(scenario.routes) + len(scenario.buyers)
+    for section in ("lpg_plants", "terminals"):
+        n += len(getattr(scenario, section, None) or {})
+    return n
+
+
+def command_time(args: list[str], repeats: int) -> tuple[float, int]:
+    """Median wall time of a command in a fresh process, and its peak RSS in KiB."""
+    probe = (
+        "import resource, subprocess, sys;"
+        "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);"
+        "sys.exit(r.returncode)"
+    )
+    times, rss = [], 0
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
+                             text=True, check=True, cwd=ROOT)
+        times.append(time.perf_counter() - t0)
+        rss = max(rss, int(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(times), rss
+
+
+def bench_scenario(name: str, repeats: int) -> dict[str, Any] | None:
+    import gasroutes
+    from gasroutes.plots import save_charts
+
+    path = ROOT / "scenarios" / f"{name}.yaml"
+    if not path.exists():
+        return None
+    load_s, scenario = median_time(lambda: gasroutes.load_scenario(path), repeats)
+    run_s, result = median_time(lambda: gasroutes.run(scenario), repeats)
+    entities = entity_count(scenario)
+    floor_s, floor_events = median_time(lambda: floor_loop(entities, scenario.days), repeats)
+    with tempfile.TemporaryDirectory() as tmp:
+        def write() -> None:
+            fresh = gasroutes.run(scenario)  # tables are built lazily: time them too
+            t0 = time.perf_counter()
+            fresh.write(Path(tmp) / "run")
+            times.append(time.perf_counter() - t0)
+
+        times: list[float] = []
+        for _ in range(repeats):
+            write()
+        write_s = statistics.median(times)
+        charts_s, _ = median_time(
+            lambda: save_charts(result, Path(tmp) / "charts"), max(1, repeats // 2))
+    e2e_s, rss_kib = command_time(
+        [str(Path(sys.executable).with_name("gasroutes")), "run", str(path), "--out",
+         str(Path(tempfile.gettempdir()) / f"gasroutes-bench-{name}")], max(1, repeats // 2))
+    e2e_nc_s, _ = command_time(
+        [str(Path(sys.executable).with_name("gasroutes")), "run", str(path), "--no-charts",
+         "--out", str(Path(tempfile.gettempdir()) / f"gasroutes-bench-{name}-nc")],
+        max(1, repeats // 2))
+    return {
+        "scenario": name,
+        "days": scenario.days,
+        "entities": entities,
+        "load_s": load_s,
+        "simulate_s": run_s,
+        "simpy_events": result.sim_events,
+        "events_per_s": result.sim_events / run_s,
+        "floor_s": floor_s,
+        "floor_events": floor_events,
+        "model_over_floor": run_s / floor_s,
+        "write_tables_s": write_s,
+        "draw_charts_s": charts_s,
+        "end_to_end_s": e2e_s,
+        "end_to_end_no_charts_s": e2e_nc_s,
+        "charts_over_no_charts": e2e_s / e2e_nc_s,
+        "peak_rss_mib": rss_kib / 1024,
+    }
+
+
+ROWS = [
+    ("load and validate (s)", "load_s", "{:.3f}"),
+    ("simulate, no I/O (s)", "simulate_s", "{:.3f}"),
+    ("SimPy events processed", "simpy_events", "{:,}"),
+    ("events per second", "events_per_s", "{:,.0f}"),
+    ("floor: naive daily loop (s)", "floor_s", "{:.3f}"),
+    ("floor: entities x days", "floor_events", "{:,}"),
+    ("model / floor", "model_over_floor", "{:.2f}"),
+    ("write tables (s)", "write_tables_s", "{:.3f}"),
+    ("draw charts (s)", "draw_charts_s", "{:.3f}"),
+    ("gasroutes run, end to end (s)", "end_to_end_s", "{:.2f}"),
+    ("... with --no-charts (s)", "end_to_end_no_charts_s", "{:.2f}"),
+    ("with charts / without", "charts_over_no_charts", "{:.2f}"),
+    ("peak resident memory (MiB)", "peak_rss_mib", "{:.0f}"),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="repeats per figure")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" /
+                        "latest.json")
+    args = parser.parse_args()
+
+    help_s, _ = command_time([str(Path(sys.executable).with_name("gasroutes")), "--help"],
+                             args.repeats)
+    results = [r for n in SCENARIOS if (r := bench_scenario(n, args.repeats)) is not None]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, cwd=ROOT, check=False).stdout.strip()
+    width = 32
+    header = f"{'':<{width}}" + "".join(f"{r['scenario']:>14}" for r in results)
+    print(f"gasroutes benchmark, commit {commit or 'unknown'}, median of {args.repeats}")
+    print(header)
+    for label, key, fmt in ROWS:
+        print(f"{label:<{width}}" + "".join(f"{fmt.format(r[key]):>14}" for r in results))
+    print(f"{'gasroutes --help (s)':<{width}}{help_s:>14.3f}")
+    print(f"{'sweep throughput (runs/s)':<{width}}{'n/a: no sweep command yet':>28}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({
+        "commit": commit,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "repeats": args.repeats,
+        "help_s": help_s,
+        "scenarios": results,
+    }, indent=2) + "\n")
+    print(f"wrote {args.out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
