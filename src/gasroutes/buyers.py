@@ -27,13 +27,14 @@ class BuyerState:
     share_paid: float
     delay_days: int
     shape: list[float]  # mcm/d per bcm/yr of contract, per day (0 outside the contract)
+    factor: float = 1.0  # demand factor: nominations are volume * factor
     cut_off: bool = False
     arrears_usd: float = 0.0
     invoices: list[tuple[int, int, float]] = field(default_factory=list)  # heap by due day
 
     def nomination(self, day: int) -> float:
         """mcm this buyer asks for on ``day``."""
-        return self.volume_bcm * self.shape[day]
+        return self.volume_bcm * self.factor * self.shape[day]
 
     def invoice(self, day: int, mcm: float) -> float:
         """Invoice a delivery; return its value in USD."""

@@ -106,7 +106,8 @@ class Commission(_Base):
 
 
 class Demand(_Base):
-    """A buyer's contract volume changes: to a new volume, or by a factor of the current one."""
+    """A buyer's demand changes: a new contract volume, or a demand factor that scales the
+    nominations from this date until another factor is set (1 restores them)."""
 
     kind: Literal["demand"]
     buyer: Id

@@ -25,7 +25,7 @@ import simpy
 from .buyers import BuyerState
 from .calendar import Calendar
 from .events import event_timeline
-from .network import Schedule, schedule_value
+from .network import Schedule, schedule_steps, schedule_value
 from .pipelines import Batch, Pipeline
 from .records import Recorder, Result
 from .scenario import Scenario
@@ -88,7 +88,7 @@ class Network:
                 id=bid,
                 index=i,
                 routes=tuple(route_ids.index(r) for r in b.routes),
-                volume_bcm=b.contract.volume_bcm_per_year,
+                volume_bcm=schedule_value(b.contract.volume_bcm_per_year, s.start),
                 price_usd_per_tcm=b.contract.price_usd_per_tcm,
                 share_paid=b.payment.share_paid,
                 delay_days=b.payment.delay_days,
@@ -151,7 +151,7 @@ class Network:
         elif c.op == "buyer_volume":
             self.buyers[c.target].volume_bcm = c.value
         elif c.op == "buyer_factor":
-            self.buyers[c.target].volume_bcm *= c.value
+            self.buyers[c.target].factor = c.value
         elif c.op == "buyer_price":
             self.buyers[c.target].price_usd_per_tcm = c.value
         elif c.op == "buyer_share_paid":
@@ -205,7 +205,7 @@ class Network:
         free = self.free_capacity(day)
         sends: list[tuple[int, int, float]] = []
         for b in self.order:
-            need = b.volume_bcm * b.shape[day]
+            need = b.volume_bcm * b.factor * b.shape[day]
             if b.cut_off or need <= 0.0:
                 continue
             for r in b.routes:
@@ -262,7 +262,7 @@ class Network:
         nominated, arrears, cut = rec.buyer_nominated, rec.buyer_arrears, rec.buyer_cut_off
         for b in buyers:
             i = b.index
-            nominated[i][day] = b.volume_bcm * b.shape[day]
+            nominated[i][day] = b.volume_bcm * b.factor * b.shape[day]
             arrears[i][day] = b.arrears_usd
             cut[i][day] = b.cut_off
 
@@ -310,13 +310,14 @@ def _timeline(
             out.append((i, change))
 
     def schedule(sched: Schedule, op: str, target: int, tid: str, kind: str) -> None:
-        if isinstance(sched, dict):
-            for day, value in sorted(sched.items()):
-                add(day, Change(op, target, value, kind, tid, "schedule"))
+        for day, value in schedule_steps(sched):
+            add(day, Change(op, target, value, kind, tid, "schedule"))
 
     for i, f in enumerate(s.fields.values()):
         schedule(f.capacity_bcm_per_year, "field_capacity", i, field_ids[i], "capacity")
     schedule(s.domestic.demand_bcm_per_year, "domestic_demand", 0, "domestic", "demand")
+    for i, b in enumerate(s.buyers.values()):
+        schedule(b.contract.volume_bcm_per_year, "buyer_volume", i, buyer_ids[i], "demand")
     for i, r in enumerate(s.routes.values()):
         schedule(r.third_party_bcm_per_year, "route_third_party", i, route_ids[i], "capacity")
         if r.commissioned_date is not None and r.commissioned_date > s.start:

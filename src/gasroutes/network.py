@@ -19,8 +19,10 @@ __all__ = [
     "GasField",
     "Payment",
     "Route",
+    "Ramp",
     "Schedule",
     "Settings",
+    "schedule_steps",
     "schedule_value",
 ]
 
@@ -29,13 +31,33 @@ ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
 
-# A quantity that may change over time: a number, or a mapping from date to the value that
-# holds from that date on. Before the first date of a mapping the value is 0.
-Schedule = NonNegative | dict[dt.date, NonNegative]
+
+class Ramp(BaseModel):
+    """A quantity that moves linearly between dated points: ``{linear: {date: value, ...}}``.
+
+    Before the first point it holds the first value, after the last the last value. The
+    run applies it in monthly steps (the value on the 1st of each month).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    linear: dict[dt.date, NonNegative] = Field(min_length=2)
+
+
+# A quantity that may change over time: a number; a mapping from date to the value that
+# holds from that date on (steps; 0 before the first date); or a linear ramp.
+Schedule = NonNegative | dict[dt.date, NonNegative] | Ramp
 
 
 def schedule_value(schedule: Schedule, day: dt.date) -> float:
     """Value of ``schedule`` in force on ``day``."""
+    if isinstance(schedule, Ramp):
+        points = sorted(schedule.linear.items())
+        if day < points[0][0]:
+            return points[0][1]
+        for (d0, v0), (d1, v1) in zip(points, points[1:], strict=False):
+            if d0 <= day < d1:
+                return v0 + (v1 - v0) * (day - d0).days / (d1 - d0).days
+        return points[-1][1]
     if isinstance(schedule, dict):
         value = 0.0
         for start in sorted(schedule):
@@ -43,6 +65,21 @@ def schedule_value(schedule: Schedule, day: dt.date) -> float:
                 value = schedule[start]
         return value
     return float(schedule)
+
+
+def schedule_steps(schedule: Schedule) -> list[tuple[dt.date, float]]:
+    """The dated steps a schedule makes (monthly steps along a ramp)."""
+    if isinstance(schedule, Ramp):
+        points = sorted(schedule.linear)
+        steps = [(points[0], schedule_value(schedule, points[0]))]
+        day = dt.date(points[0].year, points[0].month, 1)
+        while day <= points[-1]:
+            day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+            steps.append((min(day, points[-1]), schedule_value(schedule, min(day, points[-1]))))
+        return steps
+    if isinstance(schedule, dict):
+        return sorted(schedule.items())
+    return []
 
 
 class _Record(BaseModel):
@@ -113,7 +150,9 @@ class Route(_Record):
 class Contract(_Record):
     """What a buyer nominates and pays."""
 
-    volume_bcm_per_year: NonNegative = Field(description="Annual contract quantity.")
+    volume_bcm_per_year: Schedule = Field(
+        description="Annual contract quantity; a number, steps or a linear ramp."
+    )
     monthly_profile: tuple[float, ...] | None = Field(
         None, description="12 relative weights, Jan..Dec; normalised so a year sums to volume."
     )
