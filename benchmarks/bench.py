@@ -73,8 +73,13 @@ def command_time(args: list[str], repeats: int) -> tuple[float, int]:
     times, rss = [], 0
     for _ in range(repeats):
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
-                             text=True, check=True, cwd=ROOT)
+        out = subprocess.run(
+            [sys.executable, "-c", probe, *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
         times.append(time.perf_counter() - t0)
         rss = max(rss, int(out.stdout.strip().splitlines()[-1]))
     return statistics.median(times), rss
@@ -92,6 +97,7 @@ def bench_scenario(name: str, repeats: int) -> dict[str, Any] | None:
     entities = entity_count(scenario)
     floor_s, floor_events = median_time(lambda: floor_loop(entities, scenario.days), repeats)
     with tempfile.TemporaryDirectory() as tmp:
+
         def write() -> None:
             fresh = gasroutes.run(scenario)  # tables are built lazily: time them too
             t0 = time.perf_counter()
@@ -103,14 +109,29 @@ def bench_scenario(name: str, repeats: int) -> dict[str, Any] | None:
             write()
         write_s = statistics.median(times)
         charts_s, _ = median_time(
-            lambda: save_charts(result, Path(tmp) / "charts"), max(1, repeats // 2))
+            lambda: save_charts(result, Path(tmp) / "charts"), max(1, repeats // 2)
+        )
     e2e_s, rss_kib = command_time(
-        [str(Path(sys.executable).with_name("gasroutes")), "run", str(path), "--out",
-         str(Path(tempfile.gettempdir()) / f"gasroutes-bench-{name}")], max(1, repeats // 2))
+        [
+            str(Path(sys.executable).with_name("gasroutes")),
+            "run",
+            str(path),
+            "--out",
+            str(Path(tempfile.gettempdir()) / f"gasroutes-bench-{name}"),
+        ],
+        max(1, repeats // 2),
+    )
     e2e_nc_s, _ = command_time(
-        [str(Path(sys.executable).with_name("gasroutes")), "run", str(path), "--no-charts",
-         "--out", str(Path(tempfile.gettempdir()) / f"gasroutes-bench-{name}-nc")],
-        max(1, repeats // 2))
+        [
+            str(Path(sys.executable).with_name("gasroutes")),
+            "run",
+            str(path),
+            "--no-charts",
+            "--out",
+            str(Path(tempfile.gettempdir()) / f"gasroutes-bench-{name}-nc"),
+        ],
+        max(1, repeats // 2),
+    )
     return {
         "scenario": name,
         "days": scenario.days,
@@ -151,15 +172,20 @@ ROWS = [
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="repeats per figure")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" /
-                        "latest.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
     args = parser.parse_args()
 
-    help_s, _ = command_time([str(Path(sys.executable).with_name("gasroutes")), "--help"],
-                             args.repeats)
+    help_s, _ = command_time(
+        [str(Path(sys.executable).with_name("gasroutes")), "--help"], args.repeats
+    )
     results = [r for n in SCENARIOS if (r := bench_scenario(n, args.repeats)) is not None]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True, cwd=ROOT, check=False).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    ).stdout.strip()
     width = 32
     header = f"{'':<{width}}" + "".join(f"{r['scenario']:>14}" for r in results)
     print(f"gasroutes benchmark, commit {commit or 'unknown'}, median of {args.repeats}")
@@ -169,14 +195,20 @@ def main() -> int:
     print(f"{'gasroutes --help (s)':<{width}}{help_s:>14.3f}")
     print(f"{'sweep throughput (runs/s)':<{width}}{'n/a: no sweep command yet':>28}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({
-        "commit": commit,
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "repeats": args.repeats,
-        "help_s": help_s,
-        "scenarios": results,
-    }, indent=2) + "\n")
+    args.out.write_text(
+        json.dumps(
+            {
+                "commit": commit,
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+                "repeats": args.repeats,
+                "help_s": help_s,
+                "scenarios": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {args.out.relative_to(ROOT)}")
     return 0
 

@@ -71,10 +71,12 @@ def with_params(base: dict[str, Any], p: dict[str, float]) -> dict[str, Any]:
     d = copy.deepcopy(base)
     full = dt.date(2010, 1, 1) + dt.timedelta(days=round(p["china_years_to_40"] * 365.25))
     d["buyers"]["china"]["contract"]["volume_bcm_per_year"] = {
-        "linear": {dt.date(2010, 1, 1): p["china_level_2010"], full: 40.0}}
+        "linear": {dt.date(2010, 1, 1): p["china_level_2010"], full: 40.0}
+    }
     level, slope = p["domestic_level_2008"], p["domestic_slope"]
-    d["domestic"]["demand_bcm_per_year"] = {"linear": {
-        dt.date(2008, 7, 1): level, dt.date(2035, 7, 1): level + slope * 27}}
+    d["domestic"]["demand_bcm_per_year"] = {
+        "linear": {dt.date(2008, 7, 1): level, dt.date(2035, 7, 1): level + slope * 27}
+    }
     for e in d["events"]:
         if e.get("id") == "iran_volume_2010":
             e["volume_bcm_per_year"] = p["iran_volume"]
@@ -119,9 +121,15 @@ def main() -> int:
     obs = observed()
     base = base_dict()
     level, slope = domestic_trend()
-    p = {"domestic_level_2008": level, "domestic_slope": slope, "china_level_2010": 17.5,
-         "china_years_to_40": 12.4, "iran_volume": 7.0, "russia_volume_2010_2014": 9.6,
-         "iran_share_paid_from_2013": 0.5}
+    p = {
+        "domestic_level_2008": level,
+        "domestic_slope": slope,
+        "china_level_2010": 17.5,
+        "china_years_to_40": 12.4,
+        "iran_volume": 7.0,
+        "russia_volume_2010_2014": 9.6,
+        "iran_share_paid_from_2013": 0.5,
+    }
     names = ["china_level_2010", "china_years_to_40", "iran_volume", "russia_volume_2010_2014"]
     evaluations = 0
 
@@ -132,26 +140,41 @@ def main() -> int:
         return float(np.nansum(e["rel"] ** 2))
 
     for _ in range(2):  # volumes, then the share they imply; twice, as they interact
-        fit = minimize(objective, np.array([p[n] for n in names]), method="Nelder-Mead",
-                       options={"xatol": 1e-3, "fatol": 1e-6, "maxfev": 400})
+        fit = minimize(
+            objective,
+            np.array([p[n] for n in names]),
+            method="Nelder-Mead",
+            options={"xatol": 1e-3, "fatol": 1e-6, "maxfev": 400},
+        )
         p.update(dict(zip(names, (float(v) for v in fit.x), strict=True)))
         p["iran_share_paid_from_2013"] = fit_share(base, p)
-        print(f"  objective {fit.fun:.5f} after {evaluations} runs; share "
-              f"{p['iran_share_paid_from_2013']:.4f}", file=sys.stderr)
+        print(
+            f"  objective {fit.fun:.5f} after {evaluations} runs; share "
+            f"{p['iran_share_paid_from_2013']:.4f}",
+            file=sys.stderr,
+        )
     res = simulate(base, p)
     e = errors(res, obs)
     out = {
         "window": ["2008-01-01", WINDOW_END.isoformat()],
         "fitted_on": "observed exports 2011-2018 (China, Iran, Russia; BP/EI series) and "
-                     "consumption 2009-2018",
+        "consumption 2009-2018",
         "parameters": {k: round(v, 4) for k, v in p.items()},
-        "china_reaches_40_bcm_on": (dt.date(2010, 1, 1) + dt.timedelta(
-            days=round(p["china_years_to_40"] * 365.25))).isoformat(),
+        "china_reaches_40_bcm_on": (
+            dt.date(2010, 1, 1) + dt.timedelta(days=round(p["china_years_to_40"] * 365.25))
+        ).isoformat(),
         "iran_cutoff_fired_on": str(cutoff_date(res)),
         "objective_sum_sq_rel_error": round(float(np.nansum(e["rel"] ** 2)), 6),
         "model_runs": evaluations,
-        "fit": [{"year": int(r.year), "destination": r.destination, "observed": r.bcm,
-                 "simulated": round(float(r.simulated), 3)} for r in e.itertuples()],
+        "fit": [
+            {
+                "year": int(r.year),
+                "destination": r.destination,
+                "observed": r.bcm,
+                "simulated": round(float(r.simulated), 3),
+            }
+            for r in e.itertuples()
+        ],
     }
     (DATA / "calibration.json").write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps({k: v for k, v in out.items() if k != "fit"}, indent=2))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ConservationError, GasroutesError, RunFolderError, ScenarioError
 
 if TYPE_CHECKING:
+    from .backtest import backtest
     from .model import run
     from .records import Result
     from .scenario import Scenario, load_scenario, scenario_from_dict
@@ -29,12 +30,14 @@ __all__ = [
     "RunFolderError",
     "Scenario",
     "ScenarioError",
+    "backtest",
     "load_scenario",
     "run",
     "scenario_from_dict",
 ]
 
 _LAZY = {
+    "backtest": "backtest",
     "run": "model",
     "Result": "records",
     "Scenario": "scenario",

@@ -56,6 +56,20 @@ def _build_parser() -> argparse.ArgumentParser:
         "2 otherwise, with one message per invalid file.",
     )
     v.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO.yaml")
+
+    b = sub.add_parser(
+        "backtest",
+        help="compare a run's annual exports with observed data",
+        description="Compare RUN_DIR/annual.csv with an observed table "
+        "(columns year, destination, quantity or bcm). Writes backtest.csv, "
+        "backtest.json (MAPE per destination, weighted MAPE) and backtest.png "
+        "to RUN_DIR/backtest/ or --out DIR.",
+    )
+    b.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    b.add_argument("observed", type=Path, metavar="OBSERVED.csv")
+    b.add_argument(
+        "--out", type=Path, metavar="DIR", help="output folder (default: RUN_DIR/backtest/)"
+    )
     return parser
 
 
@@ -81,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "backtest":
+            return _backtest(args)
     except ConservationError as err:
         print(f"gasroutes: run failed: {err}", file=sys.stderr)
         return EXIT_INTERNAL
@@ -100,7 +116,12 @@ def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     result = run(scenario, seed=args.seed)
     out = args.out or Path("outputs") / scenario.name
-    result.write(out, charts=not args.no_charts, svg=args.svg)
+    try:
+        result.write(out, charts=not args.no_charts, svg=args.svg)
+    except OSError as err:
+        # an unwritable --out (permissions, a file in the path) is bad input, not a crash
+        print(f"gasroutes: cannot write results to {out}: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     s = result.summary
     print(
         f"{scenario.name}: {scenario.start} to {scenario.end}, {s['days']} days, seed {s['seed']}"
@@ -110,6 +131,27 @@ def _run(args: argparse.Namespace) -> int:
     print(f"  {'shut in':<28} {s['shut_in_bcm']:10.3f} bcm")
     print(f"  {'revenue':<28} {s['revenue_usd_total'] / 1e9:10.3f} USD bn")
     print(f"  conservation error {s['conservation_error']:.2e}")
+    print(f"wrote {out}/")
+    return EXIT_OK
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from .backtest import backtest
+
+    result = backtest(args.run_dir, args.observed)
+    out = args.out or args.run_dir / "backtest"
+    result.write(out, title=args.run_dir.name)
+    s = result.summary
+    print(
+        f"{args.run_dir.name} against {args.observed.name}: {s['destination_years']} "
+        f"destination-years, {s['within_10_percent']} of {s['with_relative_error']} "
+        "within 10%"
+    )
+    for dest, mape in s["mape_by_destination"].items():
+        print(f"  MAPE {dest:<24} {100 * mape:7.1f}%")
+    print(f"  weighted MAPE {'':<15} {100 * s['weighted_mape']:7.1f}%")
+    if s["unknown_destinations"]:
+        print("  skipped (not in the run): " + "; ".join(s["unknown_destinations"]))
     print(f"wrote {out}/")
     return EXIT_OK
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ConservationError", "GasroutesError", "RunFolderError", "ScenarioError"]
+__all__ = [
+    "ConservationError",
+    "DataError",
+    "GasroutesError",
+    "RunFolderError",
+    "ScenarioError",
+]
 
 
 class GasroutesError(Exception):
@@ -77,3 +83,7 @@ class ConservationError(GasroutesError):
 
 class RunFolderError(GasroutesError):
     """A folder given as a run's results is missing, incomplete or incompatible."""
+
+
+class DataError(GasroutesError, ValueError):
+    """A data file given on the command line (an observed table, say) is malformed."""

@@ -277,7 +277,7 @@ class Network:
             self.rec.route_initial[r] += x * p.transit_days
 
 
-class CountingEnvironment(simpy.Environment):  # type: ignore[misc]
+class CountingEnvironment(simpy.Environment):
     """A SimPy environment that counts the events it processes (a benchmark figure)."""
 
     def __init__(self) -> None:

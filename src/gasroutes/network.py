@@ -8,6 +8,7 @@ components, dates inside the horizon) live in :mod:`gasroutes.scenario`.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -18,8 +19,8 @@ __all__ = [
     "Domestic",
     "GasField",
     "Payment",
-    "Route",
     "Ramp",
+    "Route",
     "Schedule",
     "Settings",
     "schedule_steps",
@@ -54,7 +55,7 @@ def schedule_value(schedule: Schedule, day: dt.date) -> float:
         points = sorted(schedule.linear.items())
         if day < points[0][0]:
             return points[0][1]
-        for (d0, v0), (d1, v1) in zip(points, points[1:], strict=False):
+        for (d0, v0), (d1, v1) in itertools.pairwise(points):
             if d0 <= day < d1:
                 return v0 + (v1 - v0) * (day - d0).days / (d1 - d0).days
         return points[-1][1]

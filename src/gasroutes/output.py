@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .errors import RunFolderError
+
 if TYPE_CHECKING:
     from .records import Result
 
@@ -42,6 +44,12 @@ class atomic_folder:
         self.tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
 
     def __enter__(self) -> Path:
+        if self.target.exists() and not self.target.is_dir():
+            # without this check the file would be renamed aside and the rename of the
+            # new folder into place would fail half-way
+            raise RunFolderError(
+                f"cannot write results to {self.target}: it exists and is not a folder"
+            )
         self.target.parent.mkdir(parents=True, exist_ok=True)
         if self.tmp.exists():
             shutil.rmtree(self.tmp)

@@ -330,3 +330,29 @@ def save_charts(res: Result, folder: Path, *, svg: bool = False, dpi: int = 150)
         if svg:
             fig.savefig(folder / f"{name}.svg", metadata={"Date": None})
     return paths
+
+
+def backtest_chart(
+    table: pd.DataFrame, series: pd.DataFrame, title: str, unit: str = "bcm"
+) -> Figure:
+    """One panel per destination: simulated every year (line) against observed (markers)."""
+    dests = [d for d in dict.fromkeys(table["destination"])]
+    fig, axes = _figure(max(len(dests), 1), height=2.3 * max(len(dests), 1), width=9.0)
+    for ax, dest in zip(axes, dests, strict=False):
+        t = table[table["destination"] == dest]
+        sim = series[series["destination"] == dest]
+        c = color(dest) if dest != "total" else "#333333"
+        ax.plot(sim["year"], sim["simulated"], color=c, lw=1.5, marker=".", label="simulated")
+        ax.plot(
+            t["year"], t["observed"], color="black", lw=0, marker="o", mfc="none", label="observed"
+        )
+        ax.set_ylabel(f"{dest}\n({unit}/yr)", fontsize=8)
+        top = max(float(sim["simulated"].max()), float(t["observed"].max()), 1.0)
+        ax.set_ylim(0, top * 1.25)
+        ax.set_xticks(sorted(set(sim["year"])))
+        ax.tick_params(axis="x", labelrotation=45 if sim["year"].nunique() > 12 else 0)
+        ax.legend(loc="upper left", ncols=2, fontsize=7, frameon=False)
+        ax.grid(alpha=0.3)
+    axes[0].set_title(f"{title}: simulated against observed exports")
+    axes[-1].set_xlabel("year")
+    return fig

@@ -8,9 +8,11 @@ names the file, the field path, the bad value and what is allowed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import hashlib
+import re
 import types
 import typing
 from pathlib import Path
@@ -72,18 +74,27 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
 
 
+class _DuplicateKeyError(yaml.constructor.ConstructorError):
+    """A key given twice in one mapping; ``context_mark`` is where it was first given."""
+
+    def __init__(self, key: Any, first: yaml.Mark, again: yaml.Mark) -> None:
+        super().__init__("first given", first, f"duplicate key {key!r}", again)
+        self.key = key
+
+
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     loader.flatten_mapping(node)
     mapping: dict[Any, Any] = {}
+    first: dict[Any, yaml.Mark] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node)
-        if key in mapping:
+        if not isinstance(key, typing.Hashable):
             raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key {key!r} (ids and keys must be unique)",
-                key_node.start_mark,
+                None, None, "a list or mapping cannot be a key", key_node.start_mark
             )
+        if key in mapping:
+            raise _DuplicateKeyError(key, first[key], key_node.start_mark)
+        first[key] = key_node.start_mark
         mapping[key] = loader.construct_object(value_node)
     return mapping
 
@@ -101,32 +112,129 @@ def _read(path: Path) -> dict[str, Any]:
         raise ScenarioError(name, "", name, "a readable UTF-8 file", str(err)) from err
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except _DuplicateKeyError as err:
+        raise _duplicate_key(name, text, err) from err
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
-        raise ScenarioError(
-            name, line, (err.problem or "").strip(), "well-formed YAML", "malformed YAML"
-        ) from err
+        raise _malformed(name, text, err) from err
     except yaml.YAMLError as err:
-        raise ScenarioError(name, "", str(err), "well-formed YAML", "malformed YAML") from err
+        raise ScenarioError(name, "", "", f"well-formed YAML ({err})", "malformed YAML") from err
     if data is None:
-        raise ScenarioError(name, "", "", "a YAML mapping with a scenario", "the file is empty")
+        raise ScenarioError(
+            name, "", "", "a YAML mapping with a scenario (name, start, end, ...)", "empty file"
+        )
     if not isinstance(data, dict):
+        kind = _YAML_KINDS.get(type(data), type(data).__name__)
         raise ScenarioError(
             name,
             "",
-            type(data).__name__,
-            "a YAML mapping (key: value) at the top level",
-            "the document is not a mapping",
+            _shown(data),
+            "a YAML mapping (key: value lines) at the top level",
+            f"the document is a {kind}, not a mapping",
         )
     return data
+
+
+_YAML_KINDS = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
+
+
+def _malformed(file: str, text: str, err: yaml.MarkedYAMLError) -> ScenarioError:
+    """Malformed YAML: the line and column, the text of that line, what the parser says."""
+    mark = err.problem_mark or err.context_mark
+    lines = text.splitlines()
+    said = (err.problem or "").strip()
+    if err.context and err.context_mark and err.context_mark is not mark:
+        said = f"{err.context.strip()} (line {err.context_mark.line + 1}), {said}"
+    if mark is None:
+        return ScenarioError(
+            file, "", "", f"well-formed YAML; the parser says: {said}", "malformed YAML"
+        )
+    got = lines[mark.line].strip() if mark.line < len(lines) else ""
+    return ScenarioError(
+        file,
+        "",
+        got,
+        f"well-formed YAML; the parser says: {said}",
+        f"malformed YAML at line {mark.line + 1}, column {mark.column + 1}",
+    )
+
+
+def _duplicate_key(file: str, text: str, err: _DuplicateKeyError) -> ScenarioError:
+    """A key given twice: the field path of the second one and both line numbers."""
+    again, first = err.problem_mark, err.context_mark
+    assert again is not None and first is not None
+    path = _node_path(yaml.compose(text, Loader=yaml.SafeLoader), again) or ""
+    parent = path.rsplit(".", 1)[0] if "." in path else "the top level"
+    return ScenarioError(
+        file,
+        path,
+        err.key,
+        f"each key once in {parent} (ids must be unique); it is first given at line "
+        f"{first.line + 1}",
+        f"duplicate key at line {again.line + 1}",
+    )
+
+
+def _node_path(node: yaml.Node | None, mark: yaml.Mark, path: str = "") -> str | None:
+    """Field path of the mapping key that starts at ``mark``."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            here = _join(path, key_node.value)
+            if key_node.start_mark.index == mark.index:
+                return here
+            found = _node_path(value_node, mark, here)
+            if found:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found = _node_path(item, mark, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _join(path: str, key: Any) -> str:
+    key = key.isoformat() if isinstance(key, dt.date) else key
+    return f"{path}.{key}" if path else str(key)
 
 
 # --------------------------------------------------------------------------- extends / merge
 
 
-def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[str, str]]:
-    """Merged mapping for ``path`` and its bases, with the file each top-level item came from."""
+@dataclasses.dataclass
+class _Origin:
+    """Which file each value of a merged scenario came from.
+
+    ``keys`` maps every mapping key's path (``fields.galkynysh.capacity_bcm_per_year``) to
+    the last file that gave it; ``items`` gives, for each item of ``events`` and ``rules``,
+    its file and its index in that file's list.
+    """
+
+    keys: dict[str, str] = dataclasses.field(default_factory=dict)
+    items: dict[str, list[tuple[str, int]]] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def of(cls, data: dict[str, Any], file: str) -> _Origin:
+        """Every value of one file's own ``data`` comes from ``file``."""
+        keys: dict[str, str] = {}
+
+        def walk(value: dict[Any, Any], path: str) -> None:
+            for key, item in value.items():
+                here = _join(path, key)
+                keys[here] = file
+                if isinstance(item, dict) and here not in MERGED_LISTS:
+                    walk(item, here)
+
+        walk(data, "")
+        items = {
+            kind: [(file, i) for i in range(len(data[kind]))]
+            for kind in MERGED_LISTS
+            if isinstance(data.get(kind), list)
+        }
+        return cls(keys, items)
+
+
+def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], _Origin]:
+    """Merged mapping for ``path`` and its bases, with the file each value came from."""
     path = path.resolve()
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
@@ -141,10 +249,7 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     base_ref = data.pop("extends", None)
     data.setdefault("name", path.stem)
     data.setdefault("description", "")
-    origin = {key: str(path) for key in data}
-    for kind in MERGED_LISTS:
-        for i, _ in enumerate(data.get(kind) or []):
-            origin[f"{kind}[{i}]"] = str(path)
+    origin = _Origin.of(data, str(path))
     if base_ref is None:
         return data, origin
     if not isinstance(base_ref, str) or not base_ref:
@@ -169,13 +274,9 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
 
 
 def _merge(
-    base: dict[str, Any],
-    child: dict[str, Any],
-    base_origin: dict[str, str],
-    child_origin: dict[str, str],
-) -> tuple[dict[str, Any], dict[str, str]]:
+    base: dict[str, Any], child: dict[str, Any], base_origin: _Origin, child_origin: _Origin
+) -> tuple[dict[str, Any], _Origin]:
     merged = dict(base)
-    origin = {k: v for k, v in base_origin.items() if "[" not in k}
     for key, value in child.items():
         if key in MERGED_LISTS:
             continue
@@ -183,21 +284,33 @@ def _merge(
             merged[key] = _deep_merge(base[key], value)
         else:
             merged[key] = value
-        origin[key] = child_origin[key]
+    # a path the child gives is the child's; one it leaves alone keeps its base's file
+    origin = _Origin({**base_origin.keys, **child_origin.keys})
     for kind in MERGED_LISTS:
-        items, item_origin = _merge_list(
-            base.get(kind), child.get(kind), kind, base_origin, child_origin
+        items, places = _merge_list(
+            base.get(kind),
+            child.get(kind),
+            base_origin.items.get(kind, []),
+            child_origin.items.get(kind, []),
         )
         if items is not None:
             merged[kind] = items
-            origin.update(item_origin)
+            origin.items[kind] = places
     return merged, origin
+
+
+def _mergeable(value: Any) -> bool:
+    """A mapping of named keys merges key by key; a schedule ({date: value} steps or a
+    {linear: ...} ramp) is one value and replaces the base's."""
+    return (
+        isinstance(value, dict) and all(isinstance(k, str) for k in value) and "linear" not in value
+    )
 
 
 def _deep_merge(base: dict[Any, Any], child: dict[Any, Any]) -> dict[Any, Any]:
     out = dict(base)
     for key, value in child.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
+        if _mergeable(value) and _mergeable(base.get(key)):
             out[key] = _deep_merge(base[key], value)
         else:
             out[key] = value
@@ -205,35 +318,37 @@ def _deep_merge(base: dict[Any, Any], child: dict[Any, Any]) -> dict[Any, Any]:
 
 
 def _merge_list(
-    base: Any, child: Any, kind: str, base_origin: dict[str, str], child_origin: dict[str, str]
-) -> tuple[list[Any] | None, dict[str, str]]:
+    base: Any, child: Any, base_places: list[tuple[str, int]], child_places: list[tuple[str, int]]
+) -> tuple[list[Any] | None, list[tuple[str, int]]]:
     """Parent items, then the child's; a child item with a parent item's ``id`` replaces it."""
     if child is None:
-        if base is None:
-            return None, {}
-        return base, {k: v for k, v in base_origin.items() if k.startswith(f"{kind}[")}
+        return base, base_places
     if base is None or not isinstance(base, list) or not isinstance(child, list):
-        return child, {k: v for k, v in child_origin.items() if k.startswith(f"{kind}[")}
+        return child, child_places
     items = list(base)
-    origins = [base_origin.get(f"{kind}[{i}]", "") for i in range(len(base))]
+    places = list(base_places)
     index = {
         item.get("id"): i
         for i, item in enumerate(items)
         if isinstance(item, dict) and item.get("id")
     }
-    for j, item in enumerate(child):
-        where = child_origin.get(f"{kind}[{j}]", "")
+    replaced: set[Any] = set()
+    for item, place in zip(child, child_places, strict=True):
         item_id = item.get("id") if isinstance(item, dict) else None
-        if item_id and item_id in index:
+        if item_id and item_id in index and item_id not in replaced:
             items[index[item_id]] = item
-            origins[index[item_id]] = where
+            places[index[item_id]] = place
+            replaced.add(item_id)
         else:
+            # new, or a second child item with the same id: kept, so the check reports it
             items.append(item)
-            origins.append(where)
-    return items, {f"{kind}[{i}]": o for i, o in enumerate(origins)}
+            places.append(place)
+    return items, places
 
 
 # --------------------------------------------------------------------------- validation
+
+Problem = tuple[str, str, Any, str, str]  # file, path, value, allowed, problem
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -255,110 +370,278 @@ def scenario_from_dict(data: dict[str, Any], file: str = "<dict>") -> Scenario:
             "'extends' needs a file to be relative to",
         )
     data.setdefault("description", "")
-    return _validate(data, file, {})
+    return _validate(data, file, _Origin.of(data, file))
 
 
-def _validate(raw: dict[str, Any], file: str, origin: dict[str, str]) -> Scenario:
-    raw = _drop_disabled(raw)
+def _validate(raw: dict[str, Any], file: str, origin: _Origin) -> Scenario:
+    raw, locate = _drop_disabled(raw, file, origin)
+    problems = [
+        locate(path, _shown(value), _DATE, "a number is not a date")
+        for path, value in _numeric_dates(raw, Scenario)
+    ]
+    if problems:
+        raise ScenarioError(*problems[0], problems=problems)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
-        problems = [_problem(e, raw, file, origin) for e in err.errors()]
+        problems = [locate(*p) for p in _problems(err.errors(), raw)]
         raise ScenarioError(*problems[0], problems=problems) from err
-    problems = _check_references(scenario, file, origin)
+    problems = _check_references(scenario, locate)
     if problems:
         raise ScenarioError(*problems[0], problems=problems)
     return scenario
 
 
-def _drop_disabled(raw: dict[str, Any]) -> dict[str, Any]:
+class _Locator:
+    """Turns a path in the merged, enabled-only scenario into a problem that names the file
+    the value came from and the path a reader finds there (an item of ``events`` or
+    ``rules`` keeps the index it has in its own file)."""
+
+    def __init__(self, file: str, origin: _Origin) -> None:
+        self.file = file
+        self.origin = origin
+
+    def __call__(self, path: str, value: Any, allowed: str, problem: str) -> Problem:
+        for kind, places in self.origin.items.items():
+            head = f"{kind}["
+            if path.startswith(head) and "]" in path:
+                index = path[len(head) : path.index("]")]
+                if index.isdigit() and int(index) < len(places):
+                    file, own = places[int(index)]
+                    rest = path[path.index("]") + 1 :]
+                    return (file, f"{kind}[{own}]{rest}", value, allowed, problem)
+        return (self._file_of(path), path, value, allowed, problem)
+
+    def _file_of(self, path: str) -> str:
+        """The file of the longest prefix of ``path`` that some file gave."""
+        cuts = [i for i, c in enumerate(path) if c in ".["] + [len(path)]
+        for cut in reversed(cuts):
+            if path[:cut] in self.origin.keys:
+                return self.origin.keys[path[:cut]]
+        return self.file
+
+
+def _drop_disabled(
+    raw: dict[str, Any], file: str, origin: _Origin
+) -> tuple[dict[str, Any], _Locator]:
     out = dict(raw)
+    kept_origin = _Origin(origin.keys, dict(origin.items))
     for kind in MERGED_LISTS:
         items = out.get(kind)
         if isinstance(items, list):
-            out[kind] = [
-                i for i in items if not (isinstance(i, dict) and i.get("enabled") is False)
+            places = origin.items.get(kind) or [(file, i) for i in range(len(items))]
+            keep = [
+                i
+                for i, item in enumerate(items)
+                if not (isinstance(item, dict) and item.get("enabled") is False)
             ]
-    return out
+            out[kind] = [items[i] for i in keep]
+            kept_origin.items[kind] = [places[i] for i in keep]
+    return out, _Locator(file, kept_origin)
 
 
-def _problem(
-    err: Any, raw: dict[str, Any], file: str, origin: dict[str, str]
-) -> tuple[str, str, Any, str, str]:
-    loc = tuple(err["loc"])
-    path, model_loc = _render_path(loc)
-    kind = err["type"]
-    ctx = err.get("ctx") or {}
-    value = err.get("input")
-    where = _origin_of(path, origin, file)
-    if kind == "extra_forbidden":
-        allowed_keys = _allowed_keys(model_loc[:-1])
-        bad = str(model_loc[-1])
-        close = difflib.get_close_matches(bad, allowed_keys, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        return (where, path, bad, hint + "one of " + ", ".join(allowed_keys), "unknown key")
-    if kind == "missing":
-        return (where, path, None, "a value for this required field", "missing field")
-    allowed = _ALLOWED.get(kind, "")
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        bound = next(iter(ctx.values()))
-        allowed = f"a number {_OPS[kind]} {bound}"
-    elif kind == "literal_error":
-        allowed = f"one of {ctx.get('expected')}"
-    elif kind == "string_pattern_mismatch":
-        allowed = "a lowercase snake_case id (letters, digits, _; starting with a letter)"
-    elif kind in ("too_short", "too_long"):
-        allowed = f"{ctx.get('min_length', '')}..{ctx.get('max_length', '')} items".strip(".")
-    elif kind == "union_tag_invalid":
-        allowed = f"one of {ctx.get('expected_tags')}"
-    elif kind == "union_tag_not_found":
-        allowed = f"a '{ctx.get('discriminator', 'kind').strip(chr(39))}' key"
-    elif kind == "value_error":
-        allowed = str(ctx.get("error", err["msg"]))
-    if not allowed:
-        allowed = err["msg"]
-    if isinstance(value, dict):
-        value = {k: value[k] for k in list(value)[:4]}
-    return (where, path, value, allowed, err["msg"].split(",")[0])
+# ---- turning pydantic's errors into problems: path, value, allowed, problem
 
-
-_OPS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
-_ALLOWED = {
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "int_type": "an integer",
-    "int_parsing": "an integer",
-    "int_from_float": "a whole number",
-    "string_type": "a string",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
-    "date_type": "a date written YYYY-MM-DD",
-    "date_parsing": "a date written YYYY-MM-DD",
-    "date_from_datetime_parsing": "a date written YYYY-MM-DD",
-    "dict_type": "a mapping (key: value)",
-    "model_type": "a mapping (key: value)",
-    "list_type": "a list",
-    "tuple_type": "a list",
-    "model_attributes_type": "a mapping",
+_DATE = "a date written YYYY-MM-DD"
+_ID_RULE = "a lowercase id (letters a-z, digits and _, starting with a letter)"
+_NAME_RULE = (
+    "letters, digits, '_', '.' and '-', starting with a letter or digit (it names the "
+    "output folder)"
+)
+_TYPES = {  # pydantic error type: (problem, allowed)
+    "float_type": ("not a number", "a number"),
+    "float_parsing": ("not a number", "a number"),
+    "int_type": ("not a whole number", "a whole number"),
+    "int_parsing": ("not a whole number", "a whole number"),
+    "int_from_float": ("not a whole number", "a whole number"),
+    "string_type": ("not a string", "a string"),
+    "bool_type": ("not true or false", "true or false"),
+    "bool_parsing": ("not true or false", "true or false"),
+    "date_type": ("not a date", _DATE),
+    "date_parsing": ("not a date", _DATE),
+    "date_from_datetime_parsing": ("not a date", _DATE),
+    "date_from_datetime_inexact": ("not a date", _DATE),
+    "dict_type": ("not a mapping", "a mapping (key: value)"),
+    "model_type": ("not a mapping", "a mapping (key: value)"),
+    "model_attributes_type": ("not a mapping", "a mapping (key: value)"),
+    "list_type": ("not a list", "a list"),
+    "tuple_type": ("not a list", "a list"),
+}
+_BOUNDS = {
+    "greater_than": (">", "too small"),
+    "greater_than_equal": (">=", "too small"),
+    "less_than": ("<", "too large"),
+    "less_than_equal": ("<=", "too large"),
 }
 
 
-def _render_path(loc: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
-    """Turn a pydantic location into ``events[3].route``, dropping union tags and schedule
-    branches that are not in the file."""
-    out = ""
-    kept: list[Any] = []
+@dataclasses.dataclass
+class _Error:
+    """One pydantic error with its location rendered as it appears in the file."""
+
+    detail: Any  # pydantic's ErrorDetails
+    path: str  # events[3].route, without union tags and branch names
+    model_loc: tuple[Any, ...]  # pydantic's loc with the tags and branch names kept
+    annotation: Any  # the type expected at the end of the location
+    branch: tuple[str, str, Any] | None  # (path of the union, branch name, union) if any
+    key: bool  # the error is about a mapping key, not its value
+
+
+def _problems(errors: Any, raw: dict[str, Any]) -> list[tuple[str, Any, str, str]]:
+    located = [_locate(e) for e in errors]
+    located = _one_branch_per_union(located)
+    # a tuple that is "too short after validation" only because an item failed: say the item
+    located = [
+        e
+        for e in located
+        if not (
+            e.detail["type"] == "too_short"
+            and any(o is not e and o.path.startswith(e.path) for o in located)
+        )
+    ]
+    return [_describe(e, raw) for e in located]
+
+
+def _locate(detail: Any) -> _Error:
+    """Render pydantic's location as the file's path (``events[3].route``), dropping union
+    tags and branch names, which are not in the file."""
+    path = ""
     annotation: Any = Scenario
-    for part in loc:
+    branch: tuple[str, str, Any] | None = None
+    key = False
+    for part in detail["loc"]:
+        if part == "[key]":
+            key = True
+            continue
+        union = annotation
         annotation, skip = _step(annotation, part)
         if skip:
+            if branch is None and not _is_tag(union, part):
+                branch = (path, str(part), _unwrap(union))
             continue
-        kept.append(part)
         if isinstance(part, int):
-            out += f"[{part}]"
+            path = f"{path}[{part}]"
+        else:  # pydantic writes a date key as its repr
+            date = re.fullmatch(r"datetime\.date\((\d+), (\d+), (\d+)\)", str(part))
+            path = _join(path, dt.date(*map(int, date.groups())) if date else part)
+    return _Error(detail, path, tuple(detail["loc"]), annotation, branch, key)
+
+
+def _one_branch_per_union(errors: list[_Error]) -> list[_Error]:
+    """A value that fits no member of a union (a schedule: number, steps or ramp) gets one
+    error per member from pydantic; keep those of the member the value was meant for."""
+    groups: dict[str, list[_Error]] = {}
+    for e in errors:
+        if e.branch is not None:
+            groups.setdefault(e.branch[0], []).append(e)
+    drop: set[int] = set()
+    extra: list[_Error] = []
+    for union_path, group in groups.items():
+        by_branch: dict[str, list[_Error]] = {}
+        for e in group:
+            assert e.branch is not None
+            by_branch.setdefault(e.branch[1], []).append(e)
+        inside = {b: es for b, es in by_branch.items() if any(e.path != union_path for e in es)}
+        if inside:  # the value's shape matched a member; its errors are inside it
+            keep = min(inside.values(), key=len)
         else:
-            out += f".{part}" if out else str(part)
-    return out, tuple(kept)
+            keep = [e for e in group if e.detail["type"] not in _TYPES]
+        drop.update(id(e) for e in group if e not in keep)
+        if not keep:  # the value is of a type no member takes: one problem for the union
+            first = group[0]
+            assert first.branch is not None
+            detail = dict(first.detail, type="union_type")
+            extra.append(dataclasses.replace(first, detail=detail, annotation=first.branch[2]))
+    out = [e for e in errors if id(e) not in drop]
+    return out + extra
+
+
+def _describe(e: _Error, raw: dict[str, Any]) -> tuple[str, Any, str, str]:
+    """(path, value, allowed, problem) for one error, in the words of the file."""
+    d = e.detail
+    kind = d["type"]
+    ctx = d.get("ctx") or {}
+    value = d.get("input")
+    path = e.path
+    if kind == "extra_forbidden":
+        keys = _allowed_keys(e.model_loc[:-1])
+        bad = str(e.model_loc[-1])
+        close = difflib.get_close_matches(bad, keys, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return (path, bad, "one of " + ", ".join(keys) + hint, "unknown key")
+    if kind == "missing":
+        return (path, None, "a value; this key is required", "missing key")
+    if kind == "union_type":
+        return (path, _shown(value), _union_allowed(e.annotation), "wrong type")
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        what = {"events": "event ", "rules": "rule "}.get(path.split("[")[0], "")
+        allowed = "one of " + ", ".join(_tags(e.annotation))
+        if kind == "union_tag_not_found":
+            problem = f"{what}without 'kind'" if what else "missing 'kind'"
+            return (f"{path}.kind", None, allowed, problem)
+        return (f"{path}.kind", ctx.get("tag"), allowed, f"unknown {what}kind")
+    if kind in _TYPES:
+        problem, allowed = _TYPES[kind]
+        if e.key and kind == "string_type":
+            allowed = _ID_RULE
+        return (path, _shown(value), allowed, problem)
+    if kind in _BOUNDS:
+        op, problem = _BOUNDS[kind]
+        bound = next(iter(ctx.values()))
+        return (path, _shown(value), f"a number {op} {bound:g}", problem)
+    if kind == "literal_error":
+        return (path, _shown(value), str(ctx.get("expected")), "not an allowed value")
+    if kind == "string_pattern_mismatch":
+        if path == "name":
+            return (path, value, _NAME_RULE, "bad name")
+        if ctx.get("pattern") == ID_PATTERN:
+            return (path, value, _ID_RULE, "bad id")
+        return (path, value, f"text matching {ctx.get('pattern')}", "bad text")
+    if kind in ("too_short", "too_long"):
+        if kind == "too_short":
+            allowed = f"at least {ctx.get('min_length')} item(s)"
+            problem = "empty" if not ctx.get("actual_length") else "too few items"
+        else:
+            allowed, problem = f"at most {ctx.get('max_length')} item(s)", "too many items"
+        return (path, _shown(value), allowed, problem)
+    if kind == "value_error":
+        return _value_error(path, value, str(ctx.get("error", d["msg"])), raw)
+    return (path, _shown(value), d["msg"], "invalid value")
+
+
+def _value_error(
+    path: str, value: Any, text: str, raw: dict[str, Any]
+) -> tuple[str, Any, str, str]:
+    """Errors raised by the models' own validators, told as a path, value and rule."""
+    if text == "'end' is before 'start'":
+        start = _shown(raw.get("start"))
+        return ("end", _shown(raw.get("end")), f"a date on or after start ({start})", text)
+    if path.endswith("monthly_profile"):
+        allowed = "12 weights (Jan..Dec), each >= 0, with a positive sum"
+        if isinstance(value, list | tuple) and len(value) != 12:
+            return (path, _shown(value), allowed, f"{len(value)} values instead of 12")
+        return (path, _shown(value), allowed, "a negative weight or a zero sum")
+    match = re.fullmatch(r"give exactly one of '(\w+)' or '(\w+)'", text)
+    if match and isinstance(value, dict):
+        a, b = match.groups()
+        given = [k for k in (a, b) if value.get(k) is not None]
+        allowed = f"exactly one of '{a}' or '{b}'"
+        if given:
+            both = {a: value[a], b: value[b]}
+            return (path, _shown(both), allowed, f"both '{a}' and '{b}' given")
+        return (path, _shown(value), allowed, f"neither '{a}' nor '{b}' given")
+    return (path, _shown(value), text, "invalid value")
+
+
+def _shown(value: Any) -> Any:
+    """The value as the file wrote it: dates as YYYY-MM-DD; big mappings cut to four keys."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {_shown(k): _shown(v) for k, v in list(value.items())[:4]}
+    if isinstance(value, list | tuple):
+        return [_shown(v) for v in value]
+    return value
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -367,27 +650,52 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The members of a union (without None), unwrapped; [] if not a union."""
+    annotation = _unwrap(annotation)
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return []
+    return [_unwrap(a) for a in typing.get_args(annotation) if a is not type(None)]
+
+
+def _tags_of(model: Any) -> tuple[Any, ...]:
+    field = model.model_fields.get("kind") if _is_model(model) else None
+    return typing.get_args(field.annotation) if field is not None else ()
+
+
+def _tags(annotation: Any) -> list[str]:
+    return [str(t) for m in _members(annotation) for t in _tags_of(m)]
+
+
+def _is_tag(annotation: Any, part: Any) -> bool:
+    return any(part in _tags_of(m) for m in _members(annotation))
+
+
 def _step(annotation: Any, part: Any) -> tuple[Any, bool]:
     """Follow one location element from ``annotation``; say whether the element is a
     pydantic artefact (a union tag or branch name) rather than a key in the file."""
     annotation = _unwrap(annotation)
     origin = typing.get_origin(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if _is_model(annotation):
         field = annotation.model_fields.get(str(part))
         return (field.annotation if field else None), False
-    if origin in (typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            arg = _unwrap(arg)
-            if isinstance(arg, type) and issubclass(arg, BaseModel):
-                tag = arg.model_fields.get("kind")
-                if tag is not None and part in typing.get_args(tag.annotation):
-                    return arg, True
-            if typing.get_origin(arg) is dict and part == "dict[date,constrained-float]":
+    members = _members(annotation)
+    if len(members) == 1:  # X | None: pydantic names no branch
+        return _step(members[0], part)
+    if members:
+        for arg in members:
+            if part in _tags_of(arg) or (_is_model(arg) and part == arg.__name__):
                 return arg, True
-        if isinstance(part, str) and part in ("constrained-float", "float"):
+        for arg in members:
+            arg_origin = typing.get_origin(arg)
+            if arg_origin is not None and str(part).startswith(f"{arg_origin.__name__}["):
+                return arg, True
+        if isinstance(part, str):  # a scalar member: float, constrained-float, date, ...
             return None, True
-        if isinstance(part, str) and part.startswith("dict["):
-            return dict, True
         return None, False
     if origin in (tuple, list):
         return typing.get_args(annotation)[0], False
@@ -399,45 +707,86 @@ def _step(annotation: Any, part: Any) -> tuple[Any, bool]:
 def _allowed_keys(model_loc: tuple[Any, ...]) -> list[str]:
     annotation: Any = Scenario
     for part in model_loc:
-        annotation, _ = _step(annotation, part)
+        if part != "[key]":
+            annotation, _ = _step(annotation, part)
     annotation = _unwrap(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if _is_model(annotation):
         return list(annotation.model_fields)
     return []
 
 
-def _origin_of(path: str, origin: dict[str, str], file: str) -> str:
-    """The file a path's value came from (a base file, for inherited values)."""
-    if not origin:
-        return file
-    if path.startswith(MERGED_LISTS):
-        key = path.split(".")[0]
-        return origin.get(key, file)
-    return origin.get(path.split(".")[0].split("[")[0], file)
+def _union_allowed(annotation: Any) -> str:
+    """What a union takes, member by member: 'a number >= 0, a mapping of dates ...'."""
+    words = []
+    for arg in _members(annotation):
+        origin = typing.get_origin(arg)
+        if origin is dict:
+            key, _ = typing.get_args(arg)
+            keys = "dates (YYYY-MM-DD)" if _unwrap(key) is dt.date else "keys"
+            words.append(f"a mapping of {keys} to numbers")
+        elif _is_model(arg):
+            words.append("{" + ", ".join(f"{k}: ..." for k in arg.model_fields) + "}")
+        elif arg in (float, int):
+            words.append("a number")
+        else:
+            words.append(getattr(arg, "__name__", str(arg)))
+    return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1]
 
 
-def _check_references(
-    s: Scenario, file: str, origin: dict[str, str]
-) -> list[tuple[str, str, Any, str, str]]:
+def _numeric_dates(value: Any, annotation: Any, path: str = "") -> list[tuple[str, Any]]:
+    """Places where the data gives a number for a date. Pydantic would take it as seconds
+    since 1970, so ``date: 0`` would be 1 January 1970 and ``end: 2035`` a puzzling error."""
+    annotation = _unwrap(annotation)
+    origin = typing.get_origin(annotation)
+    out: list[tuple[str, Any]] = []
+    if annotation is dt.date:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out.append((path, value))
+    elif members := _members(annotation):
+        if isinstance(value, dict):
+            tagged = [m for m in members if value.get("kind") in _tags_of(m)]
+            members = tagged or members
+        for member in members:
+            out += [p for p in _numeric_dates(value, member, path) if p not in out]
+    elif _is_model(annotation) and isinstance(value, dict):
+        for key, item in value.items():
+            field = annotation.model_fields.get(key) if isinstance(key, str) else None
+            if field is not None:
+                out += _numeric_dates(item, field.annotation, _join(path, key))
+    elif origin in (tuple, list) and isinstance(value, list):
+        for i, item in enumerate(value):
+            out += _numeric_dates(item, typing.get_args(annotation)[0], f"{path}[{i}]")
+    elif origin is dict and isinstance(value, dict):
+        key_type, item_type = typing.get_args(annotation)
+        for key, item in value.items():
+            here = _join(path, key)
+            if _unwrap(key_type) is dt.date:
+                out += _numeric_dates(key, dt.date, here)
+            out += _numeric_dates(item, item_type, here)
+    return out
+
+
+# ---- whole-scenario checks
+
+
+def _check_references(s: Scenario, locate: _Locator) -> list[Problem]:
     """Checks that need the whole scenario: ids, references, dates inside the horizon."""
-    problems: list[tuple[str, str, Any, str, str]] = []
+    problems: list[Problem] = []
 
     def add(path: str, value: Any, allowed: str, problem: str) -> None:
-        problems.append((_origin_of(path, origin, file), path, value, allowed, problem))
-
-    import re
+        problems.append(locate(path, value, allowed, problem))
 
     pattern = re.compile(ID_PATTERN)
     seen: dict[str, str] = {}
     for section in ("fields", "routes", "buyers"):
         for key in getattr(s, section):
             if not pattern.match(key):
-                add(f"{section}.{key}", key, "a lowercase snake_case id", "bad id")
+                add(f"{section}.{key}", key, _ID_RULE, "bad id")
             if key in seen:
                 add(
                     f"{section}.{key}",
                     key,
-                    f"an id not already used by {seen[key]}",
+                    f"an id not already used in {seen[key]}",
                     "duplicate id",
                 )
             seen.setdefault(key, section)
@@ -477,19 +826,15 @@ def _check_references(
                 add(
                     f"{base}.until",
                     until.isoformat(),
-                    f"a date on or after {ev.date}",
+                    f"a date on or after the event's date {ev.date}",
                     "'until' is before the event date",
                 )
             elif until > s.end:
                 add(f"{base}.until", until.isoformat(), horizon, "date outside the horizon")
-        if ev.kind == "set" and not _settable(ev.path, s):
-            allowed = ", ".join(SETTABLE_PATHS)
-            add(
-                f"{base}.path",
-                ev.path,
-                f"one of {allowed} with an existing id",
-                "unknown parameter path",
-            )
+        if ev.kind == "set":
+            bad_path = _bad_settable(ev.path, s)
+            if bad_path:
+                add(f"{base}.path", ev.path, *bad_path)
     for i, rule in enumerate(s.rules):
         if rule.buyer not in s.buyers:
             add(f"rules[{i}].buyer", rule.buyer, _ids(s.buyers), "unknown buyer")
@@ -500,18 +845,29 @@ def _ids(mapping: dict[str, Any]) -> str:
     return "one of " + ", ".join(sorted(mapping)) if mapping else "none defined"
 
 
-def _settable(path: str, s: Scenario) -> bool:
+def _bad_settable(path: str, s: Scenario) -> tuple[str, str] | None:
+    """None if a ``set`` event's path names a parameter it may set, else (allowed, problem)."""
     parts = path.split(".")
+    shaped = []
     for pattern in SETTABLE_PATHS:
         want = pattern.split(".")
-        if len(want) != len(parts):
-            continue
-        if all(
-            (p in getattr(s, want[0])) if w == "<id>" else (w == p)
-            for w, p in zip(want, parts, strict=True)
+        if len(want) == len(parts) and all(
+            w in ("<id>", p) for w, p in zip(want, parts, strict=True)
         ):
-            return True
-    return False
+            shaped.append(want)
+    for want in shaped:
+        section = getattr(s, want[0])
+        unknown = [p for w, p in zip(want, parts, strict=True) if w == "<id>" and p not in section]
+        if not unknown:
+            return None
+    for want in shaped:
+        section = getattr(s, want[0])
+        unknown = [p for w, p in zip(want, parts, strict=True) if w == "<id>" and p not in section]
+        return (
+            f"{'.'.join(want)} with <id> {_ids(section)}",
+            f"unknown {want[0][:-1]} {unknown[0]!r} in the parameter path",
+        )
+    return ("one of " + ", ".join(SETTABLE_PATHS), "unknown parameter path")
 
 
 def scenario_to_yaml(s: Scenario) -> str:
