@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from .errors import RunFolderError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .records import Result
 
 __all__ = ["RUN_FILES", "atomic_folder", "manifest", "write_result"]
@@ -68,16 +70,40 @@ class atomic_folder:
             shutil.rmtree(old)
 
 
+def write_csv(frame: pd.DataFrame, path: Path, float_format: str) -> None:
+    """Write a table as CSV, floats in ``float_format``.
+
+    Several times faster than ``DataFrame.to_csv`` for our long tables of ids, dates and
+    floats; a table with text that needs quoting goes through pandas instead.
+    """
+    columns: list[list[str]] = []
+    for name in frame.columns:
+        col = frame[name]
+        if col.dtype.kind == "f":
+            columns.append([float_format % x for x in col.tolist()])
+        elif col.dtype.kind in "iub":
+            columns.append([str(x) for x in col.tolist()])
+        else:
+            values = [str(x) for x in col.tolist()]
+            if any(c in v for v in set(values) for c in ',"\n\r'):
+                frame.to_csv(path, index=False, float_format=float_format)
+                return
+            columns.append(values)
+    lines = [",".join(map(str, frame.columns))]
+    lines.extend(",".join(row) for row in zip(*columns, strict=True))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def write_result(res: Result, folder: Path, *, charts: bool = False, svg: bool = False) -> Path:
     """Write a run's folder; return its path."""
     from .scenario import scenario_to_yaml
 
     with atomic_folder(folder) as tmp:
-        res.flows.to_csv(tmp / "flows.csv", index=False, float_format="%.6f")
-        res.deliveries.to_csv(tmp / "deliveries.csv", index=False, float_format="%.6f")
-        res.annual.to_csv(tmp / "annual.csv", index=False, float_format="%.6f")
-        res.money.to_csv(tmp / "money.csv", index=False, float_format="%.2f")
-        res.production.to_csv(tmp / "production.csv", index=False, float_format="%.6f")
+        write_csv(res.flows, tmp / "flows.csv", "%.6f")
+        write_csv(res.deliveries, tmp / "deliveries.csv", "%.6f")
+        write_csv(res.annual, tmp / "annual.csv", "%.6f")
+        write_csv(res.money, tmp / "money.csv", "%.2f")
+        write_csv(res.production, tmp / "production.csv", "%.6f")
         res.event_table.to_csv(tmp / "events.csv", index=False)
         (tmp / "summary.json").write_text(res.summary_json(), encoding="utf-8")
         (tmp / "scenario.resolved.yaml").write_text(

@@ -375,10 +375,7 @@ def scenario_from_dict(data: dict[str, Any], file: str = "<dict>") -> Scenario:
 
 def _validate(raw: dict[str, Any], file: str, origin: _Origin) -> Scenario:
     raw, locate = _drop_disabled(raw, file, origin)
-    problems = [
-        locate(path, _shown(value), _DATE, "a number is not a date")
-        for path, value in _numeric_dates(raw, Scenario)
-    ]
+    problems = [locate(*p) for p in _lax_scalars(raw, Scenario)]
     if problems:
         raise ScenarioError(*problems[0], problems=problems)
     try:
@@ -496,7 +493,7 @@ def _problems(errors: Any, raw: dict[str, Any]) -> list[tuple[str, Any, str, str
         for e in located
         if not (
             e.detail["type"] == "too_short"
-            and any(o is not e and o.path.startswith(e.path) for o in located)
+            and any(o.path.startswith((f"{e.path}.", f"{e.path}[")) for o in located)
         )
     ]
     return [_describe(e, raw) for e in located]
@@ -513,13 +510,13 @@ def _locate(detail: Any) -> _Error:
         if part == "[key]":
             key = True
             continue
-        union = annotation
+        parent = annotation
         annotation, skip = _step(annotation, part)
         if skip:
-            if branch is None and not _is_tag(union, part):
-                branch = (path, str(part), _unwrap(union))
+            if branch is None and not _is_tag(parent, part):
+                branch = (path, str(part), _unwrap(parent))
             continue
-        if isinstance(part, int):
+        if isinstance(part, int) and typing.get_origin(_unwrap(parent)) is not dict:
             path = f"{path}[{part}]"
         else:  # pydantic writes a date key as its repr
             date = re.fullmatch(r"datetime\.date\((\d+), (\d+), (\d+)\)", str(part))
@@ -535,7 +532,7 @@ def _one_branch_per_union(errors: list[_Error]) -> list[_Error]:
         if e.branch is not None:
             groups.setdefault(e.branch[0], []).append(e)
     drop: set[int] = set()
-    extra: list[_Error] = []
+    instead: dict[int, _Error] = {}
     for union_path, group in groups.items():
         by_branch: dict[str, list[_Error]] = {}
         for e in group:
@@ -543,17 +540,27 @@ def _one_branch_per_union(errors: list[_Error]) -> list[_Error]:
             by_branch.setdefault(e.branch[1], []).append(e)
         inside = {b: es for b, es in by_branch.items() if any(e.path != union_path for e in es)}
         if inside:  # the value's shape matched a member; its errors are inside it
-            keep = min(inside.values(), key=len)
+            # a model whose keys the value uses is the member meant, else the closest one
+            union = group[0].branch[2] if group[0].branch else None
+            fits = [
+                es
+                for label, es in inside.items()
+                if _is_model(_step(union, label)[0])
+                and not any(e.detail["type"] in ("extra_forbidden", "missing") for e in es)
+            ]
+            keep = fits[0] if fits else min(inside.values(), key=len)
         else:
             keep = [e for e in group if e.detail["type"] not in _TYPES]
-        drop.update(id(e) for e in group if e not in keep)
+        kept = {id(e) for e in keep}
+        drop.update(id(e) for e in group if id(e) not in kept)
         if not keep:  # the value is of a type no member takes: one problem for the union
             first = group[0]
             assert first.branch is not None
             detail = dict(first.detail, type="union_type")
-            extra.append(dataclasses.replace(first, detail=detail, annotation=first.branch[2]))
-    out = [e for e in errors if id(e) not in drop]
-    return out + extra
+            instead[id(first)] = dataclasses.replace(
+                first, detail=detail, annotation=first.branch[2]
+            )
+    return [instead.get(id(e), e) for e in errors if id(e) not in drop or id(e) in instead]
 
 
 def _describe(e: _Error, raw: dict[str, Any]) -> tuple[str, Any, str, str]:
@@ -588,7 +595,8 @@ def _describe(e: _Error, raw: dict[str, Any]) -> tuple[str, Any, str, str]:
     if kind in _BOUNDS:
         op, problem = _BOUNDS[kind]
         bound = next(iter(ctx.values()))
-        return (path, _shown(value), f"a number {op} {bound:g}", problem)
+        shown = f"{bound:g}" if isinstance(bound, int | float) else bound
+        return (path, _shown(value), f"a number {op} {shown}", problem)
     if kind == "literal_error":
         return (path, _shown(value), str(ctx.get("expected")), "not an allowed value")
     if kind == "string_pattern_mismatch":
@@ -733,36 +741,40 @@ def _union_allowed(annotation: Any) -> str:
     return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1]
 
 
-def _numeric_dates(value: Any, annotation: Any, path: str = "") -> list[tuple[str, Any]]:
-    """Places where the data gives a number for a date. Pydantic would take it as seconds
-    since 1970, so ``date: 0`` would be 1 January 1970 and ``end: 2035`` a puzzling error."""
+def _lax_scalars(value: Any, annotation: Any, path: str = "") -> list[tuple[str, Any, str, str]]:
+    """Scalars pydantic would convert without a word: a number for a date (read as seconds
+    since 1970, so ``date: 0`` was 1 January 1970 and ``end: 2035`` a puzzling error) and
+    true/false for a number (``capacity_bcm_per_year: yes`` was 1)."""
     annotation = _unwrap(annotation)
     origin = typing.get_origin(annotation)
-    out: list[tuple[str, Any]] = []
+    out: list[tuple[str, Any, str, str]] = []
     if annotation is dt.date:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            out.append((path, value))
+            out.append((path, value, _DATE, "a number is not a date"))
+    elif annotation in (float, int):
+        if isinstance(value, bool):
+            out.append((path, value, "a number", "true/false is not a number"))
     elif members := _members(annotation):
         if isinstance(value, dict):
             tagged = [m for m in members if value.get("kind") in _tags_of(m)]
             members = tagged or members
         for member in members:
-            out += [p for p in _numeric_dates(value, member, path) if p not in out]
+            out += [p for p in _lax_scalars(value, member, path) if p not in out]
     elif _is_model(annotation) and isinstance(value, dict):
         for key, item in value.items():
             field = annotation.model_fields.get(key) if isinstance(key, str) else None
             if field is not None:
-                out += _numeric_dates(item, field.annotation, _join(path, key))
+                out += _lax_scalars(item, field.annotation, _join(path, key))
     elif origin in (tuple, list) and isinstance(value, list):
         for i, item in enumerate(value):
-            out += _numeric_dates(item, typing.get_args(annotation)[0], f"{path}[{i}]")
+            out += _lax_scalars(item, typing.get_args(annotation)[0], f"{path}[{i}]")
     elif origin is dict and isinstance(value, dict):
         key_type, item_type = typing.get_args(annotation)
         for key, item in value.items():
             here = _join(path, key)
             if _unwrap(key_type) is dt.date:
-                out += _numeric_dates(key, dt.date, here)
-            out += _numeric_dates(item, item_type, here)
+                out += _lax_scalars(key, dt.date, here)
+            out += _lax_scalars(item, item_type, here)
     return out
 
 
