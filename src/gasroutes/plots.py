@@ -32,12 +32,15 @@ __all__ = [
     "chart",
     "decimal_year",
     "deliveries_vs_nominations",
+    "draw_key",
     "mark_events",
     "monthly_mean",
+    "numbered_events",
     "production_balance",
     "revenue_and_arrears",
     "route_flows",
     "save_charts",
+    "select_events",
 ]
 
 SPAN_KINDS = ("cutoff", "outage")
@@ -59,18 +62,24 @@ def decimal_year(dates: Sequence[str] | pd.Series | np.ndarray) -> np.ndarray:
 
 
 def _figure(
-    panels: int = 1, panel_height: float = 3.4, width: float = 10.0, sharex: bool = True
+    panels: int = 1,
+    panel_height: float = 3.4,
+    width: float = 10.0,
+    sharex: bool = True,
+    key_rows: int = 0,
 ) -> tuple[Figure, list[Axes]]:
-    """A figure with ``panels`` stacked axes and fixed margins (no layout engine: fast)."""
-    height = panel_height * panels + 1.0
+    """A figure with ``panels`` stacked axes and fixed margins (no layout engine: fast),
+    and room under them for ``key_rows`` lines of event key."""
+    key = 0.17 * key_rows + (0.25 if key_rows else 0.0)
+    height = panel_height * panels + 1.1 + key
     fig = Figure(figsize=(width, height))
     axes = fig.subplots(panels, 1, sharex=sharex, squeeze=False)[:, 0]
     fig.subplots_adjust(
         left=0.1,
         right=0.98,
-        top=1 - 0.45 / height,
-        bottom=0.6 / height,
-        hspace=0.12 if sharex else 0.35,
+        top=1 - 0.6 / height,
+        bottom=(0.55 + key) / height,
+        hspace=0.22 if sharex else 0.45,
     )
     return fig, list(axes)
 
@@ -86,51 +95,115 @@ def _year_axis(ax: Axes, lo: float, hi: float, *, centred: bool = False) -> None
     ax.set_xlim(lo, hi)
 
 
-def mark_events(
-    ax: Axes,
-    events: pd.DataFrame | None,
-    targets: Sequence[str] | None = None,
-    *,
-    label: bool = True,
-) -> list[str]:
-    """Shade cutoffs and outages, draw a dotted line at other events; return the labels.
-
-    ``targets`` keeps only the events on those ids. Positions are decimal years.
-    """
+def numbered_events(events: pd.DataFrame | None) -> pd.DataFrame:
+    """The events charts mark, numbered 1..n in timeline order; the same numbers in every
+    chart of a run (resumes, ends of outages and payments are not marked)."""
     if events is None or events.empty:
-        return []
-    rows = events if targets is None else events[events["target"].isin(list(targets))]
-    rows = rows[~rows["kind"].isin(POINT_SKIP)]
+        return pd.DataFrame(columns=["number", "date", "end_date", "kind", "target", "reason"])
+    rows = events[~events["kind"].isin(POINT_SKIP)].reset_index(drop=True)
+    return rows.assign(number=np.arange(1, len(rows) + 1))
+
+
+def select_events(
+    numbered: pd.DataFrame, targets: Sequence[str] | None = None, kinds: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The numbered events on ``targets`` (any when None) of ``kinds`` (any when None)."""
+    rows = numbered
+    if targets is not None:
+        rows = rows[rows["target"].isin(list(targets))]
+    if kinds is not None:
+        rows = rows[rows["kind"].isin(list(kinds))]
+    return rows
+
+
+def mark_events(ax: Axes, rows: pd.DataFrame, *, numbers: bool = True) -> list[int]:
+    """Shade cutoffs and outages, draw a dotted line at other events, and write each
+    event's number just above the panel (close numbers share one label). Return the
+    numbers drawn. Positions are decimal years."""
     if rows.empty:
         return []
     starts = decimal_year(rows["date"].astype(str).to_numpy())
-    drawn: list[str] = []
-    for x0, kind, target, reason, end in zip(
-        starts, rows["kind"], rows["target"], rows["reason"], rows["end_date"], strict=True
+    lo, hi = ax.get_xlim()
+    groups: list[tuple[float, list[int]]] = []
+    for x0, kind, end, number in zip(
+        starts, rows["kind"], rows["end_date"], rows["number"], strict=True
     ):
-        why = reason if isinstance(reason, str) else ""
-        text = f"{kind} {target}" + (f": {why}" if why else "")
-        text = text if len(text) <= 48 else text[:45] + "..."
         if kind in SPAN_KINDS and isinstance(end, str) and end:
             x1 = float(decimal_year([end])[0]) + 1 / 365
             ax.axvspan(x0, x1, color=EVENT_COLORS[kind], alpha=0.15, lw=0, zorder=0)
         else:
             ax.axvline(x0, color="#555555", lw=0.7, ls=":", zorder=0)
-        if label:
+        if groups and x0 - groups[-1][0] < 0.025 * (hi - lo):
+            groups[-1][1].append(int(number))
+        else:
+            groups.append((float(x0), [int(number)]))
+    if numbers:
+        for x0, nums in groups:
+            consecutive = nums == list(range(nums[0], nums[0] + len(nums)))
+            text = (
+                f"{nums[0]}-{nums[-1]}"
+                if consecutive and len(nums) > 2
+                else ",".join(map(str, nums))
+            )
             ax.text(
                 x0,
-                0.98,
-                " " + text,
+                1.01,
+                text,
                 transform=ax.get_xaxis_transform(),
-                rotation=90,
-                va="top",
-                ha="left",
+                va="bottom",
+                ha="center",
                 fontsize=6.5,
                 color="#444444",
-                clip_on=True,
+                clip_on=False,
             )
-        drawn.append(text)
-    return drawn
+    return [n for _, nums in groups for n in nums]
+
+
+def draw_key(fig: Figure, rows: pd.DataFrame) -> None:
+    """List the marked events under the panels: number, date, what, and why."""
+    if rows.empty:
+        return
+    lines = []
+    for number, date, kind, target, reason, end in zip(
+        rows["number"],
+        rows["date"],
+        rows["kind"],
+        rows["target"],
+        rows["reason"],
+        rows["end_date"],
+        strict=True,
+    ):
+        why = f": {reason}" if isinstance(reason, str) and reason else ""
+        until = f" to {end}" if kind in SPAN_KINDS and isinstance(end, str) and end else ""
+        text = f"{number}  {date}{until}  {kind} {target}{why}"
+        lines.append(text if len(text) <= 84 else text[:81] + "...")
+    half = (len(lines) + 1) // 2
+    height = fig.get_figheight()
+    for col, chunk in enumerate((lines[:half], lines[half:])):
+        for i, line in enumerate(chunk):
+            fig.text(
+                0.02 + 0.49 * col,
+                (0.2 + 0.17 * (half - i)) / height,
+                line,
+                fontsize=6.5,
+                color="#333333",
+                va="bottom",
+                ha="left",
+            )
+    fig.text(
+        0.02,
+        (0.25 + 0.17 * (half + 1)) / height,
+        "events",
+        fontsize=7.5,
+        weight="bold",
+        va="bottom",
+        ha="left",
+    )
+
+
+def key_rows(rows: pd.DataFrame) -> int:
+    """Lines the key of ``rows`` needs (two columns, plus its heading)."""
+    return 0 if rows.empty else (len(rows) + 1) // 2 + 1
 
 
 def monthly_mean(
@@ -174,19 +247,23 @@ def annual_exports(annual: pd.DataFrame, title: str, events: pd.DataFrame | None
         .sort_index()
     )
     table = table.loc[:, table.sum() > 0]
-    fig, (ax,) = _figure(1, panel_height=3.6)
+    marked = select_events(
+        numbered_events(events), kinds=("cutoff", "outage", "commission", "demand")
+    )
+    fig, (ax,) = _figure(1, panel_height=3.6, key_rows=key_rows(marked))
     x = table.index.to_numpy(dtype=float) + 0.5
     bottom = np.zeros(len(table))
     for dest in table.columns:
         ax.bar(x, table[dest], bottom=bottom, label=dest, color=color(dest), width=0.8)
         bottom += table[dest].to_numpy()
-    ax.set_title(f"{title}: annual pipeline gas exports by destination")
+    ax.set_title(f"{title}: annual pipeline gas exports by destination", pad=12)
     ax.set_xlabel("year")
     ax.set_ylabel("exports (bcm/yr)")
     if len(table):
         _year_axis(ax, float(table.index.min()), float(table.index.max()) + 1, centred=True)
     ax.set_ylim(0, max(float(bottom.max(initial=0.0)) * 1.3, 1.0))
-    mark_events(ax, events, label=False)
+    mark_events(ax, marked)
+    draw_key(fig, marked)
     if len(table.columns):
         ax.legend(loc="upper left", ncols=min(len(table.columns), 7), fontsize=8, frameon=False)
     ax.grid(axis="y", alpha=0.3)
@@ -197,9 +274,15 @@ def route_flows(flows: pd.DataFrame, title: str, events: pd.DataFrame | None = N
     """One panel per route: monthly mean flow by buyer (stacked) against capacity, mcm/d."""
     gas = flows[flows["commodity"] == "pipeline_gas"]
     routes = list(dict.fromkeys(gas["route"]))
-    fig, axes = _figure(max(len(routes), 1), panel_height=1.9)
+    kinds = ("cutoff", "outage", "capacity", "commission")
+    users = {r: [r, *dict.fromkeys(gas.loc[gas["route"] == r, "buyer"])] for r in routes}
+    marked = select_events(
+        numbered_events(events), [t for ids in users.values() for t in ids], kinds
+    )
+    fig, axes = _figure(max(len(routes), 1), panel_height=1.9, key_rows=key_rows(marked))
     lo, hi = _span(gas) if len(gas) else (0.0, 1.0)
     for ax, route in zip(axes, routes, strict=False):
+        ax.set_xlim(lo, hi)
         f = gas[gas["route"] == route]
         by_buyer = monthly_mean(f, "quantity", "buyer")
         by_buyer = by_buyer.loc[:, by_buyer.sum() > 0]
@@ -225,12 +308,13 @@ def route_flows(flows: pd.DataFrame, title: str, events: pd.DataFrame | None = N
         ax.plot(cap.index, cap, color="black", lw=1.0, ls="--", label="capacity")
         ax.set_ylabel(f"{route}\n(mcm/d)", fontsize=8)
         ax.set_ylim(0, max(float(cap.max()), 1.0) * 1.35)
-        mark_events(ax, events, [route, *by_buyer.columns], label=False)
+        mark_events(ax, select_events(marked, users[route]))
         ax.legend(loc="upper left", ncols=len(by_buyer.columns) + 1, fontsize=7, frameon=False)
         ax.grid(alpha=0.3)
-    axes[0].set_title(f"{title}: route flows against capacity (monthly mean)")
+    axes[0].set_title(f"{title}: route flows against capacity (monthly mean)", pad=12)
     axes[-1].set_xlabel("year")
     _year_axis(axes[-1], lo, hi)
+    draw_key(fig, marked)
     return fig
 
 
@@ -241,9 +325,11 @@ def deliveries_vs_nominations(
     gas = deliveries[deliveries["commodity"] == "pipeline_gas"]
     totals = gas.groupby("buyer", sort=False)[["nominated", "delivered"]].sum().sum(axis=1)
     buyers = [b for b in dict.fromkeys(gas["buyer"]) if totals.get(b, 0.0) > 0]
-    fig, axes = _figure(max(len(buyers), 1), panel_height=1.9)
+    marked = select_events(numbered_events(events), buyers, ("cutoff", "demand", "set"))
+    fig, axes = _figure(max(len(buyers), 1), panel_height=1.9, key_rows=key_rows(marked))
     lo, hi = _span(gas) if len(gas) else (0.0, 1.0)
     for ax, buyer in zip(axes, buyers, strict=False):
+        ax.set_xlim(lo, hi)
         m = monthly_mean(gas[gas["buyer"] == buyer], ["nominated", "delivered"])
         nom, got = m["nominated"], m["delivered"]
         ax.plot(nom.index, nom, color="black", lw=1.0, ls="--", label="nominated")
@@ -261,7 +347,7 @@ def deliveries_vs_nominations(
         )
         ax.set_ylabel(f"{buyer}\n(mcm/d)", fontsize=8)
         ax.set_ylim(0, max(float(nom.max()), float(got.max()), 1.0) * 1.35)
-        mark_events(ax, events, [buyer], label=True)
+        mark_events(ax, select_events(marked, [buyer]))
         ax.legend(loc="upper right", ncols=3, fontsize=7, frameon=False)
         ax.grid(alpha=0.3)
     if not buyers:
@@ -274,9 +360,10 @@ def deliveries_vs_nominations(
             va="center",
             color="#666666",
         )
-    axes[0].set_title(f"{title}: deliveries against nominations (monthly mean)")
+    axes[0].set_title(f"{title}: deliveries against nominations (monthly mean)", pad=12)
     axes[-1].set_xlabel("year")
     _year_axis(axes[-1], lo, hi)
+    draw_key(fig, marked)
     return fig
 
 
@@ -287,7 +374,9 @@ def production_balance(
     g = monthly_mean(
         production, ["potential", "domestic", "exported", "shut_in", "domestic_demand"]
     )
-    fig, (ax,) = _figure(1, panel_height=3.6)
+    marked = select_events(numbered_events(events), kinds=("capacity", "outage", "cutoff"))
+    fig, (ax,) = _figure(1, panel_height=3.6, key_rows=key_rows(marked))
+    ax.set_xlim(*_span(production))
     ax.stackplot(
         g.index,
         g["domestic"],
@@ -298,11 +387,12 @@ def production_balance(
         alpha=0.85,
     )
     ax.plot(g.index, g["domestic_demand"], color="black", lw=0.8, ls=":", label="domestic demand")
-    ax.set_title(f"{title}: production, domestic use and shut-in (monthly mean)")
+    ax.set_title(f"{title}: production, domestic use and shut-in (monthly mean)", pad=12)
     ax.set_xlabel("year")
     ax.set_ylabel("gas (mcm/d)")
     ax.set_ylim(0, float(g["potential"].max()) * 1.3 + 1.0)
-    mark_events(ax, events)
+    mark_events(ax, marked)
+    draw_key(fig, marked)
     ax.legend(loc="upper left", ncols=4, fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
     _year_axis(ax, *_span(production))
@@ -313,7 +403,10 @@ def revenue_and_arrears(
     money: pd.DataFrame, title: str, events: pd.DataFrame | None = None
 ) -> Figure:
     """Top: annual revenue (invoiced) per buyer; bottom: arrears per buyer over time."""
-    fig, (top, bottom) = _figure(2, panel_height=2.8, sharex=False)
+    marked = select_events(
+        numbered_events(events), list(dict.fromkeys(money["buyer"])), ("cutoff", "price", "set")
+    )
+    fig, (top, bottom) = _figure(2, panel_height=2.8, sharex=False, key_rows=key_rows(marked))
     year = money["date"].astype(str).str.slice(0, 4).astype(int)
     annual = (
         money.assign(year=year)
@@ -328,7 +421,7 @@ def revenue_and_arrears(
     for b in buyers:
         top.bar(x, annual[b] / 1e9, bottom=base, color=color(b), label=b, width=0.8)
         base += annual[b].to_numpy() / 1e9
-    top.set_title(f"{title}: revenue and arrears by buyer")
+    top.set_title(f"{title}: revenue and arrears by buyer", pad=12)
     top.set_xlabel("year")
     top.set_ylabel("revenue invoiced\n(USD bn/yr)")
     _year_axis(top, float(annual.index.min()), float(annual.index.max()) + 1, centred=True)
@@ -363,7 +456,9 @@ def revenue_and_arrears(
     bottom.set_xlabel("year")
     bottom.set_ylabel("arrears (USD bn)")
     bottom.grid(alpha=0.3)
-    mark_events(bottom, events, [*money["buyer"].unique()])
+    bottom.set_xlim(*_span(money))
+    mark_events(bottom, marked)
+    draw_key(fig, marked)
     _year_axis(bottom, *_span(money))
     return fig
 
