@@ -270,11 +270,15 @@ class Network:
         """Start with pipes holding what day 0's dispatch would have sent on earlier days,
         so deliveries do not dip at the start of the horizon."""
         _, _, _, sends = self.allocate(0)
-        for r, bi, x in sends:
-            p = self.routes[r]
-            for k in range(p.transit_days):
-                p.pipe.append(Batch(k, bi, x))
-            self.rec.route_initial[r] += x * p.transit_days
+        # batches go in by arrival day, buyers in dispatch order within a day: the pipe is a
+        # FIFO that `arrivals` pops only from the front, so a later-arriving batch ahead of
+        # an earlier one would hold it back a day
+        for k in range(max((p.transit_days for p in self.routes), default=0)):
+            for r, bi, x in sends:
+                if k < self.routes[r].transit_days:
+                    self.routes[r].pipe.append(Batch(k, bi, x))
+        for r, _, x in sends:
+            self.rec.route_initial[r] += x * self.routes[r].transit_days
 
 
 class CountingEnvironment(simpy.Environment):

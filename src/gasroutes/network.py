@@ -145,6 +145,11 @@ class Route(_Record):
     third_party_bcm_per_year: Schedule = Field(
         0.0, description="Capacity taken by others' gas that shares the line (transit)."
     )
+    path_lonlat: tuple[tuple[float, float], ...] | None = Field(
+        None,
+        min_length=2,
+        description="Approximate course as [longitude, latitude] points, for the network map.",
+    )
     description: str = ""
 
 

@@ -31,9 +31,11 @@ RUN_FILES = (
     "annual.csv",
     "money.csv",
     "production.csv",
+    "events.csv",
     "summary.json",
     "manifest.json",
     "scenario.resolved.yaml",
+    "report.html",
 )
 FORMAT_VERSION = 1
 
@@ -109,10 +111,16 @@ def write_result(res: Result, folder: Path, *, charts: bool = False, svg: bool =
         (tmp / "scenario.resolved.yaml").write_text(
             scenario_to_yaml(res.scenario), encoding="utf-8"
         )
+        drawn: list[Path] = []
         if charts:
             from .plots import save_charts
 
-            save_charts(res, tmp / "charts", svg=svg)
+            drawn = save_charts(res, tmp / "charts", svg=svg)
+        from .report import run_report
+
+        (tmp / "report.html").write_text(
+            run_report(res.summary, manifest(res), res.event_table, drawn), encoding="utf-8"
+        )
         (tmp / "manifest.json").write_text(
             json.dumps(manifest(res), indent=2) + "\n", encoding="utf-8"
         )

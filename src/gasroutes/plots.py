@@ -5,22 +5,33 @@ Rules every chart follows: a title naming the scenario, axes labelled with units
 colour per destination (:mod:`gasroutes.palette`), and the scenario's events marked on
 the time axis (shaded spans for cutoffs and outages, dotted lines for the rest).
 
-Time axes are in decimal years (2025.0 is 1 January 2025): as readable as dates, the same
-in every chart and every run, and far cheaper to draw than matplotlib's date locators.
+Shared drawing helpers (time axes, event marks, figure layout) are in
+:mod:`gasroutes.plotting`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .palette import color
+from .plotting import (
+    decimal_year,
+    draw_key,
+    figure,
+    key_rows,
+    mark_events,
+    monthly_mean,
+    numbered_events,
+    select_events,
+    span,
+    year_axis,
+)
 
 if TYPE_CHECKING:
     from .records import Result
@@ -30,207 +41,13 @@ __all__ = [
     "annual_exports",
     "backtest_chart",
     "chart",
-    "decimal_year",
     "deliveries_vs_nominations",
-    "draw_key",
-    "mark_events",
-    "monthly_mean",
-    "numbered_events",
+    "network_map",
     "production_balance",
     "revenue_and_arrears",
     "route_flows",
     "save_charts",
-    "select_events",
 ]
-
-SPAN_KINDS = ("cutoff", "outage")
-POINT_SKIP = ("resume", "payment", "outage_end")
-EVENT_COLORS = {"cutoff": "#d62728", "outage": "#ff7f0e"}
-
-
-# ----------------------------------------------------------------------------- helpers
-
-
-def decimal_year(dates: Sequence[str] | pd.Series | np.ndarray) -> np.ndarray:
-    """ISO dates as decimal years: 2025-07-02 -> 2025.5 (in a non-leap year)."""
-    d = np.asarray(dates, dtype="datetime64[D]")
-    year = d.astype("datetime64[Y]")
-    start = year.astype("datetime64[D]")
-    length = (year + 1).astype("datetime64[D]") - start
-    out: np.ndarray = year.astype(int) + 1970 + (d - start).astype(float) / length.astype(float)
-    return out
-
-
-def _figure(
-    panels: int = 1,
-    panel_height: float = 3.4,
-    width: float = 10.0,
-    sharex: bool = True,
-    key_rows: int = 0,
-) -> tuple[Figure, list[Axes]]:
-    """A figure with ``panels`` stacked axes and fixed margins (no layout engine: fast),
-    and room under them for ``key_rows`` lines of event key."""
-    key = 0.17 * key_rows + (0.25 if key_rows else 0.0)
-    height = panel_height * panels + 1.1 + key
-    fig = Figure(figsize=(width, height))
-    axes = fig.subplots(panels, 1, sharex=sharex, squeeze=False)[:, 0]
-    fig.subplots_adjust(
-        left=0.1,
-        right=0.98,
-        top=1 - 0.6 / height,
-        bottom=(0.55 + key) / height,
-        hspace=0.22 if sharex else 0.45,
-    )
-    return fig, list(axes)
-
-
-def _year_axis(ax: Axes, lo: float, hi: float, *, centred: bool = False) -> None:
-    """Integer-year ticks from ``lo`` to ``hi``; ``centred`` puts labels mid-year (bars)."""
-    first, last = int(np.floor(lo)), int(np.ceil(hi))
-    step = 1 if last - first <= 14 else 2
-    years = list(range(first, last + 1, step))
-    offset = 0.5 if centred else 0.0
-    ax.set_xticks([y + offset for y in years if y + offset <= hi + 1e-9])
-    ax.set_xticklabels([str(y) for y in years if y + offset <= hi + 1e-9])
-    ax.set_xlim(lo, hi)
-
-
-def numbered_events(events: pd.DataFrame | None) -> pd.DataFrame:
-    """The events charts mark, numbered 1..n in timeline order; the same numbers in every
-    chart of a run (resumes, ends of outages and payments are not marked)."""
-    if events is None or events.empty:
-        return pd.DataFrame(columns=["number", "date", "end_date", "kind", "target", "reason"])
-    rows = events[~events["kind"].isin(POINT_SKIP)].reset_index(drop=True)
-    return rows.assign(number=np.arange(1, len(rows) + 1))
-
-
-def select_events(
-    numbered: pd.DataFrame, targets: Sequence[str] | None = None, kinds: Sequence[str] | None = None
-) -> pd.DataFrame:
-    """The numbered events on ``targets`` (any when None) of ``kinds`` (any when None)."""
-    rows = numbered
-    if targets is not None:
-        rows = rows[rows["target"].isin(list(targets))]
-    if kinds is not None:
-        rows = rows[rows["kind"].isin(list(kinds))]
-    return rows
-
-
-def mark_events(ax: Axes, rows: pd.DataFrame, *, numbers: bool = True) -> list[int]:
-    """Shade cutoffs and outages, draw a dotted line at other events, and write each
-    event's number just above the panel (close numbers share one label). Return the
-    numbers drawn. Positions are decimal years."""
-    if rows.empty:
-        return []
-    starts = decimal_year(rows["date"].astype(str).to_numpy())
-    lo, hi = ax.get_xlim()
-    groups: list[tuple[float, list[int]]] = []
-    for x0, kind, end, number in zip(
-        starts, rows["kind"], rows["end_date"], rows["number"], strict=True
-    ):
-        if kind in SPAN_KINDS and isinstance(end, str) and end:
-            x1 = float(decimal_year([end])[0]) + 1 / 365
-            ax.axvspan(x0, x1, color=EVENT_COLORS[kind], alpha=0.15, lw=0, zorder=0)
-        else:
-            ax.axvline(x0, color="#555555", lw=0.7, ls=":", zorder=0)
-        if groups and x0 - groups[-1][0] < 0.025 * (hi - lo):
-            groups[-1][1].append(int(number))
-        else:
-            groups.append((float(x0), [int(number)]))
-    if numbers:
-        for x0, nums in groups:
-            consecutive = nums == list(range(nums[0], nums[0] + len(nums)))
-            text = (
-                f"{nums[0]}-{nums[-1]}"
-                if consecutive and len(nums) > 2
-                else ",".join(map(str, nums))
-            )
-            ax.text(
-                x0,
-                1.01,
-                text,
-                transform=ax.get_xaxis_transform(),
-                va="bottom",
-                ha="center",
-                fontsize=6.5,
-                color="#444444",
-                clip_on=False,
-            )
-    return [n for _, nums in groups for n in nums]
-
-
-def draw_key(fig: Figure, rows: pd.DataFrame) -> None:
-    """List the marked events under the panels: number, date, what, and why."""
-    if rows.empty:
-        return
-    lines = []
-    for number, date, kind, target, reason, end in zip(
-        rows["number"],
-        rows["date"],
-        rows["kind"],
-        rows["target"],
-        rows["reason"],
-        rows["end_date"],
-        strict=True,
-    ):
-        why = f": {reason}" if isinstance(reason, str) and reason else ""
-        until = f" to {end}" if kind in SPAN_KINDS and isinstance(end, str) and end else ""
-        text = f"{number}  {date}{until}  {kind} {target}{why}"
-        lines.append(text if len(text) <= 84 else text[:81] + "...")
-    half = (len(lines) + 1) // 2
-    height = fig.get_figheight()
-    for col, chunk in enumerate((lines[:half], lines[half:])):
-        for i, line in enumerate(chunk):
-            fig.text(
-                0.02 + 0.49 * col,
-                (0.2 + 0.17 * (half - i)) / height,
-                line,
-                fontsize=6.5,
-                color="#333333",
-                va="bottom",
-                ha="left",
-            )
-    fig.text(
-        0.02,
-        (0.25 + 0.17 * (half + 1)) / height,
-        "events",
-        fontsize=7.5,
-        weight="bold",
-        va="bottom",
-        ha="left",
-    )
-
-
-def key_rows(rows: pd.DataFrame) -> int:
-    """Lines the key of ``rows`` needs (two columns, plus its heading)."""
-    return 0 if rows.empty else (len(rows) + 1) // 2 + 1
-
-
-def monthly_mean(
-    frame: pd.DataFrame, value: str | list[str], by: str | None = None
-) -> pd.DataFrame:
-    """Monthly means (per day) of ``value``, indexed by the decimal year of mid-month;
-    with ``by``, one column per value of that column."""
-    month = frame["date"].astype(str).str.slice(0, 7)
-    if by is None:
-        cols = [value] if isinstance(value, str) else value
-        out = frame[cols].groupby(month.to_numpy(), sort=True).mean()
-    else:
-        out = (
-            frame.assign(_month=month)
-            .pivot_table(index="_month", columns=by, values=value, aggfunc="mean", sort=False)
-            .fillna(0.0)
-            .sort_index()
-        )
-    idx = pd.to_datetime(out.index + "-01")
-    mid = decimal_year(idx.to_numpy().astype("datetime64[D]")) + 1 / 24
-    out.index = pd.Index(mid, name="year")
-    return out
-
-
-def _span(frame: pd.DataFrame) -> tuple[float, float]:
-    x = decimal_year(frame["date"].astype(str).iloc[[0, -1]].to_numpy())
-    return float(x[0]), float(x[1]) + 1 / 365
 
 
 # ----------------------------------------------------------------------------- charts
@@ -250,7 +67,7 @@ def annual_exports(annual: pd.DataFrame, title: str, events: pd.DataFrame | None
     marked = select_events(
         numbered_events(events), kinds=("cutoff", "outage", "commission", "demand")
     )
-    fig, (ax,) = _figure(1, panel_height=3.6, key_rows=key_rows(marked))
+    fig, (ax,) = figure(1, panel_height=3.6, key_rows=key_rows(marked))
     x = table.index.to_numpy(dtype=float) + 0.5
     bottom = np.zeros(len(table))
     for dest in table.columns:
@@ -260,7 +77,7 @@ def annual_exports(annual: pd.DataFrame, title: str, events: pd.DataFrame | None
     ax.set_xlabel("year")
     ax.set_ylabel("exports (bcm/yr)")
     if len(table):
-        _year_axis(ax, float(table.index.min()), float(table.index.max()) + 1, centred=True)
+        year_axis(ax, float(table.index.min()), float(table.index.max()) + 1, centred=True)
     ax.set_ylim(0, max(float(bottom.max(initial=0.0)) * 1.3, 1.0))
     mark_events(ax, marked)
     draw_key(fig, marked)
@@ -279,8 +96,8 @@ def route_flows(flows: pd.DataFrame, title: str, events: pd.DataFrame | None = N
     marked = select_events(
         numbered_events(events), [t for ids in users.values() for t in ids], kinds
     )
-    fig, axes = _figure(max(len(routes), 1), panel_height=1.9, key_rows=key_rows(marked))
-    lo, hi = _span(gas) if len(gas) else (0.0, 1.0)
+    fig, axes = figure(max(len(routes), 1), panel_height=1.9, key_rows=key_rows(marked))
+    lo, hi = span(gas) if len(gas) else (0.0, 1.0)
     for ax, route in zip(axes, routes, strict=False):
         ax.set_xlim(lo, hi)
         f = gas[gas["route"] == route]
@@ -313,7 +130,7 @@ def route_flows(flows: pd.DataFrame, title: str, events: pd.DataFrame | None = N
         ax.grid(alpha=0.3)
     axes[0].set_title(f"{title}: route flows against capacity (monthly mean)", pad=12)
     axes[-1].set_xlabel("year")
-    _year_axis(axes[-1], lo, hi)
+    year_axis(axes[-1], lo, hi)
     draw_key(fig, marked)
     return fig
 
@@ -326,8 +143,8 @@ def deliveries_vs_nominations(
     totals = gas.groupby("buyer", sort=False)[["nominated", "delivered"]].sum().sum(axis=1)
     buyers = [b for b in dict.fromkeys(gas["buyer"]) if totals.get(b, 0.0) > 0]
     marked = select_events(numbered_events(events), buyers, ("cutoff", "demand", "set"))
-    fig, axes = _figure(max(len(buyers), 1), panel_height=1.9, key_rows=key_rows(marked))
-    lo, hi = _span(gas) if len(gas) else (0.0, 1.0)
+    fig, axes = figure(max(len(buyers), 1), panel_height=1.9, key_rows=key_rows(marked))
+    lo, hi = span(gas) if len(gas) else (0.0, 1.0)
     for ax, buyer in zip(axes, buyers, strict=False):
         ax.set_xlim(lo, hi)
         m = monthly_mean(gas[gas["buyer"] == buyer], ["nominated", "delivered"])
@@ -362,7 +179,7 @@ def deliveries_vs_nominations(
         )
     axes[0].set_title(f"{title}: deliveries against nominations (monthly mean)", pad=12)
     axes[-1].set_xlabel("year")
-    _year_axis(axes[-1], lo, hi)
+    year_axis(axes[-1], lo, hi)
     draw_key(fig, marked)
     return fig
 
@@ -375,8 +192,8 @@ def production_balance(
         production, ["potential", "domestic", "exported", "shut_in", "domestic_demand"]
     )
     marked = select_events(numbered_events(events), kinds=("capacity", "outage", "cutoff"))
-    fig, (ax,) = _figure(1, panel_height=3.6, key_rows=key_rows(marked))
-    ax.set_xlim(*_span(production))
+    fig, (ax,) = figure(1, panel_height=3.6, key_rows=key_rows(marked))
+    ax.set_xlim(*span(production))
     ax.stackplot(
         g.index,
         g["domestic"],
@@ -395,7 +212,7 @@ def production_balance(
     draw_key(fig, marked)
     ax.legend(loc="upper left", ncols=4, fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
-    _year_axis(ax, *_span(production))
+    year_axis(ax, *span(production))
     return fig
 
 
@@ -406,7 +223,7 @@ def revenue_and_arrears(
     marked = select_events(
         numbered_events(events), list(dict.fromkeys(money["buyer"])), ("cutoff", "price", "set")
     )
-    fig, (top, bottom) = _figure(2, panel_height=2.8, sharex=False, key_rows=key_rows(marked))
+    fig, (top, bottom) = figure(2, panel_height=2.8, sharex=False, key_rows=key_rows(marked))
     year = money["date"].astype(str).str.slice(0, 4).astype(int)
     annual = (
         money.assign(year=year)
@@ -424,7 +241,7 @@ def revenue_and_arrears(
     top.set_title(f"{title}: revenue and arrears by buyer", pad=12)
     top.set_xlabel("year")
     top.set_ylabel("revenue invoiced\n(USD bn/yr)")
-    _year_axis(top, float(annual.index.min()), float(annual.index.max()) + 1, centred=True)
+    year_axis(top, float(annual.index.min()), float(annual.index.max()) + 1, centred=True)
     if buyers:
         top.legend(loc="upper left", ncols=7, fontsize=8, frameon=False)
     top.set_ylim(0, max(float(base.max(initial=0.0)), 0.1) * 1.3)
@@ -456,10 +273,10 @@ def revenue_and_arrears(
     bottom.set_xlabel("year")
     bottom.set_ylabel("arrears (USD bn)")
     bottom.grid(alpha=0.3)
-    bottom.set_xlim(*_span(money))
+    bottom.set_xlim(*span(money))
     mark_events(bottom, marked)
     draw_key(fig, marked)
-    _year_axis(bottom, *_span(money))
+    year_axis(bottom, *span(money))
     return fig
 
 
@@ -468,7 +285,7 @@ def backtest_chart(
 ) -> Figure:
     """One panel per destination: simulated every year (line) against observed (markers)."""
     dests = list(dict.fromkeys(table["destination"]))
-    fig, axes = _figure(max(len(dests), 1), panel_height=2.0, width=9.0)
+    fig, axes = figure(max(len(dests), 1), panel_height=2.0, width=9.0)
     for ax, dest in zip(axes, dests, strict=False):
         t = table[table["destination"] == dest]
         sim = series[series["destination"] == dest]
@@ -499,6 +316,108 @@ def backtest_chart(
     return fig
 
 
+def network_map(
+    flows: pd.DataFrame,
+    paths: Mapping[str, Sequence[Sequence[float]]],
+    title: str,
+    events: pd.DataFrame | None = None,
+) -> Figure:
+    """A schematic of the routes between approximate coordinates: line width proportional
+    to the gas carried over the run, colour of the main buyer, dashed when the route (or
+    every buyer on it) was cut off or out of service during the run."""
+    gas = flows[flows["commodity"] == "pipeline_gas"]
+    carried = gas.groupby(["route", "buyer"], sort=False)["quantity"].sum() / 1000.0  # bcm
+    total = carried.groupby(level=0, sort=False).sum()
+    top = max(float(total.max()) if len(total) else 0.0, 1e-9)
+    cut: set[str] = set()
+    if events is not None and not events.empty:
+        cut = set(events.loc[events["kind"].isin(("cutoff", "outage")), "target"])
+    fig = Figure(figsize=(10.0, 6.6))
+    ax = fig.subplots()
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.2)
+    drawn, missing = [], []
+    ends: list[tuple[float, float, list[str], list[str], str]] = []  # x, y, buyers, lines, colour
+    for route in dict.fromkeys(gas["route"]):
+        path = paths.get(route)
+        if not path:
+            missing.append(route)
+            continue
+        lon = [p[0] for p in path]
+        lat = [p[1] for p in path]
+        by_buyer = carried.loc[route]
+        buyers = [b for b in by_buyer.index if b != "third_party"]
+        main = max(buyers, key=lambda b: float(by_buyer[b])) if buyers else "third_party"
+        dashed = route in cut or (bool(buyers) and all(b in cut for b in buyers))
+        width = 1.0 + 9.0 * float(total.get(route, 0.0)) / top
+        ax.plot(
+            lon,
+            lat,
+            color=color(main),
+            lw=width,
+            ls="--" if dashed else "-",
+            solid_capstyle="round",
+            alpha=0.85,
+        )
+        line = f"{route}: {float(total.get(route, 0.0)):.0f} bcm"
+        takers = [b for b in buyers if float(by_buyer[b]) > 0]
+        # routes ending close together (parallel strings) share one label
+        for end in ends:
+            if abs(end[0] - lon[-1]) < 1.5 and abs(end[1] - lat[-1]) < 1.5:
+                end[2].extend(b for b in takers if b not in end[2])
+                end[3].append(line)
+                break
+        else:
+            ends.append((lon[-1], lat[-1], list(takers), [line], color(main)))
+        drawn.append(route)
+    for x, y, buyers, lines, colour in ends:
+        ax.annotate(
+            ", ".join(buyers) or "(no deliveries)",
+            (x, y),
+            fontsize=8,
+            ha="left",
+            va="bottom",
+            xytext=(8, 2),
+            textcoords="offset points",
+            color=colour,
+            weight="bold",
+        )
+        ax.annotate(
+            "\n".join(lines),
+            (x, y),
+            fontsize=7,
+            ha="left",
+            va="top",
+            xytext=(8, -2),
+            textcoords="offset points",
+            color="#333333",
+        )
+    if drawn:
+        xs = [p[0] for r in drawn for p in paths[r]]
+        ys = [p[1] for r in drawn for p in paths[r]]
+        ax.set_xlim(min(xs) - 2.0, max(xs) + 9.0)  # room for the end labels
+        ax.set_ylim(min(ys) - 2.0, max(ys) + 2.0)
+    ax.set_title(f"{title}: network map, line width by gas carried over the run")
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    ax.set_aspect("equal", adjustable="box")
+    ax.grid(alpha=0.3)
+    note = "solid: in service throughout; dashed: cut off or out of service at some time"
+    if missing:
+        note += f"\nnot drawn (no path_lonlat): {', '.join(missing)}"
+    fig.text(0.08, 0.04, note, fontsize=8, color="#444444")
+    if not drawn:
+        ax.text(
+            0.5,
+            0.5,
+            "no route has path_lonlat coordinates",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color="#666666",
+        )
+    return fig
+
+
 # ----------------------------------------------------------------------------- a run's set
 
 
@@ -510,10 +429,18 @@ def _charts(res: Result) -> dict[str, Callable[[], Figure]]:
         "deliveries": lambda: deliveries_vs_nominations(res.deliveries, title, ev),
         "production": lambda: production_balance(res.production, title, ev),
         "revenue_arrears": lambda: revenue_and_arrears(res.money, title, ev),
+        "network_map": lambda: network_map(res.flows, res.route_paths(), title, ev),
     }
 
 
-CHARTS = ("annual_exports", "route_flows", "deliveries", "production", "revenue_arrears")
+CHARTS = (
+    "annual_exports",
+    "route_flows",
+    "deliveries",
+    "production",
+    "revenue_arrears",
+    "network_map",
+)
 
 
 def chart(res: Result, name: str) -> Figure:

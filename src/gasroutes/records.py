@@ -348,6 +348,10 @@ class Result:
 
         return summarise(self)
 
+    def route_paths(self) -> dict[str, list[tuple[float, float]]]:
+        """Map coordinates of the routes that have them."""
+        return {r: list(x.path_lonlat) for r, x in self.scenario.routes.items() if x.path_lonlat}
+
     def plot(self, name: str) -> Figure:
         """One chart of this run, for Jupyter (names in gasroutes.plots.CHARTS)."""
         from .plots import chart

@@ -74,6 +74,7 @@ def summarise(res: Result) -> dict[str, Any]:
         },
         "cutoff_days_by_buyer": {b: int(a["buyer_cut_off"][i].sum()) for i, b in enumerate(ids)},
         "rule_firings": [e for e in res.events if e["source"] == "rule"],
-        "events_applied": len(res.events),
+        "events_applied": sum(1 for e in res.events if e["source"] != "schedule"),
+        "schedule_steps_applied": sum(1 for e in res.events if e["source"] == "schedule"),
         "conservation_error": float(res.conservation_error),
     }

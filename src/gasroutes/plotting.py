@@ -1,0 +1,216 @@
+"""Drawing helpers shared by every chart: decimal-year time axes, fixed-margin figures,
+numbered event marks with their key, and monthly means.
+
+Time axes are in decimal years (2025.0 is 1 January 2025): as readable as dates, the same
+in every chart and every run, and far cheaper to draw than matplotlib's date locators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+__all__ = [
+    "EVENT_COLORS",
+    "SPAN_KINDS",
+    "decimal_year",
+    "draw_key",
+    "figure",
+    "key_rows",
+    "mark_events",
+    "monthly_mean",
+    "numbered_events",
+    "select_events",
+    "span",
+    "year_axis",
+]
+
+SPAN_KINDS = ("cutoff", "outage")
+POINT_SKIP = ("resume", "payment", "outage_end")
+EVENT_COLORS = {"cutoff": "#d62728", "outage": "#ff7f0e"}
+
+
+def decimal_year(dates: Sequence[str] | pd.Series | np.ndarray) -> np.ndarray:
+    """ISO dates as decimal years: 2025-07-02 -> 2025.5 (in a non-leap year)."""
+    d = np.asarray(dates, dtype="datetime64[D]")
+    year = d.astype("datetime64[Y]")
+    start = year.astype("datetime64[D]")
+    length = (year + 1).astype("datetime64[D]") - start
+    out: np.ndarray = year.astype(int) + 1970 + (d - start).astype(float) / length.astype(float)
+    return out
+
+
+def figure(
+    panels: int = 1,
+    panel_height: float = 3.4,
+    width: float = 10.0,
+    sharex: bool = True,
+    key_rows: int = 0,
+) -> tuple[Figure, list[Axes]]:
+    """A figure with ``panels`` stacked axes and fixed margins (no layout engine: fast),
+    and room under them for ``key_rows`` lines of event key."""
+    key = 0.17 * key_rows + (0.25 if key_rows else 0.0)
+    height = panel_height * panels + 1.1 + key
+    fig = Figure(figsize=(width, height))
+    axes = fig.subplots(panels, 1, sharex=sharex, squeeze=False)[:, 0]
+    fig.subplots_adjust(
+        left=0.1,
+        right=0.98,
+        top=1 - 0.6 / height,
+        bottom=(0.55 + key) / height,
+        hspace=0.22 if sharex else 0.45,
+    )
+    return fig, list(axes)
+
+
+def year_axis(ax: Axes, lo: float, hi: float, *, centred: bool = False) -> None:
+    """Integer-year ticks from ``lo`` to ``hi``; ``centred`` puts labels mid-year (bars)."""
+    first, last = int(np.floor(lo)), int(np.ceil(hi))
+    step = 1 if last - first <= 14 else 2
+    years = list(range(first, last + 1, step))
+    offset = 0.5 if centred else 0.0
+    ax.set_xticks([y + offset for y in years if y + offset <= hi + 1e-9])
+    ax.set_xticklabels([str(y) for y in years if y + offset <= hi + 1e-9])
+    ax.set_xlim(lo, hi)
+
+
+def numbered_events(events: pd.DataFrame | None) -> pd.DataFrame:
+    """The events charts mark, numbered 1..n in timeline order; the same numbers in every
+    chart of a run (resumes, ends of outages and payments are not marked)."""
+    if events is None or events.empty:
+        return pd.DataFrame(columns=["number", "date", "end_date", "kind", "target", "reason"])
+    rows = events[~events["kind"].isin(POINT_SKIP)].reset_index(drop=True)
+    return rows.assign(number=np.arange(1, len(rows) + 1))
+
+
+def select_events(
+    numbered: pd.DataFrame, targets: Sequence[str] | None = None, kinds: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The numbered events on ``targets`` (any when None) of ``kinds`` (any when None)."""
+    rows = numbered
+    if targets is not None:
+        rows = rows[rows["target"].isin(list(targets))]
+    if kinds is not None:
+        rows = rows[rows["kind"].isin(list(kinds))]
+    return rows
+
+
+def mark_events(ax: Axes, rows: pd.DataFrame, *, numbers: bool = True) -> list[int]:
+    """Shade cutoffs and outages, draw a dotted line at other events, and write each
+    event's number just above the panel (close numbers share one label). Return the
+    numbers drawn. Positions are decimal years."""
+    if rows.empty:
+        return []
+    starts = decimal_year(rows["date"].astype(str).to_numpy())
+    lo, hi = ax.get_xlim()
+    groups: list[tuple[float, list[int]]] = []
+    for x0, kind, end, number in zip(
+        starts, rows["kind"], rows["end_date"], rows["number"], strict=True
+    ):
+        if kind in SPAN_KINDS and isinstance(end, str) and end:
+            x1 = float(decimal_year([end])[0]) + 1 / 365
+            ax.axvspan(x0, x1, color=EVENT_COLORS[kind], alpha=0.15, lw=0, zorder=0)
+        else:
+            ax.axvline(x0, color="#555555", lw=0.7, ls=":", zorder=0)
+        if groups and x0 - groups[-1][0] < 0.025 * (hi - lo):
+            groups[-1][1].append(int(number))
+        else:
+            groups.append((float(x0), [int(number)]))
+    if numbers:
+        for x0, nums in groups:
+            consecutive = nums == list(range(nums[0], nums[0] + len(nums)))
+            text = (
+                f"{nums[0]}-{nums[-1]}"
+                if consecutive and len(nums) > 2
+                else ",".join(map(str, nums))
+            )
+            ax.text(
+                x0,
+                1.01,
+                text,
+                transform=ax.get_xaxis_transform(),
+                va="bottom",
+                ha="center",
+                fontsize=6.5,
+                color="#444444",
+                clip_on=False,
+            )
+    return [n for _, nums in groups for n in nums]
+
+
+def draw_key(fig: Figure, rows: pd.DataFrame) -> None:
+    """List the marked events under the panels: number, date, what, and why."""
+    if rows.empty:
+        return
+    lines = []
+    for number, date, kind, target, reason, end in zip(
+        rows["number"],
+        rows["date"],
+        rows["kind"],
+        rows["target"],
+        rows["reason"],
+        rows["end_date"],
+        strict=True,
+    ):
+        why = f": {reason}" if isinstance(reason, str) and reason else ""
+        until = f" to {end}" if kind in SPAN_KINDS and isinstance(end, str) and end else ""
+        text = f"{number}  {date}{until}  {kind} {target}{why}"
+        lines.append(text if len(text) <= 84 else text[:81] + "...")
+    half = (len(lines) + 1) // 2
+    height = fig.get_figheight()
+    for col, chunk in enumerate((lines[:half], lines[half:])):
+        for i, line in enumerate(chunk):
+            fig.text(
+                0.02 + 0.49 * col,
+                (0.2 + 0.17 * (half - i)) / height,
+                line,
+                fontsize=6.5,
+                color="#333333",
+                va="bottom",
+                ha="left",
+            )
+    fig.text(
+        0.02,
+        (0.25 + 0.17 * (half + 1)) / height,
+        "events",
+        fontsize=7.5,
+        weight="bold",
+        va="bottom",
+        ha="left",
+    )
+
+
+def key_rows(rows: pd.DataFrame) -> int:
+    """Lines the key of ``rows`` needs (two columns, plus its heading)."""
+    return 0 if rows.empty else (len(rows) + 1) // 2 + 1
+
+
+def monthly_mean(
+    frame: pd.DataFrame, value: str | list[str], by: str | None = None
+) -> pd.DataFrame:
+    """Monthly means (per day) of ``value``, indexed by the decimal year of mid-month;
+    with ``by``, one column per value of that column."""
+    month = frame["date"].astype(str).str.slice(0, 7)
+    if by is None:
+        cols = [value] if isinstance(value, str) else value
+        out = frame[cols].groupby(month.to_numpy(), sort=True).mean()
+    else:
+        out = (
+            frame.assign(_month=month)
+            .pivot_table(index="_month", columns=by, values=value, aggfunc="mean", sort=False)
+            .fillna(0.0)
+            .sort_index()
+        )
+    idx = pd.to_datetime(out.index + "-01")
+    mid = decimal_year(idx.to_numpy().astype("datetime64[D]")) + 1 / 24
+    out.index = pd.Index(mid, name="year")
+    return out
+
+
+def span(frame: pd.DataFrame) -> tuple[float, float]:
+    x = decimal_year(frame["date"].astype(str).iloc[[0, -1]].to_numpy())
+    return float(x[0]), float(x[1]) + 1 / 365

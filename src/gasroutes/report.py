@@ -1,0 +1,185 @@
+"""Self-contained HTML reports: one page, images embedded, no script, works offline."""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["flatten_kpis", "render_page", "run_report"]
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
+max-width:1100px;color:#222;line-height:1.4;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;
+border-bottom:1px solid #ddd;padding-bottom:.2rem}
+.meta{color:#666;font-size:.9rem}
+table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
+th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f4f4f4}tr:nth-child(even) td{background:#fafafa}
+td.neg{color:#b00}td.pos{color:#070}
+.wide{overflow-x:auto}
+figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #eee}
+figcaption{color:#666;font-size:.85rem}
+"""
+
+
+def flatten_kpis(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """Scalar KPIs of a summary, with nested mappings as ``key.subkey``; lists left out."""
+    out: dict[str, Any] = {}
+    for key, value in summary.items():
+        if isinstance(value, Mapping):
+            if key == "units":
+                continue
+            for sub, v in value.items():
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    out[f"{key}.{sub}"] = v
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            out[key] = value
+    return out
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        if abs(value) >= 1e6:
+            return f"{value:,.0f}"
+        if value == 0:
+            return "0"
+        if abs(value) < 1e-3:
+            return f"{value:.2e}"
+        return f"{value:,.3f}"
+    return html.escape(str(value))
+
+
+def table(frame: pd.DataFrame, numeric: Iterable[str] = (), signed: Iterable[str] = ()) -> str:
+    """An HTML table; ``numeric`` columns right-aligned, ``signed`` coloured by sign."""
+    num, sig = set(numeric), set(signed)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for values in frame.itertuples(index=False):
+        cells = []
+        for col, v in zip(frame.columns, values, strict=True):
+            cls = []
+            if col in num or col in sig:
+                cls.append("num")
+            if col in sig and isinstance(v, int | float) and v == v and v != 0:
+                cls.append("pos" if v > 0 else "neg")
+            attr = f' class="{" ".join(cls)}"' if cls else ""
+            cells.append(f"<td{attr}>{_fmt(v)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def image(path: Path, caption: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (
+        f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def render_page(title: str, meta: str, sections: Sequence[tuple[str, str]]) -> str:
+    """A whole page: title, a line of metadata, then (heading, html) sections."""
+    body = "".join(f"<h2>{html.escape(h)}</h2>\n{content}\n" for h, content in sections)
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>\n"
+        f'<h1>{html.escape(title)}</h1><p class="meta">{html.escape(meta)}</p>\n'
+        f"{body}</body></html>\n"
+    )
+
+
+CAPTIONS = {
+    "annual_exports": "Annual pipeline gas exports by destination (bcm/yr).",
+    "route_flows": "Monthly mean flow on each route, by buyer, against capacity (mcm/d).",
+    "deliveries": "Monthly mean deliveries against nominations per buyer; shortfall shaded.",
+    "production": "Production potential split into domestic use, exports and shut-in.",
+    "revenue_arrears": "Annual revenue invoiced per buyer, and arrears over time (USD).",
+    "network_map": "The routes, line width by gas carried; dashed when cut off or out.",
+}
+
+
+def _short_name(key: str) -> str:
+    """``revenue_usd_by_buyer`` -> ``revenue (USD)``: a column heading for the buyer table."""
+    base = key.replace("_by_buyer", "").replace("_by_destination", "")
+    for unit, label in (("_bcm", " (bcm)"), ("_usd", " (USD)"), ("_days", " (days)")):
+        if unit in base:
+            head, _, tail = base.partition(unit)
+            return (head + (" " + tail.strip("_") if tail else "")).replace("_", " ") + label
+    return base.replace("_", " ")
+
+
+def kpi_tables(summary: Mapping[str, Any]) -> str:
+    """Two tables: the run's totals, and the per-buyer figures with one row per buyer."""
+    scalars = [
+        (k, v) for k, v in summary.items() if isinstance(v, int | float) and not isinstance(v, bool)
+    ]
+    totals = "".join(
+        f'<tr><td>{html.escape(k)}</td><td class="num">{_fmt(v)}</td></tr>' for k, v in scalars
+    )
+    per = {
+        k: v
+        for k, v in summary.items()
+        if isinstance(v, Mapping) and k not in ("units", "route_utilisation")
+    }
+    buyers = list(dict.fromkeys(b for v in per.values() for b in v))
+    head = "".join(f"<th>{html.escape(_short_name(k))}</th>" for k in per)
+    rows = "".join(
+        f"<tr><td>{html.escape(b)}</td>"
+        + "".join(f'<td class="num">{_fmt(per[k].get(b, ""))}</td>' for k in per)
+        + "</tr>"
+        for b in buyers
+    )
+    util = summary.get("route_utilisation") or {}
+    util_rows = "".join(
+        f'<tr><td>{html.escape(r)}</td><td class="num">{_fmt(u)}</td></tr>' for r, u in util.items()
+    )
+    return (
+        f"<table><thead><tr><th>total</th><th>value</th></tr></thead><tbody>{totals}"
+        f"</tbody></table><table><thead><tr><th>buyer</th>{head}</tr></thead>"
+        f"<tbody>{rows}</tbody></table><table><thead><tr><th>route</th>"
+        f"<th>utilisation (flow / capacity in service)</th></tr></thead><tbody>{util_rows}"
+        "</tbody></table>"
+    )
+
+
+def run_report(
+    summary: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    events: pd.DataFrame,
+    charts: Sequence[Path],
+) -> str:
+    """The report of one run."""
+    units = summary.get("units", {})
+    meta = (
+        f"{summary.get('start')} to {summary.get('end')}, seed {summary.get('seed')}, "
+        f"gasroutes {manifest.get('gasroutes_version', '?')}, SimPy "
+        f"{manifest.get('simpy_version', '?')}; volumes in {units.get('volumes', 'bcm')}, "
+        f"money in {units.get('money', 'USD')}; scenario sha256 "
+        f"{str(manifest.get('scenario_sha256', ''))[:12]}"
+    )
+    firings = summary.get("rule_firings") or []
+    sections = [
+        ("Key figures", kpi_tables(summary)),
+        ("Event timeline", table(events) if len(events) else "<p>No events.</p>"),
+    ]
+    if firings:
+        sections.append(
+            ("Rules that fired", table(pd.DataFrame(firings)[["date", "kind", "target", "reason"]]))
+        )
+    if charts:
+        sections.append(("Charts", "".join(image(p, CAPTIONS.get(p.stem, p.stem)) for p in charts)))
+    else:
+        sections.append(("Charts", "<p>Charts were not drawn for this run (--no-charts).</p>"))
+    return render_page(f"gasroutes run: {summary.get('scenario')}", meta, sections)

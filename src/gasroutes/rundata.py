@@ -1,0 +1,129 @@
+"""A finished run's tables, from memory (a Result) or from its folder on disk.
+
+`compare` and the HTML reports work on this one shape, so a run folder written last week
+and a run made a second ago are compared the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import yaml
+
+from .errors import RunFolderError
+
+if TYPE_CHECKING:
+    from .records import Result
+
+__all__ = ["REQUIRED_FILES", "RunData"]
+
+REQUIRED_FILES = (
+    "annual.csv",
+    "deliveries.csv",
+    "flows.csv",
+    "money.csv",
+    "production.csv",
+    "events.csv",
+    "summary.json",
+    "manifest.json",
+)
+SUPPORTED_FORMATS = (1,)
+
+
+@dataclass
+class RunData:
+    """The tables, summary and provenance of one run."""
+
+    name: str
+    annual: pd.DataFrame
+    deliveries: pd.DataFrame
+    flows: pd.DataFrame
+    money: pd.DataFrame
+    production: pd.DataFrame
+    events: pd.DataFrame
+    summary: dict[str, Any]
+    manifest: dict[str, Any]
+    seed: int
+    paths: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    folder: Path | None = None
+
+    @classmethod
+    def from_result(cls, res: Result) -> RunData:
+        from .output import manifest
+
+        return cls(
+            name=res.scenario.name,
+            annual=res.annual,
+            deliveries=res.deliveries,
+            flows=res.flows,
+            money=res.money,
+            production=res.production,
+            events=res.event_table,
+            summary=res.summary,
+            manifest=manifest(res),
+            seed=res.seed,
+            paths=res.route_paths(),
+        )
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> RunData:
+        """Load a run folder; RunFolderError names the folder and what is wrong with it."""
+        if not folder.is_dir():
+            raise RunFolderError(
+                f"{folder}: no such run folder; give a folder written by "
+                "'gasroutes run' or a scenario file"
+            )
+        missing = [f for f in REQUIRED_FILES if not (folder / f).is_file()]
+        if missing:
+            raise RunFolderError(
+                f"{folder}: not a complete run folder, missing "
+                f"{', '.join(missing)}; run the scenario again with "
+                "'gasroutes run'"
+            )
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise RunFolderError(
+                f"{folder}: unreadable manifest.json or summary.json ({err})"
+            ) from err
+        version = manifest.get("format_version")
+        if version not in SUPPORTED_FORMATS:
+            raise RunFolderError(
+                f"{folder}: made by an incompatible version of gasroutes (format "
+                f"{version!r}, gasroutes {manifest.get('gasroutes_version', 'unknown')}); "
+                f"this version reads format {', '.join(map(str, SUPPORTED_FORMATS))}: run "
+                "the scenario again"
+            )
+        paths: dict[str, list[tuple[float, float]]] = {}
+        resolved = folder / "scenario.resolved.yaml"
+        if resolved.is_file():
+            routes = (yaml.safe_load(resolved.read_text(encoding="utf-8")) or {}).get("routes", {})
+            paths = {
+                r: [tuple(p) for p in v["path_lonlat"]]
+                for r, v in routes.items()
+                if v.get("path_lonlat")
+            }
+
+        def csv(name: str) -> pd.DataFrame:
+            return pd.read_csv(folder / name, keep_default_na=False, na_values=[""])
+
+        events = pd.read_csv(folder / "events.csv", dtype=str, keep_default_na=False)
+        return cls(
+            name=str(manifest.get("scenario", folder.name)),
+            annual=csv("annual.csv"),
+            deliveries=csv("deliveries.csv"),
+            flows=csv("flows.csv"),
+            money=csv("money.csv"),
+            production=csv("production.csv"),
+            events=events,
+            summary=summary,
+            manifest=manifest,
+            seed=int(manifest.get("seed", 0)),
+            paths=paths,
+            folder=folder,
+        )
