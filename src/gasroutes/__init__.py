@@ -19,6 +19,7 @@ from .errors import ConservationError, GasroutesError, RunFolderError, ScenarioE
 
 if TYPE_CHECKING:
     from .backtest import backtest
+    from .compare import compare
     from .model import run
     from .records import Result
     from .scenario import Scenario, load_scenario, scenario_from_dict
@@ -31,6 +32,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "backtest",
+    "compare",
     "load_scenario",
     "run",
     "scenario_from_dict",
@@ -38,6 +40,7 @@ __all__ = [
 
 _LAZY = {
     "backtest": "backtest",
+    "compare": "compare",
     "run": "model",
     "Result": "records",
     "Scenario": "scenario",

@@ -57,6 +57,17 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     v.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO.yaml")
 
+    c = sub.add_parser(
+        "compare",
+        help="compare runs side by side",
+        description="Compare runs: each argument is a run folder or a scenario file (run "
+        "first). Writes kpis.csv, charts and report.html to --out DIR (default: "
+        "outputs/compare-<first>-<second>...). The first run is the reference for the "
+        "differences.",
+    )
+    c.add_argument("runs", type=Path, nargs="+", metavar="RUN_DIR_OR_SCENARIO")
+    c.add_argument("--out", type=Path, metavar="DIR", help="output folder")
+
     b = sub.add_parser(
         "backtest",
         help="compare a run's annual exports with observed data",
@@ -97,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if args.command == "backtest":
             return _backtest(args)
+        if args.command == "compare":
+            return _compare(args)
     except ConservationError as err:
         print(f"gasroutes: run failed: {err}", file=sys.stderr)
         return EXIT_INTERNAL
@@ -131,6 +144,33 @@ def _run(args: argparse.Namespace) -> int:
     print(f"  {'shut in':<28} {s['shut_in_bcm']:10.3f} bcm")
     print(f"  {'revenue':<28} {s['revenue_usd_total'] / 1e9:10.3f} USD bn")
     print(f"  conservation error {s['conservation_error']:.2e}")
+    print(f"wrote {out}/")
+    return EXIT_OK
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .compare import compare
+
+    if len(args.runs) < 2:
+        print(
+            "gasroutes: compare needs at least two runs (run folders or scenario files)",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    out = args.out or Path("outputs") / ("compare-" + "-".join(p.stem for p in args.runs))
+    comparison = compare(args.runs, out=out)
+    kpis = comparison.kpis
+    first = comparison.names[0]
+    print(f"compared {', '.join(comparison.names)} (differences against {first})")
+    print(f"  {'':<24}" + "".join(f"{n[:16]:>17}" for n in comparison.names))
+    for key, label, scale in (
+        ("exports_bcm_total", "exports (bcm)", 1.0),
+        ("revenue_usd_total", "revenue (USD bn)", 1e9),
+        ("shut_in_bcm", "shut in (bcm)", 1.0),
+    ):
+        if key in kpis.index:
+            row = kpis.loc[key]
+            print(f"  {label:<24}" + "".join(f"{row[n] / scale:>17,.2f}" for n in comparison.names))
     print(f"wrote {out}/")
     return EXIT_OK
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["flatten_kpis", "render_page", "run_report"]
+__all__ = ["comparison_report", "flatten_kpis", "render_page", "run_report"]
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
@@ -183,3 +183,61 @@ def run_report(
     else:
         sections.append(("Charts", "<p>Charts were not drawn for this run (--no-charts).</p>"))
     return render_page(f"gasroutes run: {summary.get('scenario')}", meta, sections)
+
+
+COMPARE_CAPTIONS = {
+    "annual_exports": "Annual exports by destination per run (left) and the difference "
+    "from the first run (right), bcm/yr.",
+    "deliveries": "Monthly mean deliveries per buyer per run, and the difference from the "
+    "first run, mcm/d.",
+    "revenue": "Annual revenue invoiced per buyer per run, and the difference, USD bn/yr.",
+    "production": "Exports, domestic use and shut-in per run, mcm/d.",
+    "route_flows": "Monthly mean flow on each route per run, mcm/d.",
+}
+
+
+def comparison_report(comparison: Any, charts: Sequence[Path]) -> str:
+    """The report of a comparison: KPIs side by side, each run's events, every chart."""
+    runs = comparison.runs
+    kpis = comparison.kpis.reset_index()
+    diff_cols = [c for c in kpis.columns if " - " in str(c)]
+    sections = [
+        (
+            "Runs",
+            table(
+                pd.DataFrame(
+                    {
+                        "run": [r.name for r in runs],
+                        "horizon": [
+                            f"{r.summary.get('start')} to {r.summary.get('end')}" for r in runs
+                        ],
+                        "seed": [r.seed for r in runs],
+                        "scenario sha256": [
+                            str(r.manifest.get("scenario_sha256", ""))[:12] for r in runs
+                        ],
+                        "folder": [
+                            str(r.folder) if r.folder else "(run for this comparison)" for r in runs
+                        ],
+                    }
+                )
+            ),
+        ),
+        (
+            "Key figures",
+            '<div class="wide">'
+            + table(kpis, numeric=[c for c in kpis.columns if c != "kpi"], signed=diff_cols)
+            + "</div>",
+        ),
+    ]
+    for r in runs:
+        ev = r.events
+        sections.append((f"Events: {r.name}", table(ev) if len(ev) else "<p>No events.</p>"))
+    sections.append(
+        ("Charts", "".join(image(p, COMPARE_CAPTIONS.get(p.stem, p.stem)) for p in charts))
+    )
+    names = " vs ".join(r.name for r in runs)
+    meta = (
+        f"{len(runs)} runs; differences are each run minus {runs[0].name}; volumes in "
+        "bcm, money in USD"
+    )
+    return render_page(f"gasroutes comparison: {names}", meta, sections)

@@ -1,0 +1,138 @@
+"""Comparing runs: key figures side by side, comparison charts, and a report.
+
+``gasroutes compare A B [C ...]``: each argument is a run folder or a scenario file (which
+is run first). The first run is the reference: differences are "run - first".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .errors import RunFolderError
+from .report import flatten_kpis
+from .rundata import RunData
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .records import Result
+
+__all__ = ["Comparison", "compare", "load_runs"]
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Comparison:
+    """Runs to compare; the first is the reference."""
+
+    runs: list[RunData]
+
+    @property
+    def names(self) -> list[str]:
+        return [r.name for r in self.runs]
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """One row per KPI, one column per run, and one ``<run> - <first>`` column per
+        other run."""
+        flat = [flatten_kpis(r.summary) for r in self.runs]
+        keys = list(dict.fromkeys(k for f in flat for k in f if k not in ("seed", "days")))
+        frame = pd.DataFrame(
+            {r.name: [f.get(k) for k in keys] for r, f in zip(self.runs, flat, strict=True)},
+            index=keys,
+            dtype=float,
+        )
+        first = self.runs[0].name
+        for r in self.runs[1:]:
+            frame[f"{r.name} - {first}"] = frame[r.name] - frame[first]
+        frame.index.name = "kpi"
+        return frame
+
+    def charts(self) -> dict[str, Figure]:
+        """Every comparison chart, by name."""
+        from .compare_plots import compare_charts
+
+        return compare_charts(self.runs)
+
+    def plot(self, name: str) -> Figure:
+        """One comparison chart (annual_exports, deliveries, revenue, production,
+        route_flows)."""
+        from .compare_plots import COMPARE_CHARTS
+
+        if name not in COMPARE_CHARTS:
+            raise KeyError(f"unknown chart {name!r}; choose one of {', '.join(COMPARE_CHARTS)}")
+        return COMPARE_CHARTS[name](self.runs)
+
+    def write(self, folder: Path) -> Path:
+        """Write kpis.csv, charts/*.png and report.html, atomically."""
+        from .output import atomic_folder
+        from .report import comparison_report
+
+        with atomic_folder(folder) as tmp:
+            self.kpis.to_csv(tmp / "kpis.csv", float_format="%.6f")
+            (tmp / "charts").mkdir()
+            paths = []
+            for name, fig in self.charts().items():
+                path = tmp / "charts" / f"{name}.png"
+                fig.savefig(
+                    path, dpi=150, metadata={"Software": None}, pil_kwargs={"compress_level": 1}
+                )
+                paths.append(path)
+            (tmp / "report.html").write_text(comparison_report(self, paths), encoding="utf-8")
+        return folder
+
+
+def _unique(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for n in names:
+        name, k = n, 2
+        while name in out:
+            name, k = f"{n}-{k}", k + 1
+        out.append(name)
+    return out
+
+
+def load_runs(items: Sequence[Result | RunData | str | Path]) -> tuple[list[RunData], list[Result]]:
+    """Turn results, run folders and scenario files into RunData, running the scenario
+    files; also return the results of those runs."""
+    from .model import run
+    from .records import Result
+    from .scenario import load_scenario
+
+    out: list[RunData] = []
+    made: list[Result] = []
+    for item in items:
+        if isinstance(item, RunData):
+            out.append(item)
+        elif isinstance(item, Result):
+            out.append(RunData.from_result(item))
+        else:
+            path = Path(item)
+            if path.suffix in SCENARIO_SUFFIXES and not path.is_dir():
+                result = run(load_scenario(path))
+                made.append(result)
+                out.append(RunData.from_result(result))
+            else:
+                out.append(RunData.from_folder(path))
+    for data, name in zip(out, _unique([d.name for d in out]), strict=True):
+        data.name = name
+    return out, made
+
+
+def compare(items: Sequence[Any], out: str | Path | None = None) -> Comparison:
+    """Compare runs (Results, run folders or scenario files); write to ``out`` if given."""
+    if len(items) < 2:
+        raise RunFolderError(f"compare needs at least two runs, got {len(items)}")
+    runs, made = load_runs(items)
+    comparison = Comparison(runs)
+    if out is not None:
+        comparison.write(Path(out))
+        for result in made:  # scenario files given on the command line: keep their runs
+            result.write(Path(out) / "runs" / result.scenario.name)
+    return comparison
