@@ -794,6 +794,13 @@ def _check_references(s: Scenario, locate: _Locator) -> list[Problem]:
         for key in getattr(s, section):
             if not pattern.match(key):
                 add(f"{section}.{key}", key, _ID_RULE, "bad id")
+            if key in RESERVED_IDS:
+                add(
+                    f"{section}.{key}",
+                    key,
+                    f"an id other than {', '.join(RESERVED_IDS)} (reserved for the tables)",
+                    "reserved id",
+                )
             if key in seen:
                 add(
                     f"{section}.{key}",
@@ -847,10 +854,28 @@ def _check_references(s: Scenario, locate: _Locator) -> list[Problem]:
             bad_path = _bad_settable(ev.path, s)
             if bad_path:
                 add(f"{base}.path", ev.path, *bad_path)
+            else:
+                bad_value = _bad_set_value(ev.path, ev.value)
+                if bad_value:
+                    add(f"{base}.value", ev.value, bad_value, "value out of range")
     for i, rule in enumerate(s.rules):
         if rule.buyer not in s.buyers:
             add(f"rules[{i}].buyer", rule.buyer, _ids(s.buyers), "unknown buyer")
     return problems
+
+
+RESERVED_IDS = ("third_party", "total", "domestic")
+
+
+def _bad_set_value(path: str, value: float) -> str | None:
+    """What a ``set`` event's value must be for its parameter, if ``value`` is not that."""
+    if path.endswith("payment.share_paid") and not 0 <= value <= 1:
+        return "a share from 0 to 1"
+    if path.endswith("payment.delay_days") and value != int(value):
+        return "a whole number of days"
+    if path.endswith("capacity_bcm_per_year") and path.startswith("routes.") and value <= 0:
+        return "a number > 0 (use an outage or a cutoff to close a route)"
+    return None
 
 
 def _ids(mapping: dict[str, Any]) -> str:
