@@ -1,0 +1,519 @@
+"""Validation of a scenario beyond its field types, and the wording of every problem.
+
+Two jobs: turn pydantic's errors into problems a reader can act on (the field path as it
+appears in the file, the bad value, what is allowed), and check what needs the whole
+scenario (ids, references between components, dates inside the horizon, the range of a
+``set`` event's value).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import re
+import types
+import typing
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from .events import SETTABLE_PATHS
+from .network import ID_PATTERN
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
+
+__all__ = [
+    "Problem",
+    "check_references",
+    "join_path",
+    "lax_scalars",
+    "pydantic_problems",
+    "shown",
+]
+
+Problem = tuple[str, str, Any, str, str]  # file, path, value, allowed, problem
+Locate = Callable[[str, Any, str, str], Problem]
+
+
+def join_path(path: str, key: Any) -> str:
+    key = key.isoformat() if isinstance(key, dt.date) else key
+    return f"{path}.{key}" if path else str(key)
+
+
+def _root() -> Any:
+    from .scenario import Scenario
+
+    return Scenario
+
+
+# ---- turning pydantic's errors into problems: path, value, allowed, problem
+
+_DATE = "a date written YYYY-MM-DD"
+_ID_RULE = "a lowercase id (letters a-z, digits and _, starting with a letter)"
+_NAME_RULE = (
+    "letters, digits, '_', '.' and '-', starting with a letter or digit (it names the "
+    "output folder)"
+)
+_TYPES = {  # pydantic error type: (problem, allowed)
+    "float_type": ("not a number", "a number"),
+    "float_parsing": ("not a number", "a number"),
+    "int_type": ("not a whole number", "a whole number"),
+    "int_parsing": ("not a whole number", "a whole number"),
+    "int_from_float": ("not a whole number", "a whole number"),
+    "string_type": ("not a string", "a string"),
+    "bool_type": ("not true or false", "true or false"),
+    "bool_parsing": ("not true or false", "true or false"),
+    "date_type": ("not a date", _DATE),
+    "date_parsing": ("not a date", _DATE),
+    "date_from_datetime_parsing": ("not a date", _DATE),
+    "date_from_datetime_inexact": ("not a date", _DATE),
+    "dict_type": ("not a mapping", "a mapping (key: value)"),
+    "model_type": ("not a mapping", "a mapping (key: value)"),
+    "model_attributes_type": ("not a mapping", "a mapping (key: value)"),
+    "list_type": ("not a list", "a list"),
+    "tuple_type": ("not a list", "a list"),
+}
+_BOUNDS = {
+    "greater_than": (">", "too small"),
+    "greater_than_equal": (">=", "too small"),
+    "less_than": ("<", "too large"),
+    "less_than_equal": ("<=", "too large"),
+}
+
+
+@dataclasses.dataclass
+class _Error:
+    """One pydantic error with its location rendered as it appears in the file."""
+
+    detail: Any  # pydantic's ErrorDetails
+    path: str  # events[3].route, without union tags and branch names
+    model_loc: tuple[Any, ...]  # pydantic's loc with the tags and branch names kept
+    annotation: Any  # the type expected at the end of the location
+    branch: tuple[str, str, Any] | None  # (path of the union, branch name, union) if any
+    key: bool  # the error is about a mapping key, not its value
+
+
+def pydantic_problems(errors: Any, raw: dict[str, Any]) -> list[tuple[str, Any, str, str]]:
+    located = [_locate(e) for e in errors]
+    located = _one_branch_per_union(located)
+    # a tuple that is "too short after validation" only because an item failed: say the item
+    located = [
+        e
+        for e in located
+        if not (
+            e.detail["type"] == "too_short"
+            and any(o.path.startswith((f"{e.path}.", f"{e.path}[")) for o in located)
+        )
+    ]
+    return [_describe(e, raw) for e in located]
+
+
+def _locate(detail: Any) -> _Error:
+    """Render pydantic's location as the file's path (``events[3].route``), dropping union
+    tags and branch names, which are not in the file."""
+    path = ""
+    annotation: Any = _root()
+    branch: tuple[str, str, Any] | None = None
+    key = False
+    for part in detail["loc"]:
+        if part == "[key]":
+            key = True
+            continue
+        parent = annotation
+        annotation, skip = _step(annotation, part)
+        if skip:
+            if branch is None and not _is_tag(parent, part):
+                branch = (path, str(part), _unwrap(parent))
+            continue
+        if isinstance(part, int) and typing.get_origin(_unwrap(parent)) is not dict:
+            path = f"{path}[{part}]"
+        else:  # pydantic writes a date key as its repr
+            date = re.fullmatch(r"datetime\.date\((\d+), (\d+), (\d+)\)", str(part))
+            path = join_path(path, dt.date(*map(int, date.groups())) if date else part)
+    return _Error(detail, path, tuple(detail["loc"]), annotation, branch, key)
+
+
+def _one_branch_per_union(errors: list[_Error]) -> list[_Error]:
+    """A value that fits no member of a union (a schedule: number, steps or ramp) gets one
+    error per member from pydantic; keep those of the member the value was meant for."""
+    groups: dict[str, list[_Error]] = {}
+    for e in errors:
+        if e.branch is not None:
+            groups.setdefault(e.branch[0], []).append(e)
+    drop: set[int] = set()
+    instead: dict[int, _Error] = {}
+    for union_path, group in groups.items():
+        by_branch: dict[str, list[_Error]] = {}
+        for e in group:
+            assert e.branch is not None
+            by_branch.setdefault(e.branch[1], []).append(e)
+        inside = {b: es for b, es in by_branch.items() if any(e.path != union_path for e in es)}
+        if inside:  # the value's shape matched a member; its errors are inside it
+            # a model whose keys the value uses is the member meant, else the closest one
+            union = group[0].branch[2] if group[0].branch else None
+            fits = [
+                es
+                for label, es in inside.items()
+                if _is_model(_step(union, label)[0])
+                and not any(e.detail["type"] in ("extra_forbidden", "missing") for e in es)
+            ]
+            keep = fits[0] if fits else min(inside.values(), key=len)
+        else:
+            keep = [e for e in group if e.detail["type"] not in _TYPES]
+        kept = {id(e) for e in keep}
+        drop.update(id(e) for e in group if id(e) not in kept)
+        if not keep:  # the value is of a type no member takes: one problem for the union
+            first = group[0]
+            assert first.branch is not None
+            detail = dict(first.detail, type="union_type")
+            instead[id(first)] = dataclasses.replace(
+                first, detail=detail, annotation=first.branch[2]
+            )
+    return [instead.get(id(e), e) for e in errors if id(e) not in drop or id(e) in instead]
+
+
+def _describe(e: _Error, raw: dict[str, Any]) -> tuple[str, Any, str, str]:
+    """(path, value, allowed, problem) for one error, in the words of the file."""
+    d = e.detail
+    kind = d["type"]
+    ctx = d.get("ctx") or {}
+    value = d.get("input")
+    path = e.path
+    if kind == "extra_forbidden":
+        keys = _allowed_keys(e.model_loc[:-1])
+        bad = str(e.model_loc[-1])
+        close = difflib.get_close_matches(bad, keys, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return (path, bad, "one of " + ", ".join(keys) + hint, "unknown key")
+    if kind == "missing":
+        return (path, None, "a value; this key is required", "missing key")
+    if kind == "union_type":
+        return (path, shown(value), _union_allowed(e.annotation), "wrong type")
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        what = {"events": "event ", "rules": "rule "}.get(path.split("[")[0], "")
+        allowed = "one of " + ", ".join(_tags(e.annotation))
+        if kind == "union_tag_not_found":
+            problem = f"{what}without 'kind'" if what else "missing 'kind'"
+            return (f"{path}.kind", None, allowed, problem)
+        return (f"{path}.kind", ctx.get("tag"), allowed, f"unknown {what}kind")
+    if kind in _TYPES:
+        problem, allowed = _TYPES[kind]
+        if e.key and kind == "string_type":
+            allowed = _ID_RULE
+        return (path, shown(value), allowed, problem)
+    if kind in _BOUNDS:
+        op, problem = _BOUNDS[kind]
+        bound = next(iter(ctx.values()))
+        limit = f"{bound:g}" if isinstance(bound, int | float) else bound
+        return (path, shown(value), f"a number {op} {limit}", problem)
+    if kind == "literal_error":
+        return (path, shown(value), str(ctx.get("expected")), "not an allowed value")
+    if kind == "string_pattern_mismatch":
+        if path == "name":
+            return (path, value, _NAME_RULE, "bad name")
+        if ctx.get("pattern") == ID_PATTERN:
+            return (path, value, _ID_RULE, "bad id")
+        return (path, value, f"text matching {ctx.get('pattern')}", "bad text")
+    if kind in ("too_short", "too_long"):
+        if kind == "too_short":
+            allowed = f"at least {ctx.get('min_length')} item(s)"
+            problem = "empty" if not ctx.get("actual_length") else "too few items"
+        else:
+            allowed, problem = f"at most {ctx.get('max_length')} item(s)", "too many items"
+        return (path, shown(value), allowed, problem)
+    if kind == "value_error":
+        return _value_error(path, value, str(ctx.get("error", d["msg"])), raw)
+    return (path, shown(value), d["msg"], "invalid value")
+
+
+def _value_error(
+    path: str, value: Any, text: str, raw: dict[str, Any]
+) -> tuple[str, Any, str, str]:
+    """Errors raised by the models' own validators, told as a path, value and rule."""
+    if text == "'end' is before 'start'":
+        start = shown(raw.get("start"))
+        return ("end", shown(raw.get("end")), f"a date on or after start ({start})", text)
+    if path.endswith("monthly_profile"):
+        allowed = "12 weights (Jan..Dec), each >= 0, with a positive sum"
+        if isinstance(value, list | tuple) and len(value) != 12:
+            return (path, shown(value), allowed, f"{len(value)} values instead of 12")
+        return (path, shown(value), allowed, "a negative weight or a zero sum")
+    match = re.fullmatch(r"give exactly one of '(\w+)' or '(\w+)'", text)
+    if match and isinstance(value, dict):
+        a, b = match.groups()
+        given = [k for k in (a, b) if value.get(k) is not None]
+        allowed = f"exactly one of '{a}' or '{b}'"
+        if given:
+            both = {a: value[a], b: value[b]}
+            return (path, shown(both), allowed, f"both '{a}' and '{b}' given")
+        return (path, shown(value), allowed, f"neither '{a}' nor '{b}' given")
+    return (path, shown(value), text, "invalid value")
+
+
+def shown(value: Any) -> Any:
+    """The value as the file wrote it: dates as YYYY-MM-DD; big mappings cut to four keys."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {shown(k): shown(v) for k, v in list(value.items())[:4]}
+    if isinstance(value, list | tuple):
+        return [shown(v) for v in value]
+    return value
+
+
+def _unwrap(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The members of a union (without None), unwrapped; [] if not a union."""
+    annotation = _unwrap(annotation)
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return []
+    return [_unwrap(a) for a in typing.get_args(annotation) if a is not type(None)]
+
+
+def _tags_of(model: Any) -> tuple[Any, ...]:
+    field = model.model_fields.get("kind") if _is_model(model) else None
+    return typing.get_args(field.annotation) if field is not None else ()
+
+
+def _tags(annotation: Any) -> list[str]:
+    return [str(t) for m in _members(annotation) for t in _tags_of(m)]
+
+
+def _is_tag(annotation: Any, part: Any) -> bool:
+    return any(part in _tags_of(m) for m in _members(annotation))
+
+
+def _step(annotation: Any, part: Any) -> tuple[Any, bool]:
+    """Follow one location element from ``annotation``; say whether the element is a
+    pydantic artefact (a union tag or branch name) rather than a key in the file."""
+    annotation = _unwrap(annotation)
+    origin = typing.get_origin(annotation)
+    if _is_model(annotation):
+        field = annotation.model_fields.get(str(part))
+        return (field.annotation if field else None), False
+    members = _members(annotation)
+    if len(members) == 1:  # X | None: pydantic names no branch
+        return _step(members[0], part)
+    if members:
+        for arg in members:
+            if part in _tags_of(arg) or (_is_model(arg) and part == arg.__name__):
+                return arg, True
+        for arg in members:
+            arg_origin = typing.get_origin(arg)
+            if arg_origin is not None and str(part).startswith(f"{arg_origin.__name__}["):
+                return arg, True
+        if isinstance(part, str):  # a scalar member: float, constrained-float, date, ...
+            return None, True
+        return None, False
+    if origin in (tuple, list):
+        return typing.get_args(annotation)[0], False
+    if origin is dict:
+        return typing.get_args(annotation)[1], False
+    return None, False
+
+
+def _allowed_keys(model_loc: tuple[Any, ...]) -> list[str]:
+    annotation: Any = _root()
+    for part in model_loc:
+        if part != "[key]":
+            annotation, _ = _step(annotation, part)
+    annotation = _unwrap(annotation)
+    if _is_model(annotation):
+        return list(annotation.model_fields)
+    return []
+
+
+def _union_allowed(annotation: Any) -> str:
+    """What a union takes, member by member: 'a number >= 0, a mapping of dates ...'."""
+    words = []
+    for arg in _members(annotation):
+        origin = typing.get_origin(arg)
+        if origin is dict:
+            key, _ = typing.get_args(arg)
+            keys = "dates (YYYY-MM-DD)" if _unwrap(key) is dt.date else "keys"
+            words.append(f"a mapping of {keys} to numbers")
+        elif _is_model(arg):
+            words.append("{" + ", ".join(f"{k}: ..." for k in arg.model_fields) + "}")
+        elif arg in (float, int):
+            words.append("a number")
+        else:
+            words.append(getattr(arg, "__name__", str(arg)))
+    return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1]
+
+
+def lax_scalars(value: Any, annotation: Any, path: str = "") -> list[tuple[str, Any, str, str]]:
+    """Scalars pydantic would convert without a word: a number for a date (read as seconds
+    since 1970, so ``date: 0`` was 1 January 1970 and ``end: 2035`` a puzzling error) and
+    true/false for a number (``capacity_bcm_per_year: yes`` was 1)."""
+    annotation = _unwrap(annotation)
+    origin = typing.get_origin(annotation)
+    out: list[tuple[str, Any, str, str]] = []
+    if annotation is dt.date:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out.append((path, value, _DATE, "a number is not a date"))
+    elif annotation in (float, int):
+        if isinstance(value, bool):
+            out.append((path, value, "a number", "true/false is not a number"))
+    elif members := _members(annotation):
+        if isinstance(value, dict):
+            tagged = [m for m in members if value.get("kind") in _tags_of(m)]
+            members = tagged or members
+        for member in members:
+            out += [p for p in lax_scalars(value, member, path) if p not in out]
+    elif _is_model(annotation) and isinstance(value, dict):
+        for key, item in value.items():
+            field = annotation.model_fields.get(key) if isinstance(key, str) else None
+            if field is not None:
+                out += lax_scalars(item, field.annotation, join_path(path, key))
+    elif origin in (tuple, list) and isinstance(value, list):
+        for i, item in enumerate(value):
+            out += lax_scalars(item, typing.get_args(annotation)[0], f"{path}[{i}]")
+    elif origin is dict and isinstance(value, dict):
+        key_type, item_type = typing.get_args(annotation)
+        for key, item in value.items():
+            here = join_path(path, key)
+            if _unwrap(key_type) is dt.date:
+                out += lax_scalars(key, dt.date, here)
+            out += lax_scalars(item, item_type, here)
+    return out
+
+
+# ---- whole-scenario checks
+
+
+def check_references(s: Scenario, locate: Locate) -> list[Problem]:
+    """Checks that need the whole scenario: ids, references, dates inside the horizon."""
+    problems: list[Problem] = []
+
+    def add(path: str, value: Any, allowed: str, problem: str) -> None:
+        problems.append(locate(path, value, allowed, problem))
+
+    pattern = re.compile(ID_PATTERN)
+    seen: dict[str, str] = {}
+    for section in ("fields", "routes", "buyers"):
+        for key in getattr(s, section):
+            if not pattern.match(key):
+                add(f"{section}.{key}", key, _ID_RULE, "bad id")
+            if key in RESERVED_IDS:
+                add(
+                    f"{section}.{key}",
+                    key,
+                    f"an id other than {', '.join(RESERVED_IDS)} (reserved for the tables)",
+                    "reserved id",
+                )
+            if key in seen:
+                add(
+                    f"{section}.{key}",
+                    key,
+                    f"an id not already used in {seen[key]}",
+                    "duplicate id",
+                )
+            seen.setdefault(key, section)
+    horizon = f"a date from {s.start} to {s.end}"
+
+    def check_date(path: str, day: dt.date | None) -> None:
+        if day is not None and not s.start <= day <= s.end:
+            add(path, day.isoformat(), horizon, "date outside the horizon")
+
+    for name, buyer in s.buyers.items():
+        for i, route in enumerate(buyer.routes):
+            if route not in s.routes:
+                add(f"buyers.{name}.routes[{i}]", route, _ids(s.routes), "unknown route")
+        c = buyer.contract
+        if c.start_date and c.end_date and c.end_date < c.start_date:
+            add(
+                f"buyers.{name}.contract.end_date",
+                c.end_date.isoformat(),
+                f"a date on or after start_date {c.start_date}",
+                "end_date before start_date",
+            )
+    event_ids: set[str] = set()
+    for i, ev in enumerate(s.events):
+        base = f"events[{i}]"
+        check_date(f"{base}.date", ev.date)
+        if ev.id:
+            if ev.id in event_ids:
+                add(f"{base}.id", ev.id, "an id not used by another event", "duplicate id")
+            event_ids.add(ev.id)
+        for attr, section in (("buyer", "buyers"), ("route", "routes"), ("field", "fields")):
+            target = getattr(ev, attr, None)
+            if target is not None and target not in getattr(s, section):
+                add(f"{base}.{attr}", target, _ids(getattr(s, section)), f"unknown {attr}")
+        until = getattr(ev, "until", None)
+        if until is not None:
+            if until < ev.date:
+                add(
+                    f"{base}.until",
+                    until.isoformat(),
+                    f"a date on or after the event's date {ev.date}",
+                    "'until' is before the event date",
+                )
+            elif until > s.end:
+                add(f"{base}.until", until.isoformat(), horizon, "date outside the horizon")
+        if ev.kind == "set":
+            bad_path = _bad_settable(ev.path, s)
+            if bad_path:
+                add(f"{base}.path", ev.path, *bad_path)
+            else:
+                bad_value = _bad_set_value(ev.path, ev.value)
+                if bad_value:
+                    add(f"{base}.value", ev.value, bad_value, "value out of range")
+    for i, rule in enumerate(s.rules):
+        if rule.buyer not in s.buyers:
+            add(f"rules[{i}].buyer", rule.buyer, _ids(s.buyers), "unknown buyer")
+    return problems
+
+
+RESERVED_IDS = ("third_party", "total", "domestic")
+
+
+def _bad_set_value(path: str, value: float) -> str | None:
+    """What a ``set`` event's value must be for its parameter, if ``value`` is not that."""
+    if path.endswith("payment.share_paid") and not 0 <= value <= 1:
+        return "a share from 0 to 1"
+    if path.endswith("payment.delay_days") and value != int(value):
+        return "a whole number of days"
+    if path.endswith("capacity_bcm_per_year") and path.startswith("routes.") and value <= 0:
+        return "a number > 0 (use an outage or a cutoff to close a route)"
+    return None
+
+
+def _ids(mapping: dict[str, Any]) -> str:
+    return "one of " + ", ".join(sorted(mapping)) if mapping else "none defined"
+
+
+def _bad_settable(path: str, s: Scenario) -> tuple[str, str] | None:
+    """None if a ``set`` event's path names a parameter it may set, else (allowed, problem)."""
+    parts = path.split(".")
+    shaped = []
+    for pattern in SETTABLE_PATHS:
+        want = pattern.split(".")
+        if len(want) == len(parts) and all(
+            w in ("<id>", p) for w, p in zip(want, parts, strict=True)
+        ):
+            shaped.append(want)
+    for want in shaped:
+        section = getattr(s, want[0])
+        unknown = [p for w, p in zip(want, parts, strict=True) if w == "<id>" and p not in section]
+        if not unknown:
+            return None
+    for want in shaped:
+        section = getattr(s, want[0])
+        unknown = [p for w, p in zip(want, parts, strict=True) if w == "<id>" and p not in section]
+        return (
+            f"{'.'.join(want)} with <id> {_ids(section)}",
+            f"unknown {want[0][:-1]} {unknown[0]!r} in the parameter path",
+        )
+    return ("one of " + ", ".join(SETTABLE_PATHS), "unknown parameter path")
