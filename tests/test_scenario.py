@@ -393,7 +393,7 @@ CASES = [
         _dict(_set("events.0.route", "east")),
         _m(
             "events[0]: both 'buyer' and 'route' given (got {'buyer': 'alpha', 'route': 'east'})",
-            "allowed: exactly one of 'buyer' or",
+            "allowed: exactly one of 'buyer', 'route' or 'terminal'",
         ),
         id="cutoff-with-two-targets",
     ),

@@ -22,6 +22,7 @@ def run(name: str) -> Result:
 
 def annual(name: str, buyer: str, years: range) -> float:
     a = run(name).annual
+    a = a[a["commodity"] == "pipeline_gas"]
     return float(a[(a["destination"] == buyer) & a["year"].isin(list(years))]["quantity"].sum())
 
 

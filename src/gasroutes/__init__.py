@@ -13,6 +13,8 @@ Heavy modules load on first use, so ``import gasroutes`` and ``gasroutes --help`
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConservationError, GasroutesError, RunFolderError, ScenarioError
@@ -55,3 +57,20 @@ def __getattr__(name: str) -> Any:
 
         return getattr(import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'gasroutes' has no attribute {name!r}")
+
+
+class _Package(types.ModuleType):
+    """``compare`` and ``backtest`` are both functions of this package and modules in it.
+    Importing such a module (which the command line and ``from gasroutes.compare import
+    ...`` do) sets the package attribute of its name to the module, so
+    ``gasroutes.compare(...)`` would then fail with "'module' object is not callable".
+    Refuse that attribute: the name stays the function, found by ``__getattr__``, and the
+    module stays in ``sys.modules`` for ``from gasroutes.compare import ...``."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _LAZY.get(name) == name:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

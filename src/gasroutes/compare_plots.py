@@ -152,7 +152,7 @@ def _value_and_difference(
     events: pd.DataFrame,
     bars: bool,
 ) -> Figure:
-    fig, axes = _figure(len(ids), 2, events)
+    fig, axes = _figure(max(len(ids), 1), 2, events)  # empty when no run has any
     years = table.index.to_numpy(dtype=float)
     x = years + 0.5 if bars else years
     first = runs[0].name

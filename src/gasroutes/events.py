@@ -2,7 +2,8 @@
 
 Every named event kind is a thin layer over a small set of state changes (see
 :func:`gasroutes.model.Network.apply`). Events name their target by id (``buyer``,
-``route`` or ``field``) and may carry a ``reason`` that tables and charts show.
+``route``, ``field``, and for the LPG chain ``plant``, ``terminal``, ``fleet``, ``depot``;
+rail routes are ``route``s too) and may carry a ``reason`` that tables and charts show.
 """
 
 from __future__ import annotations
@@ -51,49 +52,90 @@ class _Base(BaseModel):
     enabled: bool = Field(True, description="False drops the event (to disable a parent's).")
 
 
-class _BuyerOrRoute(_Base):
+def _exactly_one(event: BaseModel, names: tuple[str, ...]) -> None:
+    """Raise unless exactly one of the attributes ``names`` is given."""
+    if sum(getattr(event, n) is not None for n in names) != 1:
+        listed = ", ".join(f"'{n}'" for n in names[:-1]) + f" or '{names[-1]}'"
+        raise ValueError(f"give exactly one of {listed}")
+
+
+class _Closure(_Base):
+    """Targets of cutoffs, resumptions and outages: a buyer, a route (pipeline or rail),
+    or an LPG border terminal."""
+
     buyer: Id | None = None
     route: Id | None = None
+    terminal: Id | None = None
 
     @model_validator(mode="after")
-    def _one_target(self) -> _BuyerOrRoute:
-        if (self.buyer is None) == (self.route is None):
-            raise ValueError("give exactly one of 'buyer' or 'route'")
+    def _one_target(self) -> _Closure:
+        _exactly_one(self, ("buyer", "route", "terminal"))
         return self
 
 
-class Cutoff(_BuyerOrRoute):
-    """Stop new gas to a buyer or through a route until a `resume`."""
+class Cutoff(_Closure):
+    """Stop new gas to a buyer, or traffic on a route or through a terminal, until a
+    `resume`."""
 
     kind: Literal["cutoff"]
 
 
-class Resume(_BuyerOrRoute):
-    """Lift a cutoff on a buyer or a route."""
+class Resume(_Closure):
+    """Lift a cutoff on a buyer, a route or a terminal."""
 
     kind: Literal["resume"]
 
 
 class Outage(_Base):
-    """A route out of service from `date` to `until`, both days included."""
+    """A route or terminal out of service from `date` to `until`, both days included."""
 
     kind: Literal["outage"]
-    route: Id
+    route: Id | None = None
+    terminal: Id | None = None
     until: dt.date = Field(description="Last day of the outage (inclusive).")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Outage:
+        _exactly_one(self, ("route", "terminal"))
+        return self
 
 
 class Capacity(_Base):
-    """A new capacity for a route or a field."""
+    """A new capacity: a pipeline's or a field's (bcm/yr), an LPG plant's output (kt/yr),
+    a terminal's transload bays, or a fleet's trucks."""
 
     kind: Literal["capacity"]
     route: Id | None = None
     field: Id | None = None
-    capacity_bcm_per_year: Annotated[float, Field(ge=0)]
+    plant: Id | None = None
+    terminal: Id | None = None
+    fleet: Id | None = None
+    capacity_bcm_per_year: Annotated[float, Field(ge=0)] | None = None
+    output_kt_per_year: Annotated[float, Field(ge=0)] | None = None
+    bays: Annotated[int, Field(ge=0)] | None = None
+    trucks: Annotated[int, Field(ge=0)] | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> Capacity:
-        if (self.route is None) == (self.field is None):
-            raise ValueError("give exactly one of 'route' or 'field'")
+        _exactly_one(self, ("route", "field", "plant", "terminal", "fleet"))
+        wanted = {
+            "route": "capacity_bcm_per_year",
+            "field": "capacity_bcm_per_year",
+            "plant": "output_kt_per_year",
+            "terminal": "bays",
+            "fleet": "trucks",
+        }
+        target = next(t for t in wanted if getattr(self, t) is not None)
+        given = [
+            v
+            for v in ("capacity_bcm_per_year", "output_kt_per_year", "bays", "trucks")
+            if getattr(self, v) is not None
+        ]
+        if given != [wanted[target]]:
+            raise ValueError(
+                f"a capacity event on a {target} takes '{wanted[target]}' "
+                f"(and nothing else), got {given or 'no value'}"
+            )
         return self
 
 
@@ -106,18 +148,27 @@ class Commission(_Base):
 
 
 class Demand(_Base):
-    """A buyer's demand changes: a new contract volume, or a demand factor that scales the
-    nominations from this date until another factor is set (1 restores them)."""
+    """A buyer's or an LPG depot's demand changes: a new volume, or a demand factor that
+    scales it from this date until another factor is set (1 restores it)."""
 
     kind: Literal["demand"]
-    buyer: Id
+    buyer: Id | None = None
+    depot: Id | None = None
     volume_bcm_per_year: Annotated[float, Field(ge=0)] | None = None
+    volume_kt_per_year: Annotated[float, Field(ge=0)] | None = None
     factor: Annotated[float, Field(ge=0)] | None = None
 
     @model_validator(mode="after")
     def _one_value(self) -> Demand:
-        if (self.volume_bcm_per_year is None) == (self.factor is None):
-            raise ValueError("give exactly one of 'volume_bcm_per_year' or 'factor'")
+        _exactly_one(self, ("buyer", "depot"))
+        volume = "volume_bcm_per_year" if self.buyer is not None else "volume_kt_per_year"
+        other = "volume_kt_per_year" if self.buyer is not None else "volume_bcm_per_year"
+        if getattr(self, other) is not None:
+            raise ValueError(
+                f"a demand event on a {'buyer' if self.buyer else 'depot'} "
+                f"takes '{volume}' or 'factor', not '{other}'"
+            )
+        _exactly_one(self, (volume, "factor"))
         return self
 
 

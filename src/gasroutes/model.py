@@ -25,27 +25,16 @@ import simpy
 from .buyers import BuyerState
 from .calendar import Calendar
 from .events import event_timeline
-from .network import Schedule, schedule_steps, schedule_value
+from .network import schedule_value
 from .pipelines import Batch, Pipeline
+from .rail import LpgNetwork
 from .records import Recorder, Result
 from .scenario import Scenario
+from .timeline import LPG_OPS, Change, build_timeline
 
 __all__ = ["Network", "dispatcher", "run"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One state change on the timeline: an operation on a target, with its provenance."""
-
-    op: str
-    target: int
-    value: float
-    kind: str
-    target_id: str
-    source: str
-    reason: str = ""
 
 
 @dataclass
@@ -65,6 +54,7 @@ class Network:
     rec: Recorder
     lose_in_transit: bool
     rules: list[tuple[Any, BuyerState]] = field(default_factory=list)
+    lpg: LpgNetwork | None = None
 
     # ------------------------------------------------------------------ construction
 
@@ -114,12 +104,19 @@ class Network:
             lose_in_transit=s.settings.in_transit_on_cutoff == "lose",
             rules=[(rule, buyers[list(s.buyers).index(rule.buyer)]) for rule in s.rules],
         )
-        return net, _timeline(s, cal, route_ids, list(s.buyers), list(s.fields))
+        return net, build_timeline(s, cal)
 
     # ------------------------------------------------------------------ changes
 
     def apply(self, day: int, c: Change) -> None:
         """Apply one change on ``day`` and log it."""
+        if c.op in LPG_OPS:
+            assert self.lpg is not None, "an LPG change needs the LPG chain"
+            self.lpg.apply(c.op, c.target, c.value)
+            self.rec.log_event(
+                self.cal.dates[day], c.kind, c.target_id, c.source, c.reason, c.value, c.op
+            )
+            return
         if c.op == "buyer_cutoff":
             b = self.buyers[c.target]
             b.cut_off = bool(c.value)
@@ -281,18 +278,6 @@ class Network:
             self.rec.route_initial[r] += x * self.routes[r].transit_days
 
 
-class CountingEnvironment(simpy.Environment):
-    """A SimPy environment that counts the events it processes (a benchmark figure)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.events_processed = 0
-
-    def step(self) -> None:
-        self.events_processed += 1
-        super().step()
-
-
 def dispatcher(env: simpy.Environment, net: Network) -> Generator[simpy.Event, None, None]:
     """Once a day, at mid-day: payments, rules, dispatch, arrivals."""
     yield env.timeout(0.5)
@@ -302,130 +287,29 @@ def dispatcher(env: simpy.Environment, net: Network) -> Generator[simpy.Event, N
             yield env.timeout(1)
 
 
-def _timeline(
-    s: Scenario, cal: Calendar, route_ids: list[str], buyer_ids: list[str], field_ids: list[str]
-) -> list[tuple[int, Change]]:
-    """Every dated change of the run, sorted by day (stable: schedules, then events)."""
-    out: list[tuple[int, Change]] = []
-
-    def add(day: Any, change: Change) -> None:
-        i = cal.index(day)
-        if 0 < i < cal.days:
-            out.append((i, change))
-
-    def schedule(sched: Schedule, op: str, target: int, tid: str, kind: str) -> None:
-        for day, value in schedule_steps(sched):
-            add(day, Change(op, target, value, kind, tid, "schedule"))
-
-    for i, f in enumerate(s.fields.values()):
-        schedule(f.capacity_bcm_per_year, "field_capacity", i, field_ids[i], "capacity")
-    schedule(s.domestic.demand_bcm_per_year, "domestic_demand", 0, "domestic", "demand")
-    for i, b in enumerate(s.buyers.values()):
-        schedule(b.contract.volume_bcm_per_year, "buyer_volume", i, buyer_ids[i], "demand")
-    for i, r in enumerate(s.routes.values()):
-        schedule(r.third_party_bcm_per_year, "route_third_party", i, route_ids[i], "capacity")
-        if r.commissioned_date is not None and r.commissioned_date > s.start:
-            if r.commissioned_date > s.end:
-                log.warning("route %s is commissioned after the horizon ends", route_ids[i])
-            add(
-                r.commissioned_date,
-                Change(
-                    "route_commission", i, 0, "commission", route_ids[i], "scenario", "commissioned"
-                ),
-            )
-    for ev in s.events:
-        for day, change in _event_changes(ev, route_ids, buyer_ids, field_ids):
-            if day == s.start:
-                out.append((0, change))
-            else:
-                add(day, change)
-    out.sort(key=lambda t: t[0])
-    return out
-
-
-def _event_changes(
-    ev: Any, route_ids: list[str], buyer_ids: list[str], field_ids: list[str]
-) -> list[tuple[Any, Change]]:
-    kind, reason = ev.kind, ev.reason
-
-    def c(op: str, ids: list[str], tid: str, value: float) -> Change:
-        return Change(op, ids.index(tid), value, kind, tid, "scenario", reason)
-
-    if kind in ("cutoff", "resume"):
-        on = 1.0 if kind == "cutoff" else 0.0
-        if ev.buyer is not None:
-            return [(ev.date, c("buyer_cutoff", buyer_ids, ev.buyer, on))]
-        return [(ev.date, c("route_cutoff", route_ids, ev.route, on))]
-    if kind == "outage":
-        import datetime as dt
-
-        return [
-            (ev.date, c("route_outage", route_ids, ev.route, 1)),
-            (
-                ev.until + dt.timedelta(days=1),
-                Change(
-                    "route_outage",
-                    route_ids.index(ev.route),
-                    -1,
-                    "outage_end",
-                    ev.route,
-                    "scenario",
-                    reason,
-                ),
-            ),
-        ]
-    if kind == "capacity":
-        if ev.route is not None:
-            return [(ev.date, c("route_capacity", route_ids, ev.route, ev.capacity_bcm_per_year))]
-        return [(ev.date, c("field_capacity", field_ids, ev.field, ev.capacity_bcm_per_year))]
-    if kind == "commission":
-        return [
-            (ev.date, c("route_commission", route_ids, ev.route, ev.capacity_bcm_per_year or 0.0))
-        ]
-    if kind == "demand":
-        if ev.volume_bcm_per_year is not None:
-            return [(ev.date, c("buyer_volume", buyer_ids, ev.buyer, ev.volume_bcm_per_year))]
-        return [(ev.date, c("buyer_factor", buyer_ids, ev.buyer, ev.factor))]
-    if kind == "price":
-        return [(ev.date, c("buyer_price", buyer_ids, ev.buyer, ev.price_usd_per_tcm))]
-    if kind == "payment":
-        return [(ev.date, c("buyer_payment", buyer_ids, ev.buyer, ev.amount_usd))]
-    if kind == "set":
-        return [(ev.date, _set_change(ev, route_ids, buyer_ids, field_ids))]
-    raise AssertionError(f"unknown event kind {kind!r}")  # pragma: no cover
-
-
-_SET_OPS = {
-    ("fields", "capacity_bcm_per_year"): "field_capacity",
-    ("routes", "capacity_bcm_per_year"): "route_capacity",
-    ("routes", "third_party_bcm_per_year"): "route_third_party",
-    ("buyers", "contract.volume_bcm_per_year"): "buyer_volume",
-    ("buyers", "contract.price_usd_per_tcm"): "buyer_price",
-    ("buyers", "payment.share_paid"): "buyer_share_paid",
-    ("buyers", "payment.delay_days"): "buyer_delay_days",
-}
-
-
-def _set_change(
-    ev: Any, route_ids: list[str], buyer_ids: list[str], field_ids: list[str]
-) -> Change:
-    parts = ev.path.split(".")
-    if parts[0] == "domestic":
-        return Change("domestic_demand", 0, ev.value, "set", "domestic", "scenario", ev.reason)
-    ids = {"fields": field_ids, "routes": route_ids, "buyers": buyer_ids}[parts[0]]
-    op = _SET_OPS[parts[0], ".".join(parts[2:])]
-    return Change(op, ids.index(parts[1]), ev.value, "set", parts[1], "scenario", ev.reason)
-
-
-def run(scenario: Scenario, seed: int | None = None) -> Result:
+def run(
+    scenario: Scenario,
+    seed: int | None = None,
+    *,
+    trace: bool = False,
+    trucks: str = "fleet",
+) -> Result:
     """Simulate a scenario; return its results. Raises ConservationError if mass does not
-    balance (which would be a bug in the model, never in the input)."""
+    balance (which would be a bug in the model, never in the input).
+
+    ``trace`` keeps a log of every LPG move in ``result.trace``; ``trucks`` chooses the
+    road-tanker model, ``"fleet"`` (one process per fleet, the default) or ``"per_truck"``
+    (one process per truck: the same tables, more events).
+    """
     started = time.time()
     clock = time.perf_counter()
     if seed is not None and seed != scenario.seed:
         scenario = scenario.model_copy(update={"seed": seed})
     net, timeline = Network.build(scenario)
-    env = CountingEnvironment()
+    env = simpy.Environment()
+    chain = scenario.lpg
+    if chain.plants or chain.rail_routes or chain.depots:
+        net.lpg = LpgNetwork(env, chain, net.cal, per_truck=trucks == "per_truck", trace=trace)
     if scenario.settings.initial_linepack == "steady":
         # day-0 changes first, so the pipes are filled by day 0's real dispatch
         for day, change in timeline:
@@ -435,10 +319,22 @@ def run(scenario: Scenario, seed: int | None = None) -> Result:
         net.fill_pipes()
     env.process(event_timeline(env, timeline, net.apply))
     env.process(dispatcher(env, net))
-    env.run()
+    if net.lpg is not None:
+        net.lpg.start()
+    env.run(until=net.cal.days)
+    if net.lpg is not None:
+        net.lpg.finish()
     result = Result.build(
-        scenario, net.rec, net.cal, started=started, wall_s=time.perf_counter() - clock
+        scenario,
+        net.rec,
+        net.cal,
+        started=started,
+        wall_s=time.perf_counter() - clock,
+        lpg=net.lpg,
     )
-    result.sim_events = env.events_processed
+    # SimPy numbers every event it schedules: the count is the last number drawn
+    result.sim_events = next(env._eid)
+    if net.lpg is not None and net.lpg.trace is not None:
+        result.trace = sorted(net.lpg.trace)
     result.check_conservation()
     return result

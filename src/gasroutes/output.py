@@ -107,6 +107,8 @@ def write_result(res: Result, folder: Path, *, charts: bool = False, svg: bool =
         write_csv(res.money, tmp / "money.csv", "%.2f")
         write_csv(res.production, tmp / "production.csv", "%.6f")
         res.event_table.to_csv(tmp / "events.csv", index=False)
+        if res.lpg_queues is not None:
+            write_csv(res.lpg_queues, tmp / "lpg_queues.csv", "%.6f")
         (tmp / "summary.json").write_text(res.summary_json(), encoding="utf-8")
         (tmp / "scenario.resolved.yaml").write_text(
             scenario_to_yaml(res.scenario), encoding="utf-8"

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .conservation import check_conservation
+from .lpg_records import LpgResult
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from .buyers import BuyerState
     from .calendar import Calendar
     from .pipelines import Pipeline
+    from .rail import LpgNetwork
     from .scenario import Scenario
 
 __all__ = ["Recorder", "Result"]
@@ -130,10 +132,19 @@ class Result:
     wall_s: float
     conservation_error: float = 0.0
     sim_events: int = 0
+    lpg: LpgResult | None = None
+    trace: list[tuple[float, str, str, float]] | None = None
 
     @classmethod
     def build(
-        cls, scenario: Scenario, rec: Recorder, cal: Calendar, *, started: float, wall_s: float
+        cls,
+        scenario: Scenario,
+        rec: Recorder,
+        cal: Calendar,
+        *,
+        started: float,
+        wall_s: float,
+        lpg: LpgNetwork | None = None,
     ) -> Result:
         names = [
             "pair_sent",
@@ -183,6 +194,7 @@ class Result:
             events=rec.events,
             started=started,
             wall_s=wall_s,
+            lpg=LpgResult.take(lpg) if lpg is not None else None,
         )
 
     # ------------------------------------------------------------------ derived arrays
@@ -202,13 +214,33 @@ class Result:
     def check_conservation(self) -> float:
         """Check mass balance day by day at every node; store and return the worst
         relative imbalance. Raises ConservationError above 1e-9."""
-        self.conservation_error = check_conservation(self)
+        worst = check_conservation(self)
+        if self.lpg is not None:
+            worst = max(worst, self.lpg.check(self.dates))
+        self.conservation_error = worst
         return self.conservation_error
 
     # ------------------------------------------------------------------ tables
 
     @cached_property
     def flows(self) -> pd.DataFrame:
+        """Daily flows: pipeline gas entering each route per buyer (and third-party
+        transit), mcm; LPG loaded on trains and delivered by truck, t."""
+        return self._with_lpg(self._gas_flows(), "flows")
+
+    def _with_lpg(self, gas: pd.DataFrame, table: str) -> pd.DataFrame:
+        """The gas table followed, day by day, by the LPG chain's rows."""
+        if self.lpg is None:
+            return gas
+        dates = np.asarray(self.dates, dtype=object)
+        extra: pd.DataFrame = getattr(self.lpg, table)(dates)
+        if extra.empty:
+            return gas
+        both = pd.concat([gas, extra], ignore_index=True)
+        order = np.argsort(both["date"].to_numpy(dtype=str), kind="stable")
+        return both.iloc[order].reset_index(drop=True)
+
+    def _gas_flows(self) -> pd.DataFrame:
         """Daily gas entering each route, per buyer (and third-party transit), mcm."""
         n = len(self.dates)
         a = self.arrays
@@ -241,6 +273,11 @@ class Result:
 
     @cached_property
     def deliveries(self) -> pd.DataFrame:
+        """Daily per buyer: nominated, delivered at the border and shortfall at dispatch, mcm;
+        for LPG, per depot: demand, delivered by truck and unmet demand, t."""
+        return self._with_lpg(self._gas_deliveries(), "deliveries")
+
+    def _gas_deliveries(self) -> pd.DataFrame:
         """Daily per buyer: nominated, delivered at the border, and shortfall at dispatch, mcm."""
         nb, n = len(self.buyer_ids), len(self.dates)
         nominated = self.arrays["buyer_nominated"]
@@ -261,6 +298,21 @@ class Result:
 
     @cached_property
     def annual(self) -> pd.DataFrame:
+        """Deliveries per calendar year and destination: pipeline gas in bcm, LPG in kt."""
+        gas = self._gas_annual()
+        if self.lpg is None:
+            return gas
+        both = pd.concat([gas, self.lpg.annual(self.years)], ignore_index=True)
+        return both.sort_values("year", kind="stable").reset_index(drop=True)
+
+    @cached_property
+    def lpg_queues(self) -> pd.DataFrame | None:
+        """End-of-day queues and stocks of the LPG chain (None without a chain)."""
+        if self.lpg is None:
+            return None
+        return self.lpg.queues(np.asarray(self.dates, dtype=object))
+
+    def _gas_annual(self) -> pd.DataFrame:
         """Deliveries per calendar year and destination, bcm."""
         delivered = self.buyer_delivered()
         years = sorted(set(self.years.tolist()))

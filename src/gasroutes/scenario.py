@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import ScenarioError
 from .events import Event, Rule
+from .lpg import LpgChain
 from .network import Buyer, Domestic, GasField, Route, Settings
 from .validation import (
     Problem,
@@ -53,6 +54,7 @@ class Scenario(BaseModel):
     domestic: Domestic = Domestic()
     routes: dict[str, Route] = Field(min_length=1)
     buyers: dict[str, Buyer] = Field(min_length=1)
+    lpg: LpgChain = LpgChain()
     events: tuple[Event, ...] = ()
     rules: tuple[Rule, ...] = ()
 

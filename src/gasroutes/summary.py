@@ -46,7 +46,13 @@ def summarise(res: Result) -> dict[str, Any]:
         "end": s.end.isoformat(),
         "days": len(res.dates),
         "seed": res.seed,
-        "units": {"volumes": "bcm", "money": "USD", "days": "days"},
+        "units": {
+            "volumes": "bcm",
+            "lpg": "kt (t in daily tables)",
+            "money": "USD",
+            "days": "days",
+            "waits": "hours",
+        },
         "exports_bcm_by_destination": by_buyer(delivered),
         "exports_bcm_total": _r(delivered.sum() * BCM),
         "nominated_bcm_by_buyer": by_buyer(nominated),
@@ -77,4 +83,5 @@ def summarise(res: Result) -> dict[str, Any]:
         "events_applied": sum(1 for e in res.events if e["source"] != "schedule"),
         "schedule_steps_applied": sum(1 for e in res.events if e["source"] == "schedule"),
         "conservation_error": float(res.conservation_error),
+        **(res.lpg.summary() if res.lpg is not None else {}),
     }

@@ -241,15 +241,20 @@ def _value_error(
         if isinstance(value, list | tuple) and len(value) != 12:
             return (path, shown(value), allowed, f"{len(value)} values instead of 12")
         return (path, shown(value), allowed, "a negative weight or a zero sum")
-    match = re.fullmatch(r"give exactly one of '(\w+)' or '(\w+)'", text)
+    match = re.fullmatch(r"give exactly one of (.*)", text)
     if match and isinstance(value, dict):
-        a, b = match.groups()
-        given = [k for k in (a, b) if value.get(k) is not None]
-        allowed = f"exactly one of '{a}' or '{b}'"
-        if given:
-            both = {a: value[a], b: value[b]}
-            return (path, shown(both), allowed, f"both '{a}' and '{b}' given")
-        return (path, shown(value), allowed, f"neither '{a}' nor '{b}' given")
+        names = re.findall(r"'(\w+)'", match.group(1))
+        given = [k for k in names if value.get(k) is not None]
+        allowed = f"exactly one of {match.group(1)}"
+        if len(given) > 1:
+            listed = " and ".join(f"'{k}'" for k in given)
+            return (
+                path,
+                shown({k: value[k] for k in given}),
+                allowed,
+                f"{listed} all given" if len(given) > 2 else f"both {listed} given",
+            )
+        return (path, shown(value), allowed, "none of them given")
     return (path, shown(value), text, "invalid value")
 
 
@@ -402,8 +407,14 @@ def check_references(s: Scenario, locate: Locate) -> list[Problem]:
 
     pattern = re.compile(ID_PATTERN)
     seen: dict[str, str] = {}
-    for section in ("fields", "routes", "buyers"):
-        for key in getattr(s, section):
+    sections: list[tuple[str, dict[str, Any]]] = [
+        ("fields", s.fields),
+        ("routes", s.routes),
+        ("buyers", s.buyers),
+        *((f"lpg.{k}", getattr(s.lpg, k)) for k in LPG_SECTIONS),
+    ]
+    for section, members in sections:
+        for key in members:
             if not pattern.match(key):
                 add(f"{section}.{key}", key, _ID_RULE, "bad id")
             if key in RESERVED_IDS:
@@ -447,10 +458,10 @@ def check_references(s: Scenario, locate: Locate) -> list[Problem]:
             if ev.id in event_ids:
                 add(f"{base}.id", ev.id, "an id not used by another event", "duplicate id")
             event_ids.add(ev.id)
-        for attr, section in (("buyer", "buyers"), ("route", "routes"), ("field", "fields")):
+        for attr, known in _event_targets(s).items():
             target = getattr(ev, attr, None)
-            if target is not None and target not in getattr(s, section):
-                add(f"{base}.{attr}", target, _ids(getattr(s, section)), f"unknown {attr}")
+            if target is not None and target not in known:
+                add(f"{base}.{attr}", target, _ids(known), f"unknown {attr}")
         until = getattr(ev, "until", None)
         if until is not None:
             if until < ev.date:
@@ -470,10 +481,102 @@ def check_references(s: Scenario, locate: Locate) -> list[Problem]:
                 bad_value = _bad_set_value(ev.path, ev.value)
                 if bad_value:
                     add(f"{base}.value", ev.value, bad_value, "value out of range")
+    problems += _check_lpg(s, locate)
     for i, rule in enumerate(s.rules):
         if rule.buyer not in s.buyers:
             add(f"rules[{i}].buyer", rule.buyer, _ids(s.buyers), "unknown buyer")
     return problems
+
+
+LPG_SECTIONS = ("plants", "terminals", "rail_routes", "fleets", "depots")
+
+
+def _event_targets(s: Scenario) -> dict[str, dict[str, Any]]:
+    """The ids each target key of an event may name (rail routes are routes too)."""
+    return {
+        "buyer": s.buyers,
+        "route": {**s.routes, **s.lpg.rail_routes},
+        "field": s.fields,
+        "plant": s.lpg.plants,
+        "terminal": s.lpg.terminals,
+        "fleet": s.lpg.fleets,
+        "depot": s.lpg.depots,
+    }
+
+
+def _check_lpg(s: Scenario, locate: Locate) -> list[Problem]:
+    """References and sizes in the LPG chain that would leave a load with nowhere to go."""
+    c = s.lpg
+    out: list[Problem] = []
+    for rid, r in c.rail_routes.items():
+        base = f"lpg.rail_routes.{rid}"
+        for i, origin in enumerate(r.origins):
+            if origin not in c.plants:
+                out.append(locate(f"{base}.origins[{i}]", origin, _ids(c.plants), "unknown plant"))
+        if r.terminal not in c.terminals:
+            out.append(
+                locate(f"{base}.terminal", r.terminal, _ids(c.terminals), "unknown terminal")
+            )
+        elif c.terminals[r.terminal].storage_t < r.t_per_car:
+            out.append(
+                locate(
+                    f"{base}.t_per_car",
+                    r.t_per_car,
+                    f"at most the terminal's storage ({c.terminals[r.terminal].storage_t:g} t)",
+                    "a tank car larger than the terminal's storage",
+                )
+            )
+        load = r.cars_per_train * r.t_per_car
+        room = sum(c.plants[o].storage_t for o in r.origins if o in c.plants)
+        if r.departure.policy == "when_full" and room < load:
+            out.append(
+                locate(
+                    f"{base}.cars_per_train",
+                    r.cars_per_train,
+                    f"a train load (cars x t_per_car = {load:g} t) no larger than "
+                    f"its origins' storage ({room:g} t)",
+                    "a full train can never be loaded",
+                )
+            )
+    for fid, f in c.fleets.items():
+        base = f"lpg.fleets.{fid}"
+        if f.terminal not in c.terminals:
+            out.append(
+                locate(f"{base}.terminal", f.terminal, _ids(c.terminals), "unknown terminal")
+            )
+        elif c.terminals[f.terminal].storage_t < f.t_per_truck:
+            out.append(
+                locate(
+                    f"{base}.t_per_truck",
+                    f.t_per_truck,
+                    f"at most the terminal's storage ({c.terminals[f.terminal].storage_t:g} t)",
+                    "a truckload larger than the terminal's storage",
+                )
+            )
+        for depot in f.legs:
+            if depot not in c.depots:
+                out.append(locate(f"{base}.legs.{depot}", depot, _ids(c.depots), "unknown depot"))
+            elif c.depots[depot].storage_t < f.t_per_truck:
+                out.append(
+                    locate(
+                        f"{base}.legs.{depot}",
+                        depot,
+                        f"a depot whose storage holds a truckload ({f.t_per_truck:g} t)",
+                        "a truckload larger than the depot's storage",
+                    )
+                )
+    served = {d for f in c.fleets.values() for d in f.legs}
+    for did in c.depots:
+        if did not in served:
+            out.append(
+                locate(
+                    f"lpg.depots.{did}",
+                    did,
+                    "a depot that some fleet's legs name",
+                    "no fleet serves this depot",
+                )
+            )
+    return out
 
 
 RESERVED_IDS = ("third_party", "total", "domestic")
@@ -485,8 +588,6 @@ def _bad_set_value(path: str, value: float) -> str | None:
         return "a share from 0 to 1"
     if path.endswith("payment.delay_days") and value != int(value):
         return "a whole number of days"
-    if path.endswith("capacity_bcm_per_year") and path.startswith("routes.") and value <= 0:
-        return "a number > 0 (use an outage or a cutoff to close a route)"
     return None
 
 

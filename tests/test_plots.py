@@ -1,0 +1,636 @@
+"""Charts of one run, checked by what they draw, never by pixels: titles, axis units,
+legend entries, the plotted numbers against the tables they come from, event marks at the
+events' dates with a key that lists them, and one colour per destination.
+
+The runs are the small two-buyer scenario of conftest.py stretched over two years, with an
+outage (with ``until``), a cutoff and resume, and a price change; each distinct scenario
+is run once per test session (:func:`run_once`).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_rgb
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+
+import gasroutes
+from gasroutes.palette import color
+from gasroutes.plots import CHARTS, network_map, save_charts
+from gasroutes.plotting import EVENT_COLORS, decimal_year
+from gasroutes.records import Result
+
+NAME = "plotted"
+OUTAGE = ("2020-03-01", "2020-04-15")  # route east, both days included
+CUTOFF = ("2020-09-01", "2020-10-31")  # buyer beta, resumed on 2020-11-01
+PRICE = "2021-02-01"  # buyer alpha
+EVENTS: list[dict[str, Any]] = [
+    {
+        "date": OUTAGE[0],
+        "kind": "outage",
+        "route": "east",
+        "until": OUTAGE[1],
+        "reason": "pipe repair",
+    },
+    {"date": CUTOFF[0], "kind": "cutoff", "buyer": "beta", "reason": "payment dispute"},
+    {"date": "2020-11-01", "kind": "resume", "buyer": "beta"},
+    {
+        "date": PRICE,
+        "kind": "price",
+        "buyer": "alpha",
+        "price_usd_per_tcm": 150,
+        "reason": "new price",
+    },
+]
+# What the key under a chart says about each marked event, by event number (resumes are
+# not numbered, so the price change is 3).
+KEY = {
+    1: ("2020-03-01 to 2020-04-15", "outage east", "pipe repair"),
+    2: ("2020-09-01 to 2020-10-31", "cutoff beta", "payment dispute"),
+    3: ("2021-02-01", "price alpha", "new price"),
+}
+PATHS = {
+    "east": [[60.0, 38.0], [65.0, 40.0], [70.0, 41.0]],
+    "west": [[60.0, 38.0], [55.0, 39.0], [50.0, 40.0]],
+}
+BUYERS = ["alpha", "beta"]
+
+_RUNS: dict[str, Result] = {}
+
+
+def run_once(data: dict[str, Any]) -> Result:
+    """Run a scenario mapping, once per distinct mapping per session (results are only
+    read by these tests, never changed)."""
+    key = json.dumps(data, sort_keys=True, default=str)
+    if key not in _RUNS:
+        _RUNS[key] = gasroutes.run(gasroutes.scenario_from_dict(data))
+    return _RUNS[key]
+
+
+def two_years(small: dict[str, Any]) -> dict[str, Any]:
+    data = copy.deepcopy(small)
+    data.update(name=NAME, start="2020-01-01", end="2021-12-31", events=copy.deepcopy(EVENTS))
+    for route, path in PATHS.items():
+        data["routes"][route]["path_lonlat"] = path
+    return data
+
+
+@pytest.fixture
+def result(small: dict[str, Any]) -> Result:
+    return run_once(two_years(small))
+
+
+# ----------------------------------------------------------------------------- reading charts
+
+
+def gas(frame: pd.DataFrame) -> pd.DataFrame:
+    """The pipeline gas rows of a table (the charts show pipeline gas)."""
+    return frame[frame["commodity"] == "pipeline_gas"]
+
+
+def day_after(day: str) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
+
+
+def span_x(first: str, last: str) -> tuple[float, float]:
+    """Where a span from the start of ``first`` to the end of ``last`` sits on a time axis."""
+    return float(decimal_year([first])[0]), float(decimal_year([day_after(last)])[0])
+
+
+def rgb(value: Any) -> tuple[float, float, float]:
+    """A colour (a name, an RGB(A) tuple, or a collection's one-row colour array) as RGB."""
+    if not isinstance(value, str):
+        value = tuple(np.atleast_2d(np.asarray(value, dtype=float))[0])
+    r, g, b = to_rgb(value)
+    return (round(r, 4), round(g, 4), round(b, 4))
+
+
+def legend(ax: Axes) -> list[str]:
+    box = ax.get_legend()
+    return [t.get_text() for t in box.get_texts()] if box is not None else []
+
+
+def bars(ax: Axes) -> dict[str, list[Rectangle]]:
+    """Bars by the label they were drawn with (one BarContainer per series)."""
+    return {
+        str(c.get_label()): list(c.patches) for c in ax.containers if isinstance(c, BarContainer)
+    }
+
+
+def spans(ax: Axes) -> list[tuple[float, float, tuple[float, float, float]]]:
+    """Shaded event spans: every patch that is not a bar, as (x0, x1, colour)."""
+    in_bars = {id(p) for c in ax.containers for p in c.patches}
+    out = []
+    for p in ax.patches:
+        if id(p) in in_bars:
+            continue
+        xy = p.get_patch_transform().transform(p.get_path().vertices)
+        out.append((float(xy[:, 0].min()), float(xy[:, 0].max()), rgb(p.get_facecolor())))
+    return sorted(out)
+
+
+def vlines(ax: Axes) -> list[float]:
+    """x of the dotted full-height lines that mark point events."""
+    return [
+        float(line.get_xdata()[0])
+        for line in ax.get_lines()
+        if len(line.get_xdata()) == 2
+        and line.get_xdata()[0] == line.get_xdata()[1]
+        and list(line.get_ydata()) == [0, 1]
+    ]
+
+
+def marks(ax: Axes) -> dict[str, float]:
+    """Event numbers written above a panel, with their x."""
+    return {
+        t.get_text(): float(t.get_position()[0])
+        for t in ax.texts
+        if re.fullmatch(r"[0-9][0-9,\-]*", t.get_text())
+    }
+
+
+def key(fig: Figure) -> dict[int, str]:
+    """The event key under a figure: its numbered lines, by number."""
+    out = {}
+    for t in fig.texts:
+        m = re.match(r"(\d+)\s", t.get_text())
+        if m:
+            out[int(m.group(1))] = t.get_text()
+    return out
+
+
+def line(ax: Axes, label: str) -> Line2D:
+    (found,) = [x for x in ax.get_lines() if x.get_label() == label]
+    return found
+
+
+def stack(ax: Axes) -> dict[str, PolyCollection]:
+    return {
+        str(c.get_label()): c
+        for c in ax.collections
+        if isinstance(c, PolyCollection) and not str(c.get_label()).startswith("_")
+    }
+
+
+def top_edge(layer: PolyCollection, xs: np.ndarray) -> np.ndarray:
+    """The upper edge of a filled layer at each x."""
+    v = np.concatenate([p.vertices for p in layer.get_paths()])
+    return np.array([v[np.isclose(v[:, 0], x), 1].max() for x in xs])
+
+
+def monthly(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Mean per day of ``column`` in each calendar month, indexed by the month's middle
+    as a decimal year."""
+    month = frame["date"].astype(str).str.slice(0, 7)
+    means = frame.groupby(month.to_numpy())[column].mean().sort_index()
+    starts = decimal_year([f"{m}-01" for m in means.index])
+    nxt = [f"{int(m[:4]) + (m[5:] == '12')}-{int(m[5:]) % 12 + 1:02d}-01" for m in means.index]
+    middle = (starts + decimal_year(nxt)) / 2
+    return pd.Series(means.to_numpy(), index=middle)
+
+
+def assert_series(line_or_x: Any, y: Any, expected: pd.Series) -> None:
+    """Plotted (x, y) equal a monthly series: y exactly, x within two days of mid-month."""
+    np.testing.assert_allclose(np.asarray(y, dtype=float), expected.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(
+        np.asarray(line_or_x, dtype=float), expected.index.to_numpy(), atol=2 / 365
+    )
+
+
+def assert_key(fig: Figure, numbers: list[int]) -> None:
+    """The key under the figure lists exactly these events, each with its dates."""
+    lines = key(fig)
+    assert sorted(lines) == numbers
+    for n in numbers:
+        for part in KEY[n]:
+            assert part in lines[n], (n, part, lines[n])
+    if numbers:
+        assert any(t.get_text() == "events" for t in fig.texts)
+
+
+def assert_span(ax: Axes, kind: str, first: str, last: str, number: int) -> None:
+    """One shaded span of ``kind``'s colour from the start of ``first`` to the end of
+    ``last``, numbered ``number`` above the panel."""
+    x0, x1 = span_x(first, last)
+    found = [s for s in spans(ax) if abs(s[0] - x0) < 1e-4]
+    assert len(found) == 1, (spans(ax), x0)
+    assert found[0][1] == pytest.approx(x1, abs=1e-4)
+    assert found[0][2] == rgb(EVENT_COLORS[kind])
+    assert marks(ax).get(str(number)) == pytest.approx(x0)
+
+
+def ylabel_unit(ax: Axes) -> str:
+    m = re.search(r"\(([^()]+)\)\s*$", ax.get_ylabel())
+    assert m, f"y axis label {ax.get_ylabel()!r} has no unit in parentheses"
+    return m.group(1)
+
+
+def panel_id(ax: Axes) -> str:
+    """The route or buyer a panel shows: the first line of its y label."""
+    return ax.get_ylabel().split("\n")[0]
+
+
+def render(fig: Figure) -> None:
+    FigureCanvasAgg(fig).draw()
+
+
+# ----------------------------------------------------------------------------- each chart
+
+
+def test_annual_exports_stacks_the_annual_table(result: Result) -> None:
+    fig = result.plot("annual_exports")
+    (ax,) = fig.axes
+    assert NAME in ax.get_title()
+    assert ax.get_xlabel() == "year"
+    assert ylabel_unit(ax) == "bcm/yr"
+
+    table = gas(result.annual).pivot_table(
+        index="year", columns="destination", values="quantity", aggfunc="sum"
+    )
+    present = [d for d in BUYERS if table[d].sum() > 0]
+    assert present == BUYERS
+    assert legend(ax) == present
+    drawn = bars(ax)
+    assert list(drawn) == present  # stacked in this order
+    below = pd.Series(0.0, index=table.index)
+    for dest in present:
+        by_year = {}
+        for p in drawn[dest]:
+            year = int(np.floor(p.get_x() + p.get_width() / 2))
+            # the bar of a year lies inside that year on the decimal-year axis
+            assert year <= p.get_x() and p.get_x() + p.get_width() <= year + 1
+            assert rgb(p.get_facecolor()) == rgb(color(dest))
+            by_year[year] = (p.get_y(), p.get_height())
+        assert sorted(by_year) == list(table.index)
+        for year, (bottom, height) in by_year.items():
+            assert height == pytest.approx(table.loc[year, dest], rel=1e-12)
+            assert bottom == pytest.approx(below[year], rel=1e-12)
+        below += table[dest]
+
+    assert_span(ax, "outage", *OUTAGE, number=1)
+    assert_span(ax, "cutoff", *CUTOFF, number=2)
+    assert len(spans(ax)) == 2
+    assert vlines(ax) == []  # a price change is not an export event
+    assert_key(fig, [1, 2])
+
+
+def test_route_flows_stack_buyers_under_the_capacity_line(result: Result) -> None:
+    fig = result.plot("route_flows")
+    flows = gas(result.flows)
+    routes = list(dict.fromkeys(flows["route"]))
+    assert routes == ["east", "west"]
+    assert len(fig.axes) == len(routes)
+    assert NAME in fig.axes[0].get_title()
+    assert fig.axes[-1].get_xlabel() == "year"
+    for ax, route in zip(fig.axes, routes, strict=True):
+        assert panel_id(ax) == route
+        assert ylabel_unit(ax) == "mcm/d"
+        f = flows[flows["route"] == route]
+        carried = [b for b in dict.fromkeys(f["buyer"]) if f.loc[f["buyer"] == b, "quantity"].sum()]
+        assert legend(ax) == [*carried, "capacity"]
+
+        cap = line(ax, "capacity")
+        assert_series(cap.get_xdata(), cap.get_ydata(), monthly(f, "capacity"))
+
+        layers = stack(ax)
+        assert list(layers) == carried
+        total = None
+        for buyer in carried:
+            part = monthly(f[f["buyer"] == buyer], "quantity")
+            total = part if total is None else total + part
+            xs = total.index.to_numpy()
+            drawn_x = np.unique(
+                np.concatenate([p.vertices[:, 0] for p in layers[buyer].get_paths()])
+            )
+            np.testing.assert_allclose(drawn_x, xs, atol=2 / 365)
+            np.testing.assert_allclose(top_edge(layers[buyer], drawn_x), total.to_numpy())
+            assert rgb(layers[buyer].get_facecolor()) == rgb(color(buyer))
+
+    east, west = fig.axes
+    assert_span(east, "outage", *OUTAGE, number=1)
+    assert len(spans(east)) == 1
+    assert_span(west, "cutoff", *CUTOFF, number=2)  # beta takes its gas on west
+    assert len(spans(west)) == 1
+    assert_key(fig, [1, 2])
+
+
+def test_deliveries_against_nominations_per_buyer(result: Result) -> None:
+    fig = result.plot("deliveries")
+    d = gas(result.deliveries)
+    assert [panel_id(ax) for ax in fig.axes] == BUYERS
+    assert NAME in fig.axes[0].get_title()
+    assert fig.axes[-1].get_xlabel() == "year"
+    for ax, buyer in zip(fig.axes, BUYERS, strict=True):
+        assert ylabel_unit(ax) == "mcm/d"
+        assert legend(ax) == ["nominated", "delivered", "shortfall"]
+        mine = d[d["buyer"] == buyer]
+        for label in ("nominated", "delivered"):
+            drawn = line(ax, label)
+            assert_series(drawn.get_xdata(), drawn.get_ydata(), monthly(mine, label))
+        assert rgb(line(ax, "delivered").get_color()) == rgb(color(buyer))
+        assert rgb(stack(ax)["shortfall"].get_facecolor()) == rgb(color(buyer))
+
+    alpha, beta = fig.axes
+    assert spans(alpha) == []  # the outage is a route event, the price not a delivery event
+    assert vlines(alpha) == []
+    assert_span(beta, "cutoff", *CUTOFF, number=2)
+    assert len(spans(beta)) == 1
+    assert_key(fig, [2])
+
+
+def test_production_balance_splits_the_potential(result: Result) -> None:
+    fig = result.plot("production")
+    (ax,) = fig.axes
+    assert NAME in ax.get_title()
+    assert ax.get_xlabel() == "year"
+    assert ylabel_unit(ax) == "mcm/d"
+    assert legend(ax) == ["domestic use", "exported", "shut in", "domestic demand"]
+
+    p = result.production
+    layers = stack(ax)
+    assert list(layers) == ["domestic use", "exported", "shut in"]
+    total = None
+    for label, column in (
+        ("domestic use", "domestic"),
+        ("exported", "exported"),
+        ("shut in", "shut_in"),
+    ):
+        part = monthly(p, column)
+        total = part if total is None else total + part
+        xs = total.index.to_numpy()
+        np.testing.assert_allclose(top_edge(layers[label], xs), total.to_numpy(), atol=1e-9)
+    assert total is not None
+    # the three layers add up to the production potential, month by month
+    np.testing.assert_allclose(total.to_numpy(), monthly(p, "potential").to_numpy(), rtol=1e-9)
+    demand = line(ax, "domestic demand")
+    assert_series(demand.get_xdata(), demand.get_ydata(), monthly(p, "domestic_demand"))
+    assert rgb(layers["domestic use"].get_facecolor()) == rgb(color("domestic"))
+    assert rgb(layers["shut in"].get_facecolor()) == rgb(color("shut_in"))
+
+    assert_span(ax, "outage", *OUTAGE, number=1)
+    assert_span(ax, "cutoff", *CUTOFF, number=2)
+    assert len(spans(ax)) == 2
+    assert_key(fig, [1, 2])
+
+
+def test_revenue_bars_and_arrears_lines(result: Result) -> None:
+    fig = result.plot("revenue_arrears")
+    top, bottom = fig.axes
+    assert NAME in top.get_title()
+    assert top.get_xlabel() == bottom.get_xlabel() == "year"
+    assert ylabel_unit(top) == "USD bn/yr"
+    assert ylabel_unit(bottom) == "USD bn"
+
+    money = result.money
+    year = money["date"].astype(str).str.slice(0, 4).astype(int)
+    invoiced = money.assign(year=year).pivot_table(
+        index="year", columns="buyer", values="invoiced_usd", aggfunc="sum"
+    )
+    paying = [b for b in BUYERS if invoiced[b].sum() > 0]
+    assert legend(top) == paying == BUYERS
+    assert list(bars(top)) == paying
+    below = pd.Series(0.0, index=invoiced.index)
+    for buyer, patches in bars(top).items():
+        for p, y in zip(patches, invoiced.index, strict=True):
+            assert y <= p.get_x() and p.get_x() + p.get_width() <= y + 1
+        assert [p.get_height() for p in patches] == pytest.approx(
+            list(invoiced[buyer] / 1e9), rel=1e-12
+        )
+        assert [p.get_y() for p in patches] == pytest.approx(list(below), rel=1e-12, abs=1e-15)
+        assert {rgb(p.get_facecolor()) for p in patches} == {rgb(color(buyer))}
+        below += invoiced[buyer] / 1e9
+
+    owing = [b for b in BUYERS if money.loc[money["buyer"] == b, "arrears_usd"].max() > 0]
+    assert owing == ["alpha"]  # beta pays every invoice in full
+    assert legend(bottom) == owing
+    for buyer in owing:
+        m = money[money["buyer"] == buyer]
+        drawn = line(bottom, buyer)
+        np.testing.assert_allclose(drawn.get_ydata(), m["arrears_usd"] / 1e9)
+        np.testing.assert_allclose(drawn.get_xdata(), decimal_year(m["date"].astype(str)))
+        assert rgb(drawn.get_color()) == rgb(color(buyer))
+
+    assert spans(top) == []
+    assert_span(bottom, "cutoff", *CUTOFF, number=2)
+    assert len(spans(bottom)) == 1
+    assert vlines(bottom) == pytest.approx([float(decimal_year([PRICE])[0])])
+    assert marks(bottom)["3"] == pytest.approx(float(decimal_year([PRICE])[0]))
+    assert_key(fig, [2, 3])
+
+
+def test_network_map_draws_each_route_along_its_path(result: Result) -> None:
+    fig = result.plot("network_map")
+    (ax,) = fig.axes
+    assert NAME in ax.get_title()
+    assert ax.get_xlabel().endswith("(°E)")
+    assert ax.get_ylabel().endswith("(°N)")
+
+    lines = ax.get_lines()
+    assert len(lines) == len(PATHS)
+    carried = gas(result.flows).groupby(["route", "buyer"])["quantity"].sum() / 1000  # bcm
+    widths = {}
+    for drawn in lines:
+        (route,) = [r for r, p in PATHS.items() if list(drawn.get_xdata()) == [x for x, _ in p]]
+        assert list(drawn.get_ydata()) == [y for _, y in PATHS[route]]
+        main = carried.loc[route].idxmax()
+        assert rgb(drawn.get_color()) == rgb(color(main))
+        # both routes lost service: east by its outage, west when its only buyer was cut off
+        assert drawn.get_linestyle() == "--"
+        widths[route] = drawn.get_linewidth()
+    by_route = carried.groupby(level=0).sum()
+    heavier, lighter = sorted(PATHS, key=lambda r: -by_route[r])
+    assert widths[heavier] > widths[lighter]
+
+    # each route's end is labelled with the buyers it served and the gas it carried
+    texts = [t.get_text() for t in ax.texts]
+    served = [b for b in BUYERS if carried.xs(b, level=1).sum() > 0]
+    assert sorted(t for t in texts if t in BUYERS) == served
+    for route in PATHS:
+        assert f"{route}: {by_route[route]:.0f} bcm" in texts
+    names = {t.get_text(): rgb(t.get_color()) for t in ax.texts if t.get_text() in BUYERS}
+    assert names == {b: rgb(color(b)) for b in served}
+
+
+def test_network_map_line_styles_follow_the_events(result: Result) -> None:
+    events = result.event_table
+    only_outage = events[events["kind"] == "outage"]
+    fig = network_map(result.flows, result.route_paths(), NAME, only_outage)
+    styles = {
+        next(r for r, p in PATHS.items() if list(x.get_xdata()) == [a for a, _ in p]): (
+            x.get_linestyle()
+        )
+        for x in fig.axes[0].get_lines()
+    }
+    assert styles == {"east": "--", "west": "-"}
+
+    fig = network_map(result.flows, {"east": PATHS["east"]}, NAME, None)
+    assert len(fig.axes[0].get_lines()) == 1
+    assert [t.get_linestyle() for t in fig.axes[0].get_lines()] == ["-"]
+    assert any("not drawn (no path_lonlat): west" in t.get_text() for t in fig.texts)
+
+
+# ----------------------------------------------------------------------------- every chart
+
+
+def colours_in(fig: Figure, name: str) -> dict[str, set[tuple[float, float, float]]]:
+    """The colours a chart gives each destination or buyer it names."""
+    seen: dict[str, set[tuple[float, float, float]]] = {}
+
+    def add(who: str, value: Any) -> None:
+        if who in BUYERS:
+            seen.setdefault(who, set()).add(rgb(value))
+
+    for ax in fig.axes:
+        for label, patches in bars(ax).items():
+            for p in patches:
+                add(label, p.get_facecolor())
+        for label, layer in stack(ax).items():
+            add(label, layer.get_facecolor())
+        for drawn in ax.get_lines():
+            add(str(drawn.get_label()), drawn.get_color())
+        if name == "deliveries":
+            add(panel_id(ax), line(ax, "delivered").get_color())
+        for t in ax.texts:
+            add(t.get_text(), t.get_color())
+    return seen
+
+
+def test_a_destination_has_one_colour_in_every_chart(result: Result) -> None:
+    found: dict[str, set[tuple[float, float, float]]] = {}
+    charted: dict[str, set[str]] = {}
+    for name in CHARTS:
+        fig = result.plot(name)
+        assert isinstance(fig, Figure)
+        for who, colours in colours_in(fig, name).items():
+            found.setdefault(who, set()).update(colours)
+            charted.setdefault(who, set()).add(name)
+    assert found == {b: {rgb(color(b))} for b in BUYERS}
+    assert rgb(color("alpha")) != rgb(color("beta"))
+    assert charted == {b: set(CHARTS) - {"production"} for b in BUYERS}
+
+
+def test_plot_of_an_unknown_chart_is_a_key_error(result: Result) -> None:
+    with pytest.raises(KeyError, match="unknown chart 'nope'") as err:
+        result.plot("nope")
+    for name in CHARTS:
+        assert name in str(err.value)
+
+
+def test_save_charts_writes_a_png_per_chart_and_svgs_on_request(
+    result: Result, tmp_path: Path
+) -> None:
+    folder = tmp_path / "charts"
+    paths = save_charts(result, folder, svg=True, dpi=50)
+    assert paths == [folder / f"{name}.png" for name in CHARTS]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"{n}.png" for n in CHARTS] + [f"{n}.svg" for n in CHARTS]
+    )
+    for name in CHARTS:
+        assert (folder / f"{name}.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+        svg = (folder / f"{name}.svg").read_text(encoding="utf-8")
+        assert svg.startswith("<?xml") and "<svg" in svg
+
+
+# ----------------------------------------------------------------------------- runs with gaps
+
+
+def one_year(small: dict[str, Any]) -> dict[str, Any]:
+    data = copy.deepcopy(small)
+    data.update(name="gaps", start="2020-01-01", end="2020-12-31")
+    for route, path in PATHS.items():
+        data["routes"][route]["path_lonlat"] = path
+    return data
+
+
+def cut_all_run(data: dict[str, Any]) -> dict[str, Any]:
+    """A third buyer that nominates gas on west but is cut off from the first day."""
+    data["buyers"]["iran"] = {
+        "routes": ["west"],
+        "contract": {"volume_bcm_per_year": 1.0, "price_usd_per_tcm": 150, "priority": 3},
+    }
+    data["events"] = [{"date": data["start"], "kind": "cutoff", "buyer": "iran"}]
+    return data
+
+
+def nothing_nominated(data: dict[str, Any]) -> dict[str, Any]:
+    """A third buyer with a contract for nothing."""
+    data["buyers"]["iran"] = {
+        "routes": ["east"],
+        "contract": {"volume_bcm_per_year": 0.0, "price_usd_per_tcm": 150},
+    }
+    data["events"] = []
+    return data
+
+
+def every_buyer_cut_off(data: dict[str, Any]) -> dict[str, Any]:
+    data["events"] = [{"date": data["start"], "kind": "cutoff", "buyer": b} for b in BUYERS]
+    return data
+
+
+GAPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "a buyer cut off all run": cut_all_run,
+    "a buyer with nothing nominated": nothing_nominated,
+    "every buyer cut off": every_buyer_cut_off,
+}
+
+
+@pytest.mark.parametrize("gap", list(GAPS))
+def test_a_buyer_without_deliveries_breaks_no_chart(small: dict[str, Any], gap: str) -> None:
+    res = run_once(GAPS[gap](one_year(small)))
+    delivered = gas(res.deliveries).groupby("buyer")["delivered"].sum()
+    empty = [b for b in res.buyer_ids if delivered[b] == 0]
+    assert empty, "the scenario should leave a buyer without deliveries"
+    full = [b for b in res.buyer_ids if b not in empty]
+
+    figs = {name: res.plot(name) for name in CHARTS}
+    for fig in figs.values():
+        assert "gaps" in fig.axes[0].get_title()
+        if not full:  # the emptiest run is drawn too, not only built (slow: once)
+            render(fig)
+
+    (annual,) = figs["annual_exports"].axes
+    assert legend(annual) == full
+    assert list(bars(annual)) == full
+    for ax in figs["route_flows"].axes:
+        assert legend(ax)[-1] == "capacity"
+        assert set(legend(ax)[:-1]) <= set(full)
+        if not legend(ax)[:-1]:
+            assert "no flow in this run" in [t.get_text() for t in ax.texts]
+    nominated = gas(res.deliveries).groupby("buyer")["nominated"].sum()
+    shown = [panel_id(ax) for ax in figs["deliveries"].axes]
+    assert shown == [b for b in res.buyer_ids if nominated[b] + delivered[b] > 0]
+    top, bottom = figs["revenue_arrears"].axes
+    assert legend(top) == full
+    assert set(legend(bottom)) <= set(full)
+    labels = [t.get_text() for t in figs["network_map"].axes[0].texts]
+    for buyer in empty:
+        assert buyer not in labels
+
+
+def test_a_cut_off_buyer_keeps_its_deliveries_panel(small: dict[str, Any]) -> None:
+    """A buyer that nominated but got nothing is shown: nominated line, delivered at 0."""
+    res = run_once(cut_all_run(one_year(small)))
+    fig = res.plot("deliveries")
+    (iran,) = [ax for ax in fig.axes if panel_id(ax) == "iran"]
+    d = gas(res.deliveries)
+    mine = d[d["buyer"] == "iran"]
+    nominated = line(iran, "nominated")
+    assert_series(nominated.get_xdata(), nominated.get_ydata(), monthly(mine, "nominated"))
+    assert not np.any(line(iran, "delivered").get_ydata())
+    assert_span(iran, "cutoff", "2020-01-01", "2020-12-31", number=1)
+    assert "1  2020-01-01 to 2020-12-31  cutoff iran" in key(fig)[1]
