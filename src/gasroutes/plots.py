@@ -42,6 +42,7 @@ __all__ = [
     "backtest_chart",
     "chart",
     "deliveries_vs_nominations",
+    "lpg_chain",
     "network_map",
     "production_balance",
     "revenue_and_arrears",
@@ -316,6 +317,97 @@ def backtest_chart(
     return fig
 
 
+# Colours of the LPG chain's plants, terminals and depots, in file order (they are not
+# destinations, so the destination palette does not cover them)
+NODE_COLORS = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+]
+
+
+def lpg_chain(
+    flows: pd.DataFrame, queues: pd.DataFrame, title: str, events: pd.DataFrame | None = None
+) -> Figure:
+    """The LPG chain: monthly tonnes delivered to each depot (stacked), trains waiting at
+    each terminal, and storage at plants, terminals and depots."""
+    lpg = flows[flows["commodity"] == "lpg"]
+    terminals = set(queues.loc[queues["metric"] == "trains_waiting", "node"])
+    trucks = lpg[~lpg["buyer"].isin(terminals)]  # rail rows name their terminal as buyer
+    marked = select_events(
+        numbered_events(events), kinds=("cutoff", "outage", "capacity", "demand", "commission")
+    )
+    fig, (top, mid, bottom) = figure(3, panel_height=2.4, key_rows=key_rows(marked))
+    lo, hi = span(queues)
+    for ax in (top, mid, bottom):
+        ax.set_xlim(lo, hi)
+    month = trucks["date"].astype(str).str.slice(0, 7)
+    by_depot = (
+        trucks.assign(month=month)
+        .pivot_table(index="month", columns="buyer", values="quantity", aggfunc="sum", sort=False)
+        .fillna(0.0)
+        .sort_index()
+    )
+    x = decimal_year((by_depot.index + "-01").to_numpy()) if len(by_depot) else np.array([])
+    base = np.zeros(len(by_depot))
+    width = 1 / 12 * 0.85
+    for i, depot in enumerate(by_depot.columns):
+        top.bar(
+            x + 1 / 24,
+            by_depot[depot] / 1000,
+            bottom=base,
+            width=width,
+            label=depot,
+            color=NODE_COLORS[i % len(NODE_COLORS)],
+        )
+        base += by_depot[depot].to_numpy() / 1000
+    top.set_ylabel("delivered\n(kt/month)", fontsize=8)
+    top.set_ylim(0, max(float(base.max(initial=0.0)), 0.1) * 1.35)
+    top.legend(loc="upper left", ncols=6, fontsize=7, frameon=False)
+    waiting = queues[queues["metric"] == "trains_waiting"]
+    for i, node in enumerate(dict.fromkeys(waiting["node"])):
+        m = monthly_mean(waiting[waiting["node"] == node], "value")["value"]
+        mid.plot(m.index, m, color=NODE_COLORS[i % len(NODE_COLORS)], lw=1.3, label=node)
+    mid.set_ylabel("trains waiting\n(trains, monthly mean)", fontsize=8)
+    mid.set_ylim(bottom=0)
+    mid.legend(loc="upper left", ncols=4, fontsize=7, frameon=False)
+    storage = queues[queues["metric"] == "storage"]
+    kinds = {"shut_in": "-", "trains_waiting": "--", "unmet_demand": ":"}  # plant, terminal, depot
+    style = {
+        n: ls
+        for metric, ls in kinds.items()
+        for n in queues.loc[queues["metric"] == metric, "node"]
+    }
+    for i, node in enumerate(dict.fromkeys(storage["node"])):
+        m = monthly_mean(storage[storage["node"] == node], "value")["value"]
+        bottom.plot(
+            m.index,
+            m / 1000,
+            color=NODE_COLORS[i % len(NODE_COLORS)],
+            lw=1.2,
+            ls=style.get(node, "-"),
+            label=node,
+        )
+    bottom.set_ylabel("storage (kt, monthly mean)\nplants -, terminals --, depots :", fontsize=8)
+    bottom.set_ylim(bottom=0)
+    bottom.legend(loc="upper left", ncols=5, fontsize=7, frameon=False)
+    for ax in (top, mid, bottom):
+        ax.grid(alpha=0.3)
+        mark_events(ax, marked, numbers=ax is top)
+    top.set_title(f"{title}: LPG chain, deliveries, train queues and storage", pad=12)
+    bottom.set_xlabel("year")
+    year_axis(bottom, lo, hi)
+    draw_key(fig, marked)
+    return fig
+
+
 def network_map(
     flows: pd.DataFrame,
     paths: Mapping[str, Sequence[Sequence[float]]],
@@ -391,6 +483,24 @@ def network_map(
             textcoords="offset points",
             color="#333333",
         )
+    rail = flows[flows["commodity"] == "lpg"].groupby("route", sort=False)["quantity"].sum()
+    for route, tonnes in rail.items():
+        path = paths.get(str(route))
+        if not path:
+            continue
+        lon, lat = [p[0] for p in path], [p[1] for p in path]
+        ax.plot(lon, lat, color=color("afghanistan"), lw=2.0, ls=(0, (1, 1)))
+        ax.annotate(
+            f"{route}: {tonnes / 1000:.0f} kt LPG",
+            (lon[-1], lat[-1]),
+            fontsize=7,
+            ha="left",
+            va="top",
+            xytext=(8, -2),
+            textcoords="offset points",
+            color=color("afghanistan"),
+        )
+        drawn.append(str(route))
     if drawn:
         xs = [p[0] for r in drawn for p in paths[r]]
         ys = [p[1] for r in drawn for p in paths[r]]
@@ -401,7 +511,10 @@ def network_map(
     ax.set_ylabel("latitude (°N)")
     ax.set_aspect("equal", adjustable="box")
     ax.grid(alpha=0.3)
-    note = "solid: in service throughout; dashed: cut off or out of service at some time"
+    note = (
+        "solid: in service throughout; dashed: cut off or out of service at some time; "
+        "dotted: LPG by rail (trucks loaded and trains unloaded are not drawn)"
+    )
     if missing:
         note += f"\nnot drawn (no path_lonlat): {', '.join(missing)}"
     fig.text(0.08, 0.04, note, fontsize=8, color="#444444")
@@ -423,7 +536,7 @@ def network_map(
 
 def _charts(res: Result) -> dict[str, Callable[[], Figure]]:
     title, ev = res.scenario.name, res.event_table
-    return {
+    charts: dict[str, Callable[[], Figure]] = {
         "annual_exports": lambda: annual_exports(res.annual, title, ev),
         "route_flows": lambda: route_flows(res.flows, title, ev),
         "deliveries": lambda: deliveries_vs_nominations(res.deliveries, title, ev),
@@ -431,6 +544,10 @@ def _charts(res: Result) -> dict[str, Callable[[], Figure]]:
         "revenue_arrears": lambda: revenue_and_arrears(res.money, title, ev),
         "network_map": lambda: network_map(res.flows, res.route_paths(), title, ev),
     }
+    if res.lpg_queues is not None:
+        queues = res.lpg_queues
+        charts["lpg_chain"] = lambda: lpg_chain(res.flows, queues, title, ev)
+    return charts
 
 
 CHARTS = (
@@ -440,6 +557,7 @@ CHARTS = (
     "production",
     "revenue_arrears",
     "network_map",
+    "lpg_chain",  # only for runs with an LPG chain
 )
 
 

@@ -402,7 +402,9 @@ class Result:
 
     def route_paths(self) -> dict[str, list[tuple[float, float]]]:
         """Map coordinates of the routes that have them."""
-        return {r: list(x.path_lonlat) for r, x in self.scenario.routes.items() if x.path_lonlat}
+        paths = {r: x.path_lonlat for r, x in self.scenario.routes.items()}
+        paths.update({r: x.path_lonlat for r, x in self.scenario.lpg.rail_routes.items()})
+        return {r: list(p) for r, p in paths.items() if p}
 
     def plot(self, name: str) -> Figure:
         """One chart of this run, for Jupyter (names in gasroutes.plots.CHARTS)."""
