@@ -292,7 +292,7 @@ def production_compare(runs: Sequence[RunData]) -> Figure:
     series = (
         ("exported", "exported (mcm/d)", "#4c72b0"),
         ("domestic", "domestic use (mcm/d)", color("domestic")),
-        ("shut_in", "shut in (mcm/d)", "#7f7f7f"),
+        ("shut_in", "shut in (mcm/d)", color("shut_in")),
     )
     for i, r in enumerate(runs):
         m = monthly_mean(r.production, [s[0] for s in series])

@@ -565,6 +565,8 @@ def chart(res: Result, name: str) -> Figure:
     """One named chart of a run (names in CHARTS)."""
     charts = _charts(res)
     if name not in charts:
+        if name in CHARTS:
+            raise KeyError(f"chart {name!r} is not drawn for this run (it has no LPG chain)")
         raise KeyError(f"unknown chart {name!r}; choose one of {', '.join(charts)}")
     return charts[name]()
 

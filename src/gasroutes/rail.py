@@ -682,30 +682,42 @@ def fleet(
     returns, legs, gate = f.returns, f.legs, f.terminal.gate
     stock, load = f.terminal.tank, f.t_per_truck
     last_day = net.cal.days - 1
+    # per leg: depot, its tank, days there, days back, the depot's bookkeeping list
+    plan = [(d, d.tank, f.load_days + trip, back) for d, trip, back in legs]
+    push, tracing = heapq.heappush, net.trace is not None
     while True:
         now = env.now
         f.settle_returns(now)
         per_day = net.per_day[min(int(now), last_day)]
-        # the loop of _ready and _load, with the day's lookups done once (the hot path)
-        while (
-            f.active > f.away
-            and gate.open
-            and stock._level + EPS >= load
-            and (leg := f.choose(per_day)) is not None
-        ):
-            dest, trip, back = legs[leg]
-            stock.take_now(load, net.board_truck)
+        # the hot path: the rule of _ready, FleetState.choose and _load, inlined (the
+        # per-truck model, which calls them, must give the same tables: a test checks)
+        while f.active > f.away and gate.open and stock._level + EPS >= load:
+            leg, best_cover = -1, math.inf
+            for i, (d, tank, _, _) in enumerate(plan):
+                held = tank._level + d.en_route
+                if held + load > tank._capacity + EPS:
+                    continue
+                demand = d.volume_kt * d.factor * per_day
+                cover = held / demand if demand > 0 else math.inf
+                if leg < 0 or cover < best_cover:
+                    leg, best_cover = i, cover
+            if leg < 0:
+                break
+            dest, _, there, back = plan[leg]
+            stock._level = max(stock._level - load, 0.0)
+            net.on_trucks += load
+            if stock.put_queue:
+                stock._trigger_put(None)
             dest.en_route += load
             f.away += 1
-            there = f.load_days + trip
             f.busy += there + back
             net.seq += 1
-            heapq.heappush(dest.arrivals, (now + there, net.seq, f.index, leg))
-            if net.trace is not None:
+            push(dest.arrivals, (now + there, net.seq, f.index, leg))
+            push(returns, now + there + back)
+            if tracing:
                 net.log(f"fleet {f.id}", f"truck loaded for {dest.id}", load)
                 net.log(f"fleet {f.id}", f"truck at {dest.id}", load, now + there)
                 net.log(f"fleet {f.id}", "truck back", 0.0, now + there + back)
-            heapq.heappush(returns, now + there + back)
         f.blocked = _blocked(f)
         if (
             f.blocked == "trucks"
@@ -727,9 +739,17 @@ def _timer(f: FleetState, _: simpy.Event) -> None:
 def settle_arrivals(net: LpgNetwork, d: DepotState, now: float) -> None:
     """Unload the trucks that have reached depot ``d`` by ``now``."""
     arrivals = d.arrivals
+    if not arrivals or arrivals[0][0] > now:
+        return
+    tank = d.tank
     while arrivals and arrivals[0][0] <= now:
         _, _, fi, leg = heapq.heappop(arrivals)
-        _unload_at_depot(net, net.fleets[fi], leg)
+        load = net.fleets[fi].t_per_truck
+        # _unload_at_depot, inlined: room was reserved at dispatch
+        tank._level = min(tank._level + load, tank._capacity)
+        d.en_route -= load
+        net.on_trucks -= load
+        net.delivered_total[fi][leg] += load
 
 
 def tanker_truck(

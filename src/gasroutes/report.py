@@ -125,8 +125,9 @@ def kpi_tables(summary: Mapping[str, Any]) -> str:
     scalars = [
         (k, v) for k, v in summary.items() if isinstance(v, int | float) and not isinstance(v, bool)
     ]
+    shown: list[tuple[str, Any]] = [(k, str(v) if k == "seed" else v) for k, v in scalars]
     totals = "".join(
-        f'<tr><td>{html.escape(k)}</td><td class="num">{_fmt(v)}</td></tr>' for k, v in scalars
+        f'<tr><td>{html.escape(k)}</td><td class="num">{_fmt(v)}</td></tr>' for k, v in shown
     )
     per = {
         k: v

@@ -91,6 +91,11 @@ class RunData:
             raise RunFolderError(
                 f"{folder}: unreadable manifest.json or summary.json ({err})"
             ) from err
+        if not isinstance(manifest, dict) or not isinstance(summary, dict):
+            raise RunFolderError(
+                f"{folder}: manifest.json or summary.json is not a JSON "
+                "object; run the scenario again"
+            )
         version = manifest.get("format_version")
         if version not in SUPPORTED_FORMATS:
             raise RunFolderError(
@@ -109,10 +114,16 @@ class RunData:
                 if v.get("path_lonlat")
             }
 
-        def csv(name: str) -> pd.DataFrame:
-            return pd.read_csv(folder / name, keep_default_na=False, na_values=[""])
+        def csv(name: str, **kw: Any) -> pd.DataFrame:
+            try:
+                frame: pd.DataFrame = pd.read_csv(folder / name, **kw)
+                return frame
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+                raise RunFolderError(
+                    f"{folder}: {name} is not a readable table ({err}); run the scenario again"
+                ) from err
 
-        events = pd.read_csv(folder / "events.csv", dtype=str, keep_default_na=False)
+        events = csv("events.csv", dtype=str, keep_default_na=False)
         return cls(
             name=str(manifest.get("scenario", folder.name)),
             annual=csv("annual.csv"),

@@ -80,7 +80,9 @@ def summarise(res: Result) -> dict[str, Any]:
         },
         "cutoff_days_by_buyer": {b: int(a["buyer_cut_off"][i].sum()) for i, b in enumerate(ids)},
         "rule_firings": [e for e in res.events if e["source"] == "rule"],
-        "events_applied": sum(1 for e in res.events if e["source"] != "schedule"),
+        "events_applied": sum(
+            1 for e in res.events if e["source"] != "schedule" and e["kind"] != "outage_end"
+        ),
         "schedule_steps_applied": sum(1 for e in res.events if e["source"] == "schedule"),
         "conservation_error": float(res.conservation_error),
         **(res.lpg.summary() if res.lpg is not None else {}),
