@@ -169,6 +169,60 @@ ROWS = [
 ]
 
 
+def bench_lpg(repeats: int) -> dict[str, Any] | None:
+    """The LPG chain's cost in the baseline: with and without it (simulation and end to
+    end, --no-charts), and the two road-tanker models."""
+    import yaml
+
+    import gasroutes
+    from gasroutes.lpg import LpgChain
+    from gasroutes.scenario import scenario_to_yaml
+
+    path = ROOT / "scenarios" / "baseline.yaml"
+    if not path.exists():
+        return None
+    scenario = gasroutes.load_scenario(path)
+    if not scenario.lpg.plants:
+        return None
+    gas_only = scenario.model_copy(update={"lpg": LpgChain(), "name": "baseline-gas-only"})
+    with_s, _ = median_time(lambda: gasroutes.run(scenario), repeats)
+    without_s, _ = median_time(lambda: gasroutes.run(gas_only), repeats)
+    per_truck_s, _ = median_time(
+        lambda: gasroutes.run(scenario, trucks="per_truck"), max(1, repeats // 2)
+    )
+    exe = str(Path(sys.executable).with_name("gasroutes"))
+    with tempfile.TemporaryDirectory() as tmp:
+        gas_file = Path(tmp) / "baseline-gas-only.yaml"
+        gas_file.write_text(scenario_to_yaml(gas_only))
+        yaml.safe_load(gas_file.read_text())  # it must be a valid file
+        e2e_with, _ = command_time(
+            [exe, "run", str(path), "--no-charts", "--out", str(Path(tmp) / "with")], repeats
+        )
+        e2e_without, _ = command_time(
+            [exe, "run", str(gas_file), "--no-charts", "--out", str(Path(tmp) / "without")], repeats
+        )
+    return {
+        "simulate_with_lpg_s": with_s,
+        "simulate_without_lpg_s": without_s,
+        "simulate_per_truck_s": per_truck_s,
+        "per_truck_over_fleet": per_truck_s / with_s,
+        "end_to_end_no_charts_with_lpg_s": e2e_with,
+        "end_to_end_no_charts_without_lpg_s": e2e_without,
+        "lpg_adds_to_end_to_end": e2e_with / e2e_without - 1.0,
+    }
+
+
+LPG_ROWS = [
+    ("simulate, with the LPG chain (s)", "simulate_with_lpg_s", "{:.3f}"),
+    ("simulate, without it (s)", "simulate_without_lpg_s", "{:.3f}"),
+    ("simulate, one process per truck (s)", "simulate_per_truck_s", "{:.3f}"),
+    ("per-truck / fleet model", "per_truck_over_fleet", "{:.2f}"),
+    ("run --no-charts, with LPG (s)", "end_to_end_no_charts_with_lpg_s", "{:.2f}"),
+    ("run --no-charts, without LPG (s)", "end_to_end_no_charts_without_lpg_s", "{:.2f}"),
+    ("LPG adds to the run's wall time", "lpg_adds_to_end_to_end", "{:+.0%}"),
+]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="repeats per figure")
@@ -193,6 +247,11 @@ def main() -> int:
     for label, key, fmt in ROWS:
         print(f"{label:<{width}}" + "".join(f"{fmt.format(r[key]):>14}" for r in results))
     print(f"{'gasroutes --help (s)':<{width}}{help_s:>14.3f}")
+    lpg = bench_lpg(args.repeats)
+    if lpg is not None:
+        print("LPG chain in baseline.yaml")
+        for label, key, fmt in LPG_ROWS:
+            print(f"  {label:<{width - 2}}{fmt.format(lpg[key]):>14}")
     print(f"{'sweep throughput (runs/s)':<{width}}{'n/a: no sweep command yet':>28}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
@@ -204,6 +263,7 @@ def main() -> int:
                 "repeats": args.repeats,
                 "help_s": help_s,
                 "scenarios": results,
+                "lpg": lpg,
             },
             indent=2,
         )

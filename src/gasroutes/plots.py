@@ -11,6 +11,8 @@ Shared drawing helpers (time axes, event marks, figure layout) are in
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -356,45 +358,66 @@ def lpg_chain(
         .sort_index()
     )
     x = decimal_year((by_depot.index + "-01").to_numpy()) if len(by_depot) else np.array([])
-    base = np.zeros(len(by_depot))
-    width = 1 / 12 * 0.85
-    for i, depot in enumerate(by_depot.columns):
-        top.bar(
-            x + 1 / 24,
-            by_depot[depot] / 1000,
-            bottom=base,
-            width=width,
-            label=depot,
-            color=NODE_COLORS[i % len(NODE_COLORS)],
+    # a stepped stack, month by month: a bar per depot and month would be hundreds of
+    # patches, slow to draw and no easier to read
+    steps = np.append(x, x[-1] + 1 / 12) if len(x) else x
+    series = (
+        [np.append(by_depot[d].to_numpy(), by_depot[d].iloc[-1]) / 1000 for d in by_depot.columns]
+        if len(x)
+        else []
+    )
+    if series:
+        top.stackplot(
+            steps,
+            *series,
+            labels=list(by_depot.columns),
+            step="post",
+            alpha=0.9,
+            colors=[NODE_COLORS[i % len(NODE_COLORS)] for i in range(len(by_depot.columns))],
         )
-        base += by_depot[depot].to_numpy() / 1000
+    base = np.sum(series, axis=0) if series else np.zeros(0)
     top.set_ylabel("delivered\n(kt/month)", fontsize=8)
     top.set_ylim(0, max(float(base.max(initial=0.0)), 0.1) * 1.35)
     top.legend(loc="upper left", ncols=6, fontsize=7, frameon=False)
-    waiting = queues[queues["metric"] == "trains_waiting"]
-    for i, node in enumerate(dict.fromkeys(waiting["node"])):
-        m = monthly_mean(waiting[waiting["node"] == node], "value")["value"]
-        mid.plot(m.index, m, color=NODE_COLORS[i % len(NODE_COLORS)], lw=1.3, label=node)
+    # one pivot, then monthly means of every series at once (filtering the long table per
+    # node and metric costs ten times more)
+    month = queues["date"].astype(str).str.slice(0, 7)
+    monthly = (
+        queues.assign(month=month)
+        .pivot_table(
+            index="month", columns=["metric", "node"], values="value", aggfunc="mean", sort=False
+        )
+        .sort_index()
+    )
+    mx = decimal_year((monthly.index + "-01").to_numpy()) + 1 / 24
+    if "trains_waiting" in monthly.columns.get_level_values(0):
+        for i, node in enumerate(monthly["trains_waiting"].columns):
+            mid.plot(
+                mx,
+                monthly["trains_waiting"][node],
+                color=NODE_COLORS[i % len(NODE_COLORS)],
+                lw=1.3,
+                label=node,
+            )
     mid.set_ylabel("trains waiting\n(trains, monthly mean)", fontsize=8)
     mid.set_ylim(bottom=0)
     mid.legend(loc="upper left", ncols=4, fontsize=7, frameon=False)
-    storage = queues[queues["metric"] == "storage"]
     kinds = {"shut_in": "-", "trains_waiting": "--", "unmet_demand": ":"}  # plant, terminal, depot
     style = {
         n: ls
         for metric, ls in kinds.items()
         for n in queues.loc[queues["metric"] == metric, "node"]
     }
-    for i, node in enumerate(dict.fromkeys(storage["node"])):
-        m = monthly_mean(storage[storage["node"] == node], "value")["value"]
-        bottom.plot(
-            m.index,
-            m / 1000,
-            color=NODE_COLORS[i % len(NODE_COLORS)],
-            lw=1.2,
-            ls=style.get(node, "-"),
-            label=node,
-        )
+    if "storage" in monthly.columns.get_level_values(0):
+        for i, node in enumerate(monthly["storage"].columns):
+            bottom.plot(
+                mx,
+                monthly["storage"][node] / 1000,
+                color=NODE_COLORS[i % len(NODE_COLORS)],
+                lw=1.2,
+                ls=style.get(node, "-"),
+                label=node,
+            )
     bottom.set_ylabel("storage (kt, monthly mean)\nplants -, terminals --, depots :", fontsize=8)
     bottom.set_ylim(bottom=0)
     bottom.legend(loc="upper left", ncols=5, fontsize=7, frameon=False)
@@ -571,16 +594,58 @@ def chart(res: Result, name: str) -> Figure:
     return charts[name]()
 
 
-def save_charts(res: Result, folder: Path, *, svg: bool = False, dpi: int = 150) -> list[Path]:
-    """Draw every chart of a run into ``folder`` as PNG (and SVG); return the PNG paths."""
+def save_charts(
+    res: Result, folder: Path, *, svg: bool = False, dpi: int = 150, workers: int | None = None
+) -> list[Path]:
+    """Draw every chart of a run into ``folder`` as PNG (and SVG); return the PNG paths.
+
+    With more than one core the charts are drawn in forked worker processes (the run's
+    tables are built first, so the workers share them); the files are the same either way.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, make in _charts(res).items():
-        fig = make()
-        path = folder / f"{name}.png"
-        # light compression: PNGs a little larger, encoding several times faster
-        fig.savefig(path, dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
-        paths.append(path)
-        if svg:
-            fig.savefig(folder / f"{name}.svg", metadata={"Date": None})
-    return paths
+    names = list(_charts(res))
+    if workers is None:
+        workers = min(len(names), os.cpu_count() or 1, 2)
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        for table in (
+            "flows",
+            "deliveries",
+            "money",
+            "production",
+            "annual",
+            "event_table",
+            "lpg_queues",
+        ):
+            getattr(res, table)  # build once, before the fork
+        global _FORKED
+        _FORKED = (res, folder, svg, dpi)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                pool.map(_draw_forked, names, chunksize=1)
+        finally:
+            _FORKED = None
+    else:
+        for name in names:
+            _draw(res, name, folder, svg, dpi)
+    return [folder / f"{name}.png" for name in names]
+
+
+_FORKED: tuple[Result, Path, bool, int] | None = None
+
+
+def _draw_forked(name: str) -> None:
+    assert _FORKED is not None
+    _draw(_FORKED[0], name, *_FORKED[1:])
+
+
+def _draw(res: Result, name: str, folder: Path, svg: bool, dpi: int) -> None:
+    fig = chart(res, name)
+    # light compression: PNGs a little larger, encoding several times faster
+    fig.savefig(
+        folder / f"{name}.png",
+        dpi=dpi,
+        metadata={"Software": None},
+        pil_kwargs={"compress_level": 1},
+    )
+    if svg:
+        fig.savefig(folder / f"{name}.svg", metadata={"Date": None})
