@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .model import run
     from .records import Result
     from .scenario import Scenario, load_scenario, scenario_from_dict
+    from .sweep import sweep
 
 __all__ = [
     "ConservationError",
@@ -38,11 +39,13 @@ __all__ = [
     "load_scenario",
     "run",
     "scenario_from_dict",
+    "sweep",
 ]
 
 _LAZY = {
     "backtest": "backtest",
     "compare": "compare",
+    "sweep": "sweep",
     "run": "model",
     "Result": "records",
     "Scenario": "scenario",

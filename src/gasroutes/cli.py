@@ -68,6 +68,32 @@ def _build_parser() -> argparse.ArgumentParser:
     c.add_argument("runs", type=Path, nargs="+", metavar="RUN_DIR_OR_SCENARIO")
     c.add_argument("--out", type=Path, metavar="DIR", help="output folder")
 
+    w = sub.add_parser(
+        "sweep",
+        help="run a parameter sweep",
+        description="Run every point of a sweep file (grid, random or lhs design, with "
+        "replications) in a local process pool, or on a Dask cluster with --scheduler. Writes "
+        "runs.csv, annual.csv, sweep.json, charts and report.html to --out DIR (default: "
+        "outputs/sweeps/<name>/). Results are recorded as runs finish; --resume finishes an "
+        "interrupted sweep.",
+    )
+    w.add_argument("sweep", type=Path, metavar="SWEEP.yaml")
+    w.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="local worker processes (default 1)",
+    )
+    w.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (needs gasroutes[dask])",
+    )
+    w.add_argument("--out", type=Path, metavar="DIR", help="output folder")
+    w.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
+    w.add_argument("--keep-runs", action="store_true", help="also keep every run's folder")
+
     b = sub.add_parser(
         "backtest",
         help="compare a run's annual exports with observed data",
@@ -110,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _backtest(args)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "sweep":
+            return _sweep(args)
     except ConservationError as err:
         print(f"gasroutes: run failed: {err}", file=sys.stderr)
         return EXIT_INTERNAL
@@ -146,6 +174,32 @@ def _run(args: argparse.Namespace) -> int:
     print(f"  conservation error {s['conservation_error']:.2e}")
     print(f"wrote {out}/")
     return EXIT_OK
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .sweep import progress_bar, run_sweep
+
+    result = run_sweep(
+        args.sweep,
+        args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        keep_runs=args.keep_runs,
+        progress=progress_bar,
+    )
+    runs = result.runs
+    failed = int((runs["status"] != "ok").sum())
+    print(f"{result.spec.name}: {len(runs)} runs, {failed} failed")
+    print(f"wrote {result.folder}/")
+    return EXIT_OK
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
 
 
 def _compare(args: argparse.Namespace) -> int:
