@@ -55,11 +55,16 @@ def floor_loop(entities: int, days: int) -> int:
 
 
 def entity_count(scenario: Any) -> int:
-    """Fields, routes, buyers, plus LPG plants and terminals when the scenario has them."""
-    n = len(scenario.fields) + len(scenario.routes) + len(scenario.buyers)
-    for section in ("lpg_plants", "terminals"):
-        n += len(getattr(scenario, section, None) or {})
-    return n
+    """Fields, routes (pipelines and rail), buyers, LPG plants and terminals."""
+    lpg = scenario.lpg
+    return (
+        len(scenario.fields)
+        + len(scenario.routes)
+        + len(lpg.rail_routes)
+        + len(scenario.buyers)
+        + len(lpg.plants)
+        + len(lpg.terminals)
+    )
 
 
 def command_time(args: list[str], repeats: int) -> tuple[float, int]:
@@ -252,7 +257,7 @@ def main() -> int:
         print("LPG chain in baseline.yaml")
         for label, key, fmt in LPG_ROWS:
             print(f"  {label:<{width - 2}}{fmt.format(lpg[key]):>14}")
-    print(f"{'sweep throughput (runs/s)':<{width}}{'n/a: no sweep command yet':>28}")
+    print(f"{'sweep throughput (runs/s)':<{width}}{'see benchmarks/bench_sweep.py':>32}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(

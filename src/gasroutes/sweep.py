@@ -232,6 +232,7 @@ def run_sweep(
     out.mkdir(parents=True, exist_ok=True)
     keep = out / "runs" if keep_runs else None
     tasks = tasks_of(spec, base, keep)
+    _drop_torn_line(journal)
     done = {r["run_id"] for r in _read_journal(journal)}
     todo = [t for t in tasks if t.run_id not in done]
     engine = f"dask:{scheduler}" if scheduler else f"local:{workers}"
@@ -276,6 +277,17 @@ def _read_journal(journal: Path) -> list[dict[str, Any]]:
             continue
         rows[row["run_id"]] = row
     return list(rows.values())
+
+
+def _drop_torn_line(journal: Path) -> None:
+    """Cut off a last line left without its newline by a crash while writing it; appended
+    after it, the next record would share its line and be lost with it."""
+    if not journal.exists():
+        return
+    data = journal.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with journal.open("r+b") as fh:
+            fh.truncate(data.rfind(b"\n") + 1)
 
 
 def _tables(spec: SweepSpec, rows: Iterable[dict[str, Any]], out: Path) -> SweepResult:
