@@ -120,8 +120,36 @@ def _short_name(key: str) -> str:
     return base.replace("_", " ")
 
 
+def _by_member(per: Mapping[str, Mapping[str, Any]], label: str, name: Any = None) -> str:
+    """A table with one row per member (buyer, depot, terminal...) and a column per KPI."""
+    if not per:
+        return ""
+    name = name or _short_name
+    members = list(dict.fromkeys(m for v in per.values() for m in v))
+    head = "".join(f"<th>{html.escape(name(k))}</th>" for k in per)
+    rows = "".join(
+        f"<tr><td>{html.escape(m)}</td>"
+        + "".join(f'<td class="num">{_fmt(per[k].get(m, ""))}</td>' for k in per)
+        + "</tr>"
+        for m in members
+    )
+    return (
+        f'<div class="wide"><table><thead><tr><th>{html.escape(label)}</th>{head}</tr>'
+        f"</thead><tbody>{rows}</tbody></table></div>"
+    )
+
+
+def _lpg_name(key: str) -> str:
+    """``lpg_train_wait_hours_mean_by_terminal`` -> ``train wait hours mean``."""
+    base = key.removeprefix("lpg_")
+    for suffix in ("_by_terminal", "_by_depot", "_by_fleet"):
+        base = base.removesuffix(suffix)
+    return base.replace("_", " ")
+
+
 def kpi_tables(summary: Mapping[str, Any]) -> str:
-    """Two tables: the run's totals, and the per-buyer figures with one row per buyer."""
+    """The run's totals; the per-buyer figures; route utilisation; and, with an LPG chain,
+    its figures by depot, terminal and fleet."""
     scalars = [
         (k, v) for k, v in summary.items() if isinstance(v, int | float) and not isinstance(v, bool)
     ]
@@ -129,29 +157,23 @@ def kpi_tables(summary: Mapping[str, Any]) -> str:
     totals = "".join(
         f'<tr><td>{html.escape(k)}</td><td class="num">{_fmt(v)}</td></tr>' for k, v in shown
     )
-    per = {
-        k: v
-        for k, v in summary.items()
-        if isinstance(v, Mapping) and k not in ("units", "route_utilisation")
+    mappings = {k: v for k, v in summary.items() if isinstance(v, Mapping) and k != "units"}
+    buyers = {
+        k: v for k, v in mappings.items() if not k.startswith("lpg_") and k != "route_utilisation"
     }
-    buyers = list(dict.fromkeys(b for v in per.values() for b in v))
-    head = "".join(f"<th>{html.escape(_short_name(k))}</th>" for k in per)
-    rows = "".join(
-        f"<tr><td>{html.escape(b)}</td>"
-        + "".join(f'<td class="num">{_fmt(per[k].get(b, ""))}</td>' for k in per)
-        + "</tr>"
-        for b in buyers
-    )
-    util = summary.get("route_utilisation") or {}
-    util_rows = "".join(
-        f'<tr><td>{html.escape(r)}</td><td class="num">{_fmt(u)}</td></tr>' for r, u in util.items()
-    )
+    util = {"utilisation (flow / capacity in service)": mappings.get("route_utilisation", {})}
+    lpg = {
+        kind: {k: v for k, v in mappings.items() if k.startswith("lpg_") and k.endswith(kind)}
+        for kind in ("_by_depot", "_by_terminal", "_by_fleet")
+    }
     return (
         f"<table><thead><tr><th>total</th><th>value</th></tr></thead><tbody>{totals}"
-        f"</tbody></table><table><thead><tr><th>buyer</th>{head}</tr></thead>"
-        f"<tbody>{rows}</tbody></table><table><thead><tr><th>route</th>"
-        f"<th>utilisation (flow / capacity in service)</th></tr></thead><tbody>{util_rows}"
         "</tbody></table>"
+        + _by_member(buyers, "buyer")
+        + _by_member(util, "route", str)
+        + _by_member(lpg["_by_depot"], "LPG depot", _lpg_name)
+        + _by_member(lpg["_by_terminal"], "LPG terminal", _lpg_name)
+        + _by_member(lpg["_by_fleet"], "LPG fleet", _lpg_name)
     )
 
 
