@@ -56,15 +56,9 @@ def floor_loop(entities: int, days: int) -> int:
 
 def entity_count(scenario: Any) -> int:
     """Fields, routes (pipelines and rail), buyers, LPG plants and terminals."""
-    lpg = scenario.lpg
-    return (
-        len(scenario.fields)
-        + len(scenario.routes)
-        + len(lpg.rail_routes)
-        + len(scenario.buyers)
-        + len(lpg.plants)
-        + len(lpg.terminals)
-    )
+    lpg = getattr(scenario, "lpg", None)  # absent in versions before the LPG chain
+    chain = (len(lpg.rail_routes) + len(lpg.plants) + len(lpg.terminals)) if lpg else 0
+    return len(scenario.fields) + len(scenario.routes) + len(scenario.buyers) + chain
 
 
 def command_time(args: list[str], repeats: int) -> tuple[float, int]:
@@ -187,7 +181,7 @@ def bench_lpg(repeats: int) -> dict[str, Any] | None:
     if not path.exists():
         return None
     scenario = gasroutes.load_scenario(path)
-    if not scenario.lpg.plants:
+    if not getattr(scenario, "lpg", None) or not scenario.lpg.plants:
         return None
     gas_only = scenario.model_copy(update={"lpg": LpgChain(), "name": "baseline-gas-only"})
     with_s, _ = median_time(lambda: gasroutes.run(scenario), repeats)
