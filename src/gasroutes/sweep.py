@@ -225,7 +225,15 @@ def run_sweep(
                 f"{out}: the sweep file {path} has changed since this sweep "
                 "started; run it into a new --out folder"
             )
-    elif journal.exists():
+        if previous.get("base_sha256") != _base_sha(base):
+            raise RunFolderError(
+                f"{out}: the base scenario {spec.base} has changed since "
+                "this sweep started; run it into a new --out folder"
+            )
+        started_before = previous.get("started")
+    else:
+        started_before = None
+    if not resume and journal.exists():
         raise RunFolderError(
             f"{out}: already holds a sweep; use --resume to finish it or --out for a new folder"
         )
@@ -237,7 +245,11 @@ def run_sweep(
     todo = [t for t in tasks if t.run_id not in done]
     engine = f"dask:{scheduler}" if scheduler else f"local:{workers}"
     started = time.time()
-    _write_json(manifest_path, _manifest(spec, path, sha, len(tasks), engine, "running", started))
+    manifest = _manifest(spec, path, sha, len(tasks), engine, "running", started)
+    manifest["base_sha256"] = _base_sha(base)
+    if started_before:
+        manifest["started"] = started_before  # the sweep's first start; engine: this leg's
+    _write_json(manifest_path, manifest)
     results = dask_engine(todo, scheduler) if scheduler else local_engine(todo, workers)
     failed, clock = 0, time.perf_counter()
     with journal.open("a", encoding="utf-8") as fh:
@@ -253,8 +265,11 @@ def run_sweep(
     from .sweep_report import write_sweep_outputs
 
     write_sweep_outputs(result)
-    manifest = _manifest(spec, path, sha, len(tasks), engine, "done", started)
-    manifest["failed"] = int((result.runs["status"] != "ok").sum())
+    manifest.update(
+        status="done",
+        failed=int((result.runs["status"] != "ok").sum()),
+        updated=dt.datetime.now(tz=dt.UTC).isoformat(timespec="seconds"),
+    )
     _write_json(manifest_path, manifest)
     return result
 
@@ -262,6 +277,13 @@ def run_sweep(
 def sweep(path: str | Path, out: str | Path | None = None, **kw: Any) -> SweepResult:
     """Python API of ``gasroutes sweep``."""
     return run_sweep(Path(path), Path(out) if out is not None else None, **kw)
+
+
+def _base_sha(base: dict[str, Any]) -> str:
+    """Hash of the resolved base scenario, so a resume can tell it has not changed."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(base, sort_keys=True, default=_plain).encode()).hexdigest()
 
 
 def _read_journal(journal: Path) -> list[dict[str, Any]]:

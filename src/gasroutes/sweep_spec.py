@@ -179,16 +179,23 @@ def load_sweep(path: Path) -> tuple[SweepSpec, dict[str, Any], str]:
         spec = SweepSpec.model_validate(raw)
     except ValidationError as err:
         e = err.errors()[0]
-        where = ".".join(str(x) for x in e["loc"] if not str(x).startswith(("function-", "")))
         loc = ".".join(str(x) for x in e["loc"])
         raise ScenarioError(
             name,
-            loc or where,
+            loc,
             e.get("input"),
             str(e.get("ctx", {}).get("error", e["msg"])),
             "invalid sweep",
         ) from err
     base_path = path.parent / spec.base
+    if not base_path.is_file():
+        raise ScenarioError(
+            name,
+            "base",
+            spec.base,
+            f"an existing scenario file, relative to {path.parent}",
+            "the base scenario does not exist",
+        )
     scenario = load_scenario(base_path)
     base = scenario.model_dump(mode="python", exclude_none=True)
     valid = leaf_paths(base)
