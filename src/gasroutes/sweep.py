@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 import json
 import logging
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -157,19 +158,29 @@ def tasks_of(spec: SweepSpec, base: dict[str, Any], keep: Path | None) -> list[T
 
 
 def local_engine(tasks: list[Task], workers: int) -> Iterator[dict[str, Any]]:
-    """Results as they finish, from a process pool (or in this process for one worker)."""
+    """Results as they finish, from a process pool (or in this process for one worker).
+
+    At most two tasks per worker are in flight, and a finished future is dropped as soon as
+    its result is handed on, so memory does not grow with the number of runs."""
     if workers <= 1:
         for t in tasks:
             yield run_task(t)
         return
+    pending = iter(tasks)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run_task, t) for t in tasks]
-        for fut in as_completed(futures):
-            yield fut.result()
+        running = {pool.submit(run_task, t) for t in itertools.islice(pending, 2 * workers)}
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                nxt = next(pending, None)
+                if nxt is not None:
+                    running.add(pool.submit(run_task, nxt))
+                yield fut.result()
 
 
 def dask_engine(tasks: list[Task], address: str) -> Iterator[dict[str, Any]]:
-    """Results as they finish, from a Dask distributed cluster at ``address``."""
+    """Results as they finish, from a Dask distributed cluster at ``address`` (with a
+    bounded number of tasks in flight, as in the local pool)."""
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -180,9 +191,18 @@ def dask_engine(tasks: list[Task], address: str) -> Iterator[dict[str, Any]]:
     except OSError as err:
         raise RunFolderError(f"cannot reach the Dask scheduler at {address}: {err}") from err
     try:
-        futures = client.map(run_task, tasks, pure=False)
-        for fut in dask_completed(futures):
-            yield fut.result()
+        window = 2 * max(sum(client.nthreads().values()), 1)
+        pending = iter(tasks)
+        queue = dask_completed(
+            [client.submit(run_task, t, pure=False) for t in itertools.islice(pending, window)]
+        )
+        for fut in queue:
+            nxt = next(pending, None)
+            if nxt is not None:
+                queue.add(client.submit(run_task, nxt, pure=False))
+            result = fut.result()
+            fut.release()
+            yield result
     finally:
         client.close()
 
