@@ -598,3 +598,32 @@ def test_every_shipped_sweep_is_tested() -> None:
         "lpg-fleet-size",
         "price-capacity-lhs",
     ]
+
+
+def test_a_base_with_dated_schedules_runs_and_resumes(
+    small: dict[str, Any], tmp_path: Path
+) -> None:
+    """Schedules have dates for keys: the sweep's record of its base must cope (a resume
+    compares it)."""
+    scenario = dict(small, end="2020-02-29")
+    scenario["fields"] = {
+        "north": {"capacity_bcm_per_year": {"2020-01-01": 3.66, "2020-02-01": 1.83}},
+        "south": {"capacity_bcm_per_year": 1.83},
+    }
+    (tmp_path / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
+    path = tmp_path / "sweep.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "sched",
+                "base": "scenario.yaml",
+                "parameters": [{"path": CAP, "values": [1.0, 2.0]}],
+            }
+        )
+    )
+    first = run_sweep(path, tmp_path / "out")
+    assert list(first.runs["status"]) == ["ok", "ok"]
+    again = run_sweep(path, tmp_path / "out", resume=True)
+    assert again.runs.drop(columns=["wall_s", "engine"]).equals(
+        first.runs.drop(columns=["wall_s", "engine"])
+    )

@@ -303,7 +303,10 @@ def _base_sha(base: dict[str, Any]) -> str:
     """Hash of the resolved base scenario, so a resume can tell it has not changed."""
     import hashlib
 
-    return hashlib.sha256(json.dumps(base, sort_keys=True, default=_plain).encode()).hexdigest()
+    import yaml
+
+    # YAML, not JSON: schedules have dates for keys
+    return hashlib.sha256(yaml.safe_dump(base, sort_keys=True).encode()).hexdigest()
 
 
 def _read_journal(journal: Path) -> list[dict[str, Any]]:
