@@ -118,6 +118,15 @@ def _run_legend(fig: Figure, runs: Sequence[RunData], extra: Sequence[Line2D] = 
     )
 
 
+def _finish(fig: Figure, runs: Sequence[RunData], title: str, events: pd.DataFrame) -> None:
+    """The common top and bottom of a comparison chart: title, run legend, event key."""
+    fig.suptitle(
+        f"{_title(runs)}: {title}", fontsize=12, x=0.08, ha="left", y=1 - 0.2 / fig.get_figheight()
+    )
+    _run_legend(fig, runs)
+    draw_key(fig, events)
+
+
 def _span(runs: Sequence[RunData]) -> tuple[float, float]:
     lo = min(float(decimal_year([str(r.production["date"].iloc[0])])[0]) for r in runs)
     hi = max(float(decimal_year([str(r.production["date"].iloc[-1])])[0]) for r in runs)
@@ -197,11 +206,7 @@ def _value_and_difference(
         ax.set_xlabel("year")
     axes[0][0].set_title(f"{title}", fontsize=10, loc="left")
     axes[0][1].set_title(f"difference from {first}", fontsize=10, loc="left")
-    fig.suptitle(
-        f"{_title(runs)}: {title}", fontsize=12, x=0.08, ha="left", y=1 - 0.2 / fig.get_figheight()
-    )
-    _run_legend(fig, runs)
-    draw_key(fig, events)
+    _finish(fig, runs, title, events)
     return fig
 
 
@@ -273,15 +278,7 @@ def deliveries_compare(runs: Sequence[RunData]) -> Figure:
         ax.set_xlabel("year")
     axes[0][0].set_title("deliveries (monthly mean)", fontsize=10, loc="left")
     axes[0][1].set_title(f"difference from {runs[0].name}", fontsize=10, loc="left")
-    fig.suptitle(
-        f"{_title(runs)}: deliveries by buyer",
-        fontsize=12,
-        x=0.08,
-        ha="left",
-        y=1 - 0.2 / fig.get_figheight(),
-    )
-    _run_legend(fig, runs)
-    draw_key(fig, ev)
+    _finish(fig, runs, "deliveries by buyer", ev)
     return fig
 
 
@@ -306,15 +303,7 @@ def production_compare(runs: Sequence[RunData]) -> Figure:
     mark_events(axes[0, 0], ev)
     year_axis(axes[-1, 0], *_span(runs))
     axes[-1, 0].set_xlabel("year")
-    fig.suptitle(
-        f"{_title(runs)}: production, domestic use and shut-in",
-        fontsize=12,
-        x=0.08,
-        ha="left",
-        y=1 - 0.2 / fig.get_figheight(),
-    )
-    _run_legend(fig, runs)
-    draw_key(fig, ev)
+    _finish(fig, runs, "production, domestic use and shut-in", ev)
     return fig
 
 
@@ -341,15 +330,7 @@ def route_flows_compare(runs: Sequence[RunData]) -> Figure:
         mark_events(ax, ev[ev["target"].isin([route])])
     year_axis(axes[-1, 0], *_span(runs))
     axes[-1, 0].set_xlabel("year")
-    fig.suptitle(
-        f"{_title(runs)}: route flows (monthly mean)",
-        fontsize=12,
-        x=0.08,
-        ha="left",
-        y=1 - 0.2 / fig.get_figheight(),
-    )
-    _run_legend(fig, runs)
-    draw_key(fig, ev)
+    _finish(fig, runs, "route flows (monthly mean)", ev)
     return fig
 
 

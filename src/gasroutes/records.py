@@ -30,6 +30,23 @@ if TYPE_CHECKING:
 
 __all__ = ["Recorder", "Result"]
 
+# The recorder's per-day lists: one row per route, buyer or pair, or a single series.
+ROWS = (
+    "pair_sent",
+    "pair_arrived",
+    "route_capacity",
+    "route_third_party",
+    "route_linepack",
+    "route_lost",
+    "buyer_nominated",
+    "buyer_invoiced",
+    "buyer_paid",
+    "buyer_settled",
+    "buyer_arrears",
+    "buyer_cut_off",
+)
+SERIES = ("potential", "domestic_demand", "domestic", "produced", "shut_in")
+
 GAS = "pipeline_gas"
 BCM_PER_MCM = 1e-3
 THIRD_PARTY = "third_party"
@@ -146,40 +163,8 @@ class Result:
         wall_s: float,
         lpg: LpgNetwork | None = None,
     ) -> Result:
-        names = [
-            "pair_sent",
-            "pair_arrived",
-            "route_capacity",
-            "route_third_party",
-            "route_linepack",
-            "route_lost",
-            "buyer_nominated",
-            "buyer_invoiced",
-            "buyer_paid",
-            "buyer_settled",
-            "buyer_arrears",
-            "buyer_cut_off",
-            "potential",
-            "domestic_demand",
-            "domestic",
-            "produced",
-            "shut_in",
-        ]
-        arrays = {n: np.asarray(getattr(rec, n), dtype=float) for n in names}
-        for n in (
-            "pair_sent",
-            "pair_arrived",
-            "route_capacity",
-            "route_third_party",
-            "route_linepack",
-            "route_lost",
-            "buyer_nominated",
-            "buyer_invoiced",
-            "buyer_paid",
-            "buyer_settled",
-            "buyer_arrears",
-            "buyer_cut_off",
-        ):
+        arrays = {n: np.asarray(getattr(rec, n), dtype=float) for n in (*ROWS, *SERIES)}
+        for n in ROWS:
             arrays[n] = arrays[n].reshape(-1, cal.days)
         return cls(
             scenario=scenario,
