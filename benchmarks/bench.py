@@ -268,7 +268,7 @@ def main() -> int:
         )
         + "\n"
     )
-    print(f"wrote {args.out.relative_to(ROOT)}")
+    print(f"wrote {args.out}")
     return 0
 
 
