@@ -253,3 +253,36 @@ def test_bad_arguments_exit_2(
     if "--seed" in argv:
         assert "--seed" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_out_on_the_current_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        (Path(__file__).resolve().parents[1] / "README.md")
+        .read_text()
+        .split("### A complete example", 1)[1]
+        .split("```yaml\n", 1)[1]
+        .split("```", 1)[0]
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(scenario), "--no-charts", "--out", "."]) == 2
+    assert "current folder" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
+
+
+def test_compare_into_a_path_under_a_file_exits_2(
+    tmp_path: Path, small: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gasroutes import run, scenario_from_dict
+
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder in (a, b):
+        run(scenario_from_dict(small)).write(folder)
+    code = main(["compare", str(a), str(b), "--out", str(blocker / "sub")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "afile" in err

@@ -294,3 +294,41 @@ def test_border_closure_recovers_after_reopening() -> None:
     assert unmet.loc["2026-07-01":].sum() == pytest.approx(0.0, abs=1e-6)
     for res in (closed, base):
         assert res.summary["conservation_error"] <= 1e-9
+
+
+def test_truck_models_agree_when_the_fleet_is_cut() -> None:
+    """A capacity event that takes trucks away while they are on the road: no model lets
+    more than the remaining trucks out (found in review)."""
+    data = yaml.safe_load(yaml.safe_dump(copy.deepcopy(TINY)))
+    data["end"] = "2021-01-12"
+    lpg = data["lpg"]
+    lpg["fleets"]["trucks"]["trucks"] = 4
+    lpg["fleets"]["trucks"]["legs"] = {
+        "depot": {"trip_days": 1.0, "return_days": 1.0},
+        "far": {"trip_days": 3.0, "return_days": 3.0},
+    }
+    lpg["depots"]["far"] = {"demand_kt_per_year": 36.5, "storage_t": 400.0}
+    lpg["terminals"]["border"]["initial_t"] = 200.0
+    data["events"] = [{"date": "2021-01-03", "kind": "capacity", "fleet": "trucks", "trucks": 2}]
+    scenario = scenario_from_dict(data)
+    fleet = gasroutes.run(scenario, trucks="fleet")
+    per_truck = gasroutes.run(scenario, trucks="per_truck")
+    for table in ("flows", "deliveries", "lpg_queues"):
+        assert getattr(fleet, table).equals(getattr(per_truck, table)), table
+
+
+def test_capacity_on_a_rail_route_is_refused() -> None:
+    data = yaml.safe_load(yaml.safe_dump(copy.deepcopy(TINY)))
+    data["events"] = [
+        {"date": "2021-01-02", "kind": "capacity", "route": "rail", "capacity_bcm_per_year": 1.0}
+    ]
+    with pytest.raises(ScenarioError, match=r"events\[0\].route: unknown pipeline route"):
+        scenario_from_dict(data)
+
+
+def test_a_chain_of_terminals_only_runs() -> None:
+    data = yaml.safe_load(yaml.safe_dump(copy.deepcopy(TINY)))
+    data["lpg"] = {"terminals": data["lpg"]["terminals"]}
+    data["events"] = [{"date": "2021-01-02", "kind": "cutoff", "terminal": "border"}]
+    res = gasroutes.run(scenario_from_dict(data))
+    assert res.summary["conservation_error"] <= 1e-9

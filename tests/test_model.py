@@ -132,3 +132,23 @@ def test_broken_balance_is_caught(small: dict[str, Any]) -> None:
     res.arrays["pair_arrived"][0, 5] += 1e-3  # a gram of gas out of nowhere
     with pytest.raises(ConservationError, match=r"2020-01-06 at node 'route:east'"):
         res.check_conservation()
+
+
+def test_delay_zero_is_paid_on_the_day_of_delivery(small: dict[str, Any]) -> None:
+    small["buyers"]["alpha"]["payment"] = {"share_paid": 1.0, "delay_days": 0}
+    res = run(scenario_from_dict(small))
+    m = res.money[res.money["buyer"] == "alpha"]
+    assert list(m["paid_usd"]) == list(m["invoiced_usd"])
+
+
+def test_overlapping_outages_are_paired_first_in_first_out(small: dict[str, Any]) -> None:
+    small["events"] = [
+        {"date": "2020-01-02", "kind": "outage", "route": "west", "until": "2020-01-04"},
+        {"date": "2020-01-03", "kind": "outage", "route": "west", "until": "2020-01-08"},
+    ]
+    table = run(scenario_from_dict(small)).event_table
+    spans = table[table["kind"] == "outage"]
+    assert list(zip(spans["date"], spans["end_date"], strict=True)) == [
+        ("2020-01-02", "2020-01-04"),
+        ("2020-01-03", "2020-01-08"),
+    ]

@@ -144,6 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GasroutesError as err:
         print(f"gasroutes: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as err:
+        # an unwritable --out, a file where a folder should be, a full disk: not a crash
+        print(f"gasroutes: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("gasroutes: interrupted; earlier results are untouched", file=sys.stderr)
         return 130
@@ -171,6 +175,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  {dest:<28} {bcm:10.3f} bcm")
     print(f"  {'shut in':<28} {s['shut_in_bcm']:10.3f} bcm")
     print(f"  {'revenue':<28} {s['revenue_usd_total'] / 1e9:10.3f} USD bn")
+    if "lpg_delivered_kt" in s:
+        print(
+            f"  {'LPG delivered to ' + s['lpg_destination']:<28} {s['lpg_delivered_kt']:10.1f} kt"
+        )
+        print(f"  {'LPG shut in at the plants':<28} {s['lpg_shut_in_kt']:10.1f} kt")
     print(f"  conservation error {s['conservation_error']:.2e}")
     print(f"wrote {out}/")
     return EXIT_OK

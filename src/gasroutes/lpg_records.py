@@ -43,7 +43,7 @@ class LpgResult:
     truck_capacity: dict[str, float]
     horizon_days: float
     terminal_storage: dict[str, float]
-    depot_initial: float
+    depot_initials: list[float]
 
     @classmethod
     def take(cls, net: LpgNetwork) -> LpgResult:
@@ -90,7 +90,7 @@ class LpgResult:
             truck_capacity={f.id: f.truck_area for f in net.fleets},
             horizon_days=float(days),
             terminal_storage={t.id: float(t.tank.capacity) for t in net.terminals},
-            depot_initial=sum(d.initial_t for d in net.chain.depots.values()),
+            depot_initials=[d.initial_t for d in net.chain.depots.values()],
         )
 
     # ------------------------------------------------------------------ derived
@@ -278,15 +278,21 @@ class LpgResult:
         return worst
 
     def _depot_balance(self) -> np.ndarray:
-        """Initial + delivered - consumed - stock, summed over depots, cumulatively."""
+        """Per depot, cumulatively: initial + delivered - sold - stock; the worst depot each
+        day (a delivery booked to the wrong depot shows here)."""
         a = self.arrays
-        balance: np.ndarray = (
-            self.depot_initial
-            + np.cumsum(self.delivered_by_depot().sum(axis=0))
-            - np.cumsum(a["consumed"].sum(axis=0))
-            - a["depot_level"].sum(axis=0)
+        per_depot = (
+            np.asarray(self.depot_initials)[:, None]
+            + np.cumsum(self.delivered_by_depot(), axis=1)
+            - np.cumsum(a["consumed"], axis=1)
+            - a["depot_level"]
         )
-        return balance
+        if not len(per_depot):
+            return np.zeros(a["consumed"].shape[1])
+        worst: np.ndarray = per_depot[
+            np.argmax(np.abs(per_depot), axis=0), np.arange(per_depot.shape[1])
+        ]
+        return worst
 
 
 def _long(dates: np.ndarray, blocks: list[tuple[str, str, np.ndarray, np.ndarray]]) -> pd.DataFrame:

@@ -259,6 +259,8 @@ class Network:
         nominated, arrears, cut = rec.buyer_nominated, rec.buyer_arrears, rec.buyer_cut_off
         for b in buyers:
             i = b.index
+            if b.invoices and b.invoices[0][0] <= day:  # due today (delay_days 0): paid today
+                rec.buyer_paid[i][day] += b.collect(day)
             nominated[i][day] = b.volume_bcm * b.factor * b.shape[day]
             arrears[i][day] = b.arrears_usd
             cut[i][day] = b.cut_off
@@ -308,7 +310,7 @@ def run(
     net, timeline = Network.build(scenario)
     env = simpy.Environment()
     chain = scenario.lpg
-    if chain.plants or chain.rail_routes or chain.depots:
+    if chain.plants or chain.rail_routes or chain.depots or chain.terminals or chain.fleets:
         net.lpg = LpgNetwork(env, chain, net.cal, per_truck=trucks == "per_truck", trace=trace)
     if scenario.settings.initial_linepack == "steady":
         # day-0 changes first, so the pipes are filled by day 0's real dispatch

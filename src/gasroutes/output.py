@@ -44,10 +44,16 @@ class atomic_folder:
     """Context manager yielding a temporary folder that replaces ``target`` on success."""
 
     def __init__(self, target: Path) -> None:
-        self.target = target
-        self.tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+        self.target = target.resolve()
+        self.tmp = self.target.parent / f".{self.target.name}.tmp-{os.getpid()}"
 
     def __enter__(self) -> Path:
+        here = Path.cwd().resolve()
+        if self.target == here or self.target in here.parents:
+            raise RunFolderError(
+                f"cannot write results to {self.target}: it is the current "
+                "folder or one of its parents; give a folder of its own"
+            )
         if self.target.exists() and not self.target.is_dir():
             # without this check the file would be renamed aside and the rename of the
             # new folder into place would fail half-way
@@ -67,7 +73,13 @@ class atomic_folder:
         old = self.target.parent / f".{self.target.name}.old-{os.getpid()}"
         if self.target.exists():
             self.target.rename(old)
-        self.tmp.rename(self.target)
+        try:
+            self.tmp.rename(self.target)
+        except OSError:
+            if old.exists():  # put the earlier results back before failing
+                old.rename(self.target)
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
         if old.exists():
             shutil.rmtree(old)
 

@@ -759,7 +759,8 @@ def tanker_truck(
     reference for tests; the fleet process gives the same tables at a fraction of the
     cost)."""
     while True:
-        if k >= f.active or (leg := _ready(net, f)) is None:
+        # the fleet's rule: a truck leaves only while fewer than `active` are on the road
+        if k >= f.active or f.away >= f.active or (leg := _ready(net, f)) is None:
             f.blocked = _blocked(f) if k < f.active else f.blocked
             yield f.wake.wait()
             continue
@@ -773,6 +774,7 @@ def tanker_truck(
             net.log(f"fleet {f.id}", f"truck at {dest.id}", f.t_per_truck)
         yield env.timeout(back)
         f.away -= 1
+        f.wake.fire()  # a truck back may let a waiting one leave (after a capacity cut)
         if net.trace is not None:
             net.log(f"fleet {f.id}", "truck back", 0.0)
 

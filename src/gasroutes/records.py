@@ -348,7 +348,8 @@ class Result:
         """Applied events (schedules left out), each cutoff paired with its resume and each
         outage with its end: ``date, end_date, kind, target, source, reason``."""
         rows: list[dict[str, Any]] = []
-        open_spans: dict[tuple[str, str], dict[str, Any]] = {}
+        # open spans per (kind, target), closed first in, first out (outages can overlap)
+        open_spans: dict[tuple[str, str], list[dict[str, Any]]] = {}
         last = self.dates[-1]
         for e in self.events:
             if e["source"] == "schedule":
@@ -356,7 +357,8 @@ class Result:
             kind, target = e["kind"], e["target"]
             if kind in ("resume", "outage_end"):
                 key = ("outage" if kind == "outage_end" else "cutoff", target)
-                span = open_spans.pop(key, None)
+                spans = open_spans.get(key)
+                span = spans.pop(0) if spans else None
                 if span is not None:
                     end = dt.date.fromisoformat(e["date"]) - dt.timedelta(days=1)
                     span["end_date"] = max(end.isoformat(), span["date"])
@@ -372,7 +374,7 @@ class Result:
             }
             if kind in ("cutoff", "outage"):
                 row["end_date"] = last
-                open_spans[(kind, target)] = row
+                open_spans.setdefault((kind, target), []).append(row)
             rows.append(row)
         return pd.DataFrame(
             rows, columns=["date", "end_date", "kind", "target", "source", "reason"]

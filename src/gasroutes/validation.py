@@ -458,10 +458,20 @@ def check_references(s: Scenario, locate: Locate) -> list[Problem]:
             if ev.id in event_ids:
                 add(f"{base}.id", ev.id, "an id not used by another event", "duplicate id")
             event_ids.add(ev.id)
-        for attr, known in _event_targets(s).items():
+        targets = _event_targets(s)
+        if ev.kind in ("capacity", "commission"):
+            targets["route"] = s.routes  # rail routes change through trains, not capacity
+        for attr, known in targets.items():
             target = getattr(ev, attr, None)
             if target is not None and target not in known:
-                add(f"{base}.{attr}", target, _ids(known), f"unknown {attr}")
+                what = (
+                    "pipeline route"
+                    if ev.kind in ("capacity", "commission")
+                    and attr == "route"
+                    and target in s.lpg.rail_routes
+                    else attr
+                )
+                add(f"{base}.{attr}", target, _ids(known), f"unknown {what}")
         until = getattr(ev, "until", None)
         if until is not None:
             if until < ev.date:
