@@ -332,3 +332,29 @@ def test_a_chain_of_terminals_only_runs() -> None:
     data["events"] = [{"date": "2021-01-02", "kind": "cutoff", "terminal": "border"}]
     res = gasroutes.run(scenario_from_dict(data))
     assert res.summary["conservation_error"] <= 1e-9
+
+
+def test_comparison_shows_lpg_in_kt() -> None:
+    from gasroutes.compare import compare
+    from gasroutes.compare_plots import annual_exports_compare
+
+    base = gasroutes.run(tiny(end="2021-03-31"))
+    cut = gasroutes.run(
+        tiny(
+            end="2021-03-31",
+            events=[{"date": "2021-02-01", "kind": "cutoff", "terminal": "border"}],
+        )
+    )
+    comparison = compare([base, cut])
+    fig = annual_exports_compare(comparison.runs)
+    labels = [ax.get_ylabel() for ax in fig.axes]
+    assert "afghanistan LPG\n(kt/yr)" in labels
+    assert "difference\n(kt/yr)" in labels
+    lpg_row = labels.index("afghanistan LPG\n(kt/yr)")
+    bars = [p.get_height() for p in fig.axes[lpg_row + 1].patches]
+    expected = (
+        cut.annual.query("commodity == 'lpg'")["quantity"].sum()
+        - base.annual.query("commodity == 'lpg'")["quantity"].sum()
+    )
+    assert sum(bars) == pytest.approx(expected)
+    assert expected < 0

@@ -225,6 +225,12 @@ def _compare(args: argparse.Namespace) -> int:
     kpis = comparison.kpis
     first = comparison.names[0]
     print(f"compared {', '.join(comparison.names)} (differences against {first})")
+    horizons = {(r.summary.get("start"), r.summary.get("end")) for r in comparison.runs}
+    if len(horizons) > 1:
+        print(
+            "  note: the runs cover different horizons; totals are over different periods "
+            "(the charts align them on the calendar)"
+        )
     print(f"  {'':<24}" + "".join(f"{n[:16]:>17}" for n in comparison.names))
     for key, label, scale in (
         ("exports_bcm_total", "exports (bcm)", 1.0),

@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 DIFF_COLOR = "#555555"
+LPG_SUFFIX, LPG_UNIT = " LPG", "kt/yr"
 
 
 def _style(i: int) -> object:
@@ -139,7 +140,10 @@ def _annual(runs: Sequence[RunData], frame: str, value: str, key: str) -> pd.Dat
     for r in runs:
         f = getattr(r, frame)
         if frame == "annual":
-            f = f[f["commodity"] == "pipeline_gas"]
+            # pipeline gas by destination (bcm), LPG as "<destination> LPG" (kt)
+            f = f.assign(
+                **{key: f[key].where(f["commodity"] == "pipeline_gas", f[key] + LPG_SUFFIX)}
+            )
             table = f.pivot_table(index="year", columns=key, values=value, aggfunc="sum")
         else:
             year = f["date"].astype(str).str.slice(0, 4).astype(int)
@@ -176,7 +180,7 @@ def _value_and_difference(
             left.plot(
                 x,
                 series.to_numpy() / scale,
-                color=color(ident),
+                color=color(ident.removesuffix(LPG_SUFFIX)),
                 ls=_style(i),
                 lw=1.5,
                 marker="." if bars else None,
@@ -188,15 +192,16 @@ def _value_and_difference(
                     x + offset,
                     diff,
                     width=width,
-                    color=color(ident),
+                    color=color(ident.removesuffix(LPG_SUFFIX)),
                     alpha=0.75,
                     hatch="//" if i % 2 == 0 else None,
                     label=f"{r.name} - {first}",
                 )
-        left.set_ylabel(f"{ident}\n({unit})", fontsize=8)
+        row_unit = LPG_UNIT if ident.endswith(LPG_SUFFIX) else unit
+        left.set_ylabel(f"{ident}\n({row_unit})", fontsize=8)
         left.set_ylim(bottom=0)
         right.axhline(0, color="black", lw=0.6)
-        right.set_ylabel(f"difference\n({unit})", fontsize=8)
+        right.set_ylabel(f"difference\n({row_unit})", fontsize=8)
         for ax in (left, right):
             ax.grid(alpha=0.3)
         mark_events(left, events[events["target"].isin([ident])], numbers=True)
@@ -211,7 +216,8 @@ def _value_and_difference(
 
 
 def annual_exports_compare(runs: Sequence[RunData]) -> Figure:
-    """Annual pipeline gas exports per destination, per run, and the differences."""
+    """Annual exports per destination, per run, and the differences: pipeline gas in bcm,
+    LPG (a row of its own) in kt."""
     table = _annual(runs, "annual", "quantity", "destination")
     ids = [
         d

@@ -263,4 +263,9 @@ def comparison_report(comparison: Any, charts: Sequence[Path]) -> str:
         f"{len(runs)} runs; differences are each run minus {runs[0].name}; volumes in "
         "bcm, money in USD"
     )
+    if len({(r.summary.get("start"), r.summary.get("end")) for r in runs}) > 1:
+        meta += (
+            "; the runs cover different horizons, so their totals are over different "
+            "periods (the charts align them on the calendar)"
+        )
     return render_page(f"gasroutes comparison: {names}", meta, sections)
