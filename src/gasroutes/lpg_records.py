@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConservationError
+from .tables import by_date, long_flows
 
 if TYPE_CHECKING:
     from .rail import LpgNetwork
@@ -114,7 +115,7 @@ class LpgResult:
         for f, (fid, legs) in enumerate(zip(self.fleet_ids, self.legs, strict=True)):
             for k, depot in enumerate(legs):
                 blocks.append((fid, depot, self.delivered[f][k], a["fleet_capacity"][f]))
-        return _long(dates, blocks)
+        return long_flows(dates, blocks, LPG, "t")
 
     def deliveries(self, dates: np.ndarray) -> pd.DataFrame:
         """Daily per depot: demand (nominated), tonnes delivered by truck, unmet demand."""
@@ -139,8 +140,7 @@ class LpgResult:
             return pd.DataFrame()
         frame = pd.concat(frames, ignore_index=True)
         k = len(self.depot_ids)
-        order = np.lexsort((np.repeat(np.arange(k), n), np.tile(np.arange(n), k)))
-        return frame.iloc[order].reset_index(drop=True)
+        return by_date(frame, k, n)
 
     def annual(self, years: np.ndarray) -> pd.DataFrame:
         """LPG delivered to the destination's depots per year, kt."""
@@ -188,8 +188,7 @@ class LpgResult:
             }
         )
         k = len(series)
-        order = np.lexsort((np.repeat(np.arange(k), n), np.tile(np.arange(n), k)))
-        return frame.iloc[order].reset_index(drop=True)
+        return by_date(frame, k, n)
 
     def little(self, terminal: str) -> dict[str, float]:
         """Little's law at a terminal: mean queue length L (time average), arrival rate λ
@@ -293,22 +292,3 @@ class LpgResult:
             np.argmax(np.abs(per_depot), axis=0), np.arange(per_depot.shape[1])
         ]
         return worst
-
-
-def _long(dates: np.ndarray, blocks: list[tuple[str, str, np.ndarray, np.ndarray]]) -> pd.DataFrame:
-    n, k = len(dates), len(blocks)
-    if not k:
-        return pd.DataFrame()
-    frame = pd.DataFrame(
-        {
-            "date": np.tile(dates, k),
-            "route": np.repeat([b[0] for b in blocks], n),
-            "buyer": np.repeat([b[1] for b in blocks], n),
-            "commodity": LPG,
-            "quantity": np.concatenate([b[2] for b in blocks]),
-            "unit": "t",
-            "capacity": np.concatenate([b[3] for b in blocks]),
-        }
-    )
-    order = np.lexsort((np.repeat(np.arange(k), n), np.tile(np.arange(n), k)))
-    return frame.iloc[order].reset_index(drop=True)

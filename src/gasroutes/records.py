@@ -18,6 +18,7 @@ import pandas as pd
 
 from .conservation import check_conservation
 from .lpg_records import LpgResult
+from .tables import by_date, long_flows
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -227,34 +228,16 @@ class Result:
 
     def _gas_flows(self) -> pd.DataFrame:
         """Daily gas entering each route, per buyer (and third-party transit), mcm."""
-        n = len(self.dates)
         a = self.arrays
         blocks = []
         for r, rid in enumerate(self.route_ids):
-            rows = [(i, b) for i, (rr, b) in enumerate(self.pairs) if rr == r]
-            for i, b in rows:
-                blocks.append((r, rid, self.buyer_ids[b], a["pair_sent"][i]))
+            capacity = a["route_capacity"][r]
+            for i, (rr, b) in enumerate(self.pairs):
+                if rr == r:
+                    blocks.append((rid, self.buyer_ids[b], a["pair_sent"][i], capacity))
             if a["route_third_party"][r].any():
-                blocks.append((r, rid, THIRD_PARTY, a["route_third_party"][r]))
-        if not blocks:
-            return pd.DataFrame(
-                columns=["date", "route", "buyer", "commodity", "quantity", "unit", "capacity"]
-            )
-        dates = np.asarray(self.dates, dtype=object)
-        k = len(blocks)
-        frame = pd.DataFrame(
-            {
-                "date": np.tile(dates, k),
-                "route": np.repeat([b[1] for b in blocks], n),
-                "buyer": np.repeat([b[2] for b in blocks], n),
-                "commodity": GAS,
-                "quantity": np.concatenate([b[3] for b in blocks]),
-                "unit": "mcm",
-                "capacity": np.concatenate([a["route_capacity"][b[0]] for b in blocks]),
-            }
-        )
-        order = np.lexsort((np.repeat(np.arange(k), n), np.tile(np.arange(n), k)))
-        return frame.iloc[order].reset_index(drop=True)
+                blocks.append((rid, THIRD_PARTY, a["route_third_party"][r], capacity))
+        return long_flows(np.asarray(self.dates, dtype=object), blocks, GAS, "mcm")
 
     @cached_property
     def deliveries(self) -> pd.DataFrame:
@@ -278,8 +261,7 @@ class Result:
                 "unit": "mcm",
             }
         )
-        order = np.lexsort((np.repeat(np.arange(nb), n), np.tile(np.arange(n), nb)))
-        return frame.iloc[order].reset_index(drop=True)
+        return by_date(frame, nb, n)
 
     @cached_property
     def annual(self) -> pd.DataFrame:
@@ -324,8 +306,7 @@ class Result:
                 "cut_off": a["buyer_cut_off"].ravel().astype(bool),
             }
         )
-        order = np.lexsort((np.repeat(np.arange(nb), n), np.tile(np.arange(n), nb)))
-        return frame.iloc[order].reset_index(drop=True)
+        return by_date(frame, nb, n)
 
     @cached_property
     def production(self) -> pd.DataFrame:
