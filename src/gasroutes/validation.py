@@ -518,24 +518,29 @@ def _check_lpg(s: Scenario, locate: Locate) -> list[Problem]:
     """References and sizes in the LPG chain that would leave a load with nowhere to go."""
     c = s.lpg
     out: list[Problem] = []
+
+    def terminal_fits(base: str, terminal: str, key: str, size: float, what: str) -> list[Problem]:
+        """The terminal must exist and its storage must hold one load of ``size``."""
+        if terminal not in c.terminals:
+            return [locate(f"{base}.terminal", terminal, _ids(c.terminals), "unknown terminal")]
+        storage = c.terminals[terminal].storage_t
+        if storage < size:
+            return [
+                locate(
+                    f"{base}.{key}",
+                    size,
+                    f"at most the terminal's storage ({storage:g} t)",
+                    f"{what} larger than the terminal's storage",
+                )
+            ]
+        return []
+
     for rid, r in c.rail_routes.items():
         base = f"lpg.rail_routes.{rid}"
         for i, origin in enumerate(r.origins):
             if origin not in c.plants:
                 out.append(locate(f"{base}.origins[{i}]", origin, _ids(c.plants), "unknown plant"))
-        if r.terminal not in c.terminals:
-            out.append(
-                locate(f"{base}.terminal", r.terminal, _ids(c.terminals), "unknown terminal")
-            )
-        elif c.terminals[r.terminal].storage_t < r.t_per_car:
-            out.append(
-                locate(
-                    f"{base}.t_per_car",
-                    r.t_per_car,
-                    f"at most the terminal's storage ({c.terminals[r.terminal].storage_t:g} t)",
-                    "a tank car larger than the terminal's storage",
-                )
-            )
+        out += terminal_fits(base, r.terminal, "t_per_car", r.t_per_car, "a tank car")
         load = r.cars_per_train * r.t_per_car
         room = sum(c.plants[o].storage_t for o in r.origins if o in c.plants)
         if r.departure.policy == "when_full" and room < load:
@@ -550,19 +555,7 @@ def _check_lpg(s: Scenario, locate: Locate) -> list[Problem]:
             )
     for fid, f in c.fleets.items():
         base = f"lpg.fleets.{fid}"
-        if f.terminal not in c.terminals:
-            out.append(
-                locate(f"{base}.terminal", f.terminal, _ids(c.terminals), "unknown terminal")
-            )
-        elif c.terminals[f.terminal].storage_t < f.t_per_truck:
-            out.append(
-                locate(
-                    f"{base}.t_per_truck",
-                    f.t_per_truck,
-                    f"at most the terminal's storage ({c.terminals[f.terminal].storage_t:g} t)",
-                    "a truckload larger than the terminal's storage",
-                )
-            )
+        out += terminal_fits(base, f.terminal, "t_per_truck", f.t_per_truck, "a truckload")
         for depot in f.legs:
             if depot not in c.depots:
                 out.append(locate(f"{base}.legs.{depot}", depot, _ids(c.depots), "unknown depot"))
