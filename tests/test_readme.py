@@ -25,6 +25,7 @@ from gasroutes.events import (
 )
 from gasroutes.network import Buyer, Contract, Domestic, GasField, Payment, Route, Settings
 from gasroutes.scenario import Scenario
+from gasroutes.uncertainty import Delays, Distribution, Noise, Outages, Uncertainty
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -65,6 +66,11 @@ MODELS: list[type[BaseModel]] = [
     SetParameter,
     CutoffOnArrears,
     ResumeOnArrears,
+    Uncertainty,
+    Outages,
+    Noise,
+    Delays,
+    Distribution,
 ]
 
 

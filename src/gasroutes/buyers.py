@@ -31,6 +31,7 @@ class BuyerState:
     cut_off: bool = False
     arrears_usd: float = 0.0
     invoices: list[tuple[int, int, float]] = field(default_factory=list)  # heap by due day
+    price_noise: list[float] | None = None  # daily price multiplier (None: no noise)
 
     def nomination(self, day: int) -> float:
         """mcm this buyer asks for on ``day``."""
@@ -39,6 +40,8 @@ class BuyerState:
     def invoice(self, day: int, mcm: float) -> float:
         """Invoice a delivery; return its value in USD."""
         usd = mcm * TCM_PER_MCM * self.price_usd_per_tcm
+        if self.price_noise is not None:
+            usd *= self.price_noise[day]
         if usd > 0:
             # day breaks ties, so the heap pops in a fixed order
             heapq.heappush(self.invoices, (day + self.delay_days, day, usd))

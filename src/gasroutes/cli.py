@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .errors import ConservationError, GasroutesError
 
@@ -45,6 +46,21 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--seed", type=_non_negative_int, metavar="N", help="override the scenario's seed"
+    )
+    p.add_argument(
+        "--replications",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="run N replications with seeds derived from the seed (the first is the seed "
+        "itself); tables gain a replication column, summary.json the spread of each KPI",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="worker processes for replications (default 1; results do not depend on it)",
     )
     p.add_argument("--no-charts", action="store_true", help="skip drawing charts")
     p.add_argument("--svg", action="store_true", help="also write SVG charts")
@@ -159,8 +175,10 @@ def _run(args: argparse.Namespace) -> int:
     from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    result = run(scenario, seed=args.seed)
     out = args.out or Path("outputs") / scenario.name
+    if args.replications > 1:
+        return _replicate(args, scenario, out)
+    result = run(scenario, seed=args.seed)
     try:
         result.write(out, charts=not args.no_charts, svg=args.svg)
     except OSError as err:
@@ -181,6 +199,46 @@ def _run(args: argparse.Namespace) -> int:
         )
         print(f"  {'LPG shut in at the plants':<28} {s['lpg_shut_in_kt']:10.1f} kt")
     print(f"  conservation error {s['conservation_error']:.2e}")
+    print(f"wrote {out}/")
+    return EXIT_OK
+
+
+def _replicate(args: argparse.Namespace, scenario: Any, out: Path) -> int:
+    from .replicate import run_replications
+    from .sweep import progress_bar
+
+    rep = run_replications(
+        scenario,
+        args.replications,
+        out,
+        seed=args.seed,
+        workers=args.workers,
+        charts=not args.no_charts,
+        svg=args.svg,
+        progress=progress_bar,
+    )
+    k = rep.summary["kpis"]
+    print(
+        f"{scenario.name}: {scenario.start} to {scenario.end}, {args.replications} "
+        f"replications, seed {rep.summary['seed']}"
+    )
+    print(f"  {'':<28} {'mean':>10} {'p5':>10} {'p95':>10}")
+
+    def line(label: str, key: str, scale: float = 1.0) -> None:
+        if key in k:
+            s = k[key]
+            print(
+                f"  {label:<28} {s['mean'] / scale:10.3f} {s['p5'] / scale:10.3f} "
+                f"{s['p95'] / scale:10.3f}"
+            )
+
+    for key in k:
+        if key.startswith("exports_bcm_by_destination."):
+            line(f"{key.split('.', 1)[1]} (bcm)", key)
+    line("shut in (bcm)", "shut_in_bcm")
+    line("revenue (USD bn)", "revenue_usd_total", 1e9)
+    line("LPG delivered (kt)", "lpg_delivered_kt")
+    print(f"  conservation error {rep.summary['conservation_error']:.2e} (worst replication)")
     print(f"wrote {out}/")
     return EXIT_OK
 

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import simpy
@@ -31,6 +32,7 @@ from .rail import LpgNetwork
 from .records import Recorder, Result
 from .scenario import Scenario
 from .timeline import LPG_OPS, Change, build_timeline
+from .uncertainty import delay_draws, noise_series, random_changes
 
 __all__ = ["Network", "dispatcher", "run"]
 
@@ -55,6 +57,7 @@ class Network:
     lose_in_transit: bool
     rules: list[tuple[Any, BuyerState]] = field(default_factory=list)
     lpg: LpgNetwork | None = None
+    field_derate: list[float] = field(default_factory=list)  # share of capacity available
 
     # ------------------------------------------------------------------ construction
 
@@ -62,6 +65,7 @@ class Network:
     def build(cls, s: Scenario) -> tuple[Network, list[tuple[int, Change]]]:
         cal = Calendar.build(s.start, s.end)
         route_ids = list(s.routes)
+        noise = noise_series(s, cal.days)
         routes = [
             Pipeline(
                 id=rid,
@@ -82,9 +86,13 @@ class Network:
                 price_usd_per_tcm=b.contract.price_usd_per_tcm,
                 share_paid=b.payment.share_paid,
                 delay_days=b.payment.delay_days,
-                shape=cal.shape(
-                    b.contract.monthly_profile, b.contract.start_date, b.contract.end_date
+                shape=_times(
+                    cal.shape(
+                        b.contract.monthly_profile, b.contract.start_date, b.contract.end_date
+                    ),
+                    noise.demand[i],
                 ),
+                price_noise=noise.price[i],
             )
             for i, (bid, b) in enumerate(s.buyers.items())
         ]
@@ -103,8 +111,13 @@ class Network:
             rec=Recorder.empty(cal.days, routes, buyers),
             lose_in_transit=s.settings.in_transit_on_cutoff == "lose",
             rules=[(rule, buyers[list(s.buyers).index(rule.buyer)]) for rule in s.rules],
+            field_derate=[1.0] * len(s.fields),
         )
-        return net, build_timeline(s, cal)
+        timeline = build_timeline(s, cal)
+        if s.uncertainty.outages:
+            # stable sort: on a day, the scenario's changes first, then the random ones
+            timeline = sorted(timeline + random_changes(s, cal), key=lambda t: t[0])
+        return net, timeline
 
     # ------------------------------------------------------------------ changes
 
@@ -132,6 +145,10 @@ class Network:
             p.refresh()
             if not p.up and self.lose_in_transit:
                 self._lose(p.index, p.drain(), day)
+        elif c.op == "route_derate":
+            self.routes[c.target].derate = c.value
+        elif c.op == "field_derate":
+            self.field_derate[c.target] = c.value
         elif c.op == "route_capacity":
             self.routes[c.target].capacity_bcm = c.value
         elif c.op == "route_commission":
@@ -187,7 +204,8 @@ class Network:
         """mcm/d each route can take from us today (0 when unavailable)."""
         k = self.per_day[day]
         return [
-            max(p.capacity_bcm - p.third_party_bcm, 0.0) * k if p.up else 0.0 for p in self.routes
+            max(p.capacity_bcm * p.derate - p.third_party_bcm, 0.0) * k if p.up else 0.0
+            for p in self.routes
         ]
 
     def allocate(self, day: int) -> tuple[float, float, float, list[tuple[int, int, float]]]:
@@ -195,7 +213,10 @@ class Network:
 
         Pure: reads the state, changes nothing.
         """
-        potential = sum(self.field_bcm) * self.per_day[day]
+        potential = (
+            sum([c * a for c, a in zip(self.field_bcm, self.field_derate, strict=True)])
+            * self.per_day[day]
+        )
         demand = self.domestic_bcm * self.domestic_shape[day]
         domestic = min(potential, demand)
         left = potential - domestic
@@ -253,9 +274,10 @@ class Network:
             if pipe:
                 rec.route_linepack[p.index][day] = sum([b.mcm for b in pipe])
             if p.up:
-                rec.route_capacity[p.index][day] = p.capacity_bcm * k
+                cap = p.capacity_bcm * p.derate
+                rec.route_capacity[p.index][day] = cap * k
                 if p.third_party_bcm:
-                    rec.route_third_party[p.index][day] = min(p.third_party_bcm, p.capacity_bcm) * k
+                    rec.route_third_party[p.index][day] = min(p.third_party_bcm, cap) * k
         nominated, arrears, cut = rec.buyer_nominated, rec.buyer_arrears, rec.buyer_cut_off
         for b in buyers:
             i = b.index
@@ -278,6 +300,13 @@ class Network:
                     self.routes[r].pipe.append(Batch(k, bi, x))
         for r, _, x in sends:
             self.rec.route_initial[r] += x * self.routes[r].transit_days
+
+
+def _times(shape: list[float], noise: list[float] | None) -> list[float]:
+    """A daily shape times its noise (the shape itself without noise)."""
+    if noise is None:
+        return shape
+    return [a * b for a, b in zip(shape, noise, strict=True)]
 
 
 def dispatcher(env: simpy.Environment, net: Network) -> Generator[simpy.Event, None, None]:
@@ -311,7 +340,14 @@ def run(
     env = simpy.Environment()
     chain = scenario.lpg
     if chain.plants or chain.rail_routes or chain.depots or chain.terminals or chain.fleets:
-        net.lpg = LpgNetwork(env, chain, net.cal, per_truck=trucks == "per_truck", trace=trace)
+        net.lpg = LpgNetwork(
+            env,
+            chain,
+            net.cal,
+            per_truck=trucks == "per_truck",
+            trace=trace,
+            delays=partial(delay_draws, scenario),
+        )
     if scenario.settings.initial_linepack == "steady":
         # day-0 changes first, so the pipes are filled by day 0's real dispatch
         for day, change in timeline:

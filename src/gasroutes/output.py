@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from .records import Result
 
-__all__ = ["RUN_FILES", "atomic_folder", "manifest", "write_result"]
+__all__ = ["RUN_FILES", "atomic_folder", "manifest", "write_result", "write_tables"]
 
 RUN_FILES = (
     "flows.csv",
@@ -113,14 +113,7 @@ def write_result(res: Result, folder: Path, *, charts: bool = False, svg: bool =
     from .scenario import scenario_to_yaml
 
     with atomic_folder(folder) as tmp:
-        write_csv(res.flows, tmp / "flows.csv", "%.6f")
-        write_csv(res.deliveries, tmp / "deliveries.csv", "%.6f")
-        write_csv(res.annual, tmp / "annual.csv", "%.6f")
-        write_csv(res.money, tmp / "money.csv", "%.2f")
-        write_csv(res.production, tmp / "production.csv", "%.6f")
-        res.event_table.to_csv(tmp / "events.csv", index=False)
-        if res.lpg_queues is not None:
-            write_csv(res.lpg_queues, tmp / "lpg_queues.csv", "%.6f")
+        write_tables(res, tmp)
         (tmp / "summary.json").write_text(res.summary_json(), encoding="utf-8")
         (tmp / "scenario.resolved.yaml").write_text(
             scenario_to_yaml(res.scenario), encoding="utf-8"
@@ -139,6 +132,22 @@ def write_result(res: Result, folder: Path, *, charts: bool = False, svg: bool =
             json.dumps(manifest(res), indent=2) + "\n", encoding="utf-8"
         )
     return folder
+
+
+def write_tables(res: Result, folder: Path) -> list[str]:
+    """Write a run's tables (the CSV files) into ``folder``; return their names."""
+    write_csv(res.flows, folder / "flows.csv", "%.6f")
+    write_csv(res.deliveries, folder / "deliveries.csv", "%.6f")
+    write_csv(res.annual, folder / "annual.csv", "%.6f")
+    write_csv(res.money, folder / "money.csv", "%.2f")
+    write_csv(res.production, folder / "production.csv", "%.6f")
+    res.event_table.to_csv(folder / "events.csv", index=False)
+    names = ["flows.csv", "deliveries.csv", "annual.csv", "money.csv", "production.csv"]
+    names.append("events.csv")
+    if res.lpg_queues is not None:
+        write_csv(res.lpg_queues, folder / "lpg_queues.csv", "%.6f")
+        names.append("lpg_queues.csv")
+    return names
 
 
 def manifest(res: Result) -> dict[str, Any]:

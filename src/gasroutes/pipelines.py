@@ -33,6 +33,7 @@ class Pipeline:
     commissioned: bool
     cut_off: bool = False
     outages: int = 0  # overlapping outages count; available only at 0
+    derate: float = 1.0  # share of capacity available (a random partial outage)
     pipe: deque[Batch] = field(default_factory=deque)
     up: bool = False  # in service: commissioned, not cut off, no outage (see refresh)
 

@@ -285,6 +285,7 @@ class LpgNetwork:
         cal: Calendar,
         per_truck: bool = False,
         trace: bool = False,
+        delays: Callable[[str], Callable[[], float] | None] | None = None,
     ) -> None:
         self.env = env
         self.per_truck = per_truck
@@ -371,6 +372,8 @@ class LpgNetwork:
         self.seq = 0  # tie-breaker of simultaneous arrivals
         # when tracing: (time, actor, action, tonnes) for every move, for tests and debugging
         self.trace: list[tuple[float, str, str, float]] | None = [] if trace else None
+        # random extra days on loaded trips, by trainset (route#k) and by fleet
+        self.delays = delays or (lambda _key: None)
         self.unload = [_unload(self, t) for t in self.terminals]
         self.deliver = [[_deliver(self, f, k) for k in range(len(f.legs))] for f in self.fleets]
         self.serving = [
@@ -551,6 +554,7 @@ def train(
 ) -> Generator[simpy.Event, None, None]:
     """One trainset: load, run to the border, queue for a bay, unload car by car, return."""
     term = r.terminal
+    delay = net.delays(f"{r.id}#{k}")
     if r.policy == "schedule":
         assert r.every_days is not None
         # trainsets of a scheduled route depart in turn, spread over the interval
@@ -581,7 +585,7 @@ def train(
         net.departed_total[r.index] += amount
         if net.trace is not None:
             net.log(f"train {r.id}#{k}", "loaded", amount)
-        yield env.timeout(r.load_days + r.transit_days)
+        yield env.timeout(r.load_days + r.transit_days + (delay() if delay else 0.0))
         arrived = env.now
         if net.trace is not None:
             net.log(f"train {r.id}#{k}", f"at {term.id}", amount)
@@ -648,15 +652,18 @@ def _blocked(f: FleetState) -> str:
     return "room"
 
 
-def _load(net: LpgNetwork, f: FleetState, leg: int) -> tuple[float, float]:
+def _load(
+    net: LpgNetwork, f: FleetState, leg: int, delay: Callable[[], float] | None
+) -> tuple[float, float]:
     """Load a truck for ``leg`` (stock checked: granted at once); reserve room at the depot.
     Return the days to the depot and back."""
     dest, trip, back = f.legs[leg]
     f.terminal.tank.take_now(f.t_per_truck, net.board_truck)
     dest.en_route += f.t_per_truck
     f.away += 1
-    f.busy += f.load_days + trip + back
-    return f.load_days + trip, back
+    there = f.load_days + trip + (delay() if delay else 0.0)
+    f.busy += there + back
+    return there, back
 
 
 def _unload_at_depot(net: LpgNetwork, f: FleetState, leg: int) -> None:
@@ -685,6 +692,7 @@ def fleet(
     # per leg: depot, its tank, days there, days back, the depot's bookkeeping list
     plan = [(d, d.tank, f.load_days + trip, back) for d, trip, back in legs]
     push, tracing = heapq.heappush, net.trace is not None
+    delay = net.delays(f.id)
     while True:
         now = env.now
         f.settle_returns(now)
@@ -704,6 +712,8 @@ def fleet(
             if leg < 0:
                 break
             dest, _, there, back = plan[leg]
+            if delay is not None:
+                there += delay()
             stock._level = max(stock._level - load, 0.0)
             net.on_trucks += load
             if stock.put_queue:
@@ -757,14 +767,16 @@ def tanker_truck(
 ) -> Generator[simpy.Event, None, None]:
     """One road tanker, as its own process: the same dispatch rule as :func:`fleet` (a
     reference for tests; the fleet process gives the same tables at a fraction of the
-    cost)."""
+    cost). With random delays, the n-th truck to leave draws the n-th delay of the fleet
+    in both models."""
+    delay = net.delays(f.id)
     while True:
         # the fleet's rule: a truck leaves only while fewer than `active` are on the road
         if k >= f.active or f.away >= f.active or (leg := _ready(net, f)) is None:
             f.blocked = _blocked(f) if k < f.active else f.blocked
             yield f.wake.wait()
             continue
-        there, back = _load(net, f, leg)
+        there, back = _load(net, f, leg, delay)
         dest = f.legs[leg][0]
         if net.trace is not None:
             net.log(f"fleet {f.id}", f"truck loaded for {dest.id}", f.t_per_truck)

@@ -10,7 +10,13 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["comparison_report", "flatten_kpis", "render_page", "run_report"]
+__all__ = [
+    "comparison_report",
+    "flatten_kpis",
+    "render_page",
+    "replicated_report",
+    "run_report",
+]
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
@@ -203,6 +209,57 @@ def run_report(
         )
     if charts:
         sections.append(("Charts", "".join(image(p, CAPTIONS.get(p.stem, p.stem)) for p in charts)))
+    else:
+        sections.append(("Charts", "<p>Charts were not drawn for this run (--no-charts).</p>"))
+    return render_page(f"gasroutes run: {summary.get('scenario')}", meta, sections)
+
+
+BAND_CAPTIONS = {
+    "annual_exports": "Annual pipeline gas exports by destination: median across "
+    "replications, shaded from the 5th to the 95th percentile (bcm/yr).",
+    "deliveries": "Monthly mean deliveries per buyer: median and 5-95% band, against the "
+    "median nomination (mcm/d).",
+    "route_flows": "Monthly mean flow on each route: median and 5-95% band, against the "
+    "median capacity in service (mcm/d).",
+    "kpi_spread": "Totals over the horizon in each replication (dots), with boxes from "
+    "the 25th to the 75th percentile and whiskers from the 5th to the 95th.",
+}
+
+
+def replicated_report(
+    summary: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    events: pd.DataFrame,
+    charts: Sequence[Path],
+) -> str:
+    """The report of a replicated run: the spread of every KPI, the scenario's events (the
+    random outages are in events.csv), the band charts."""
+    stats = pd.DataFrame(
+        [{"kpi": k, **v} for k, v in summary.get("kpis", {}).items()],
+        columns=["kpi", "mean", "sd", "p5", "p50", "p95"],
+    )
+    meta = (
+        f"{summary.get('start')} to {summary.get('end')}, {summary.get('replications')} "
+        f"replications from seed {summary.get('seed')}, gasroutes "
+        f"{manifest.get('gasroutes_version', '?')}; volumes in bcm, money in USD; scenario "
+        f"sha256 {str(manifest.get('scenario_sha256', ''))[:12]}"
+    )
+    sections = [
+        (
+            "Key figures across replications",
+            '<div class="wide">'
+            + table(stats, numeric=["mean", "sd", "p5", "p50", "p95"])
+            + "</div>",
+        ),
+        (
+            "Scheduled events (the same in every replication)",
+            table(events) if len(events) else "<p>No scheduled events.</p>",
+        ),
+    ]
+    if charts:
+        sections.append(
+            ("Charts", "".join(image(p, BAND_CAPTIONS.get(p.stem, p.stem)) for p in charts))
+        )
     else:
         sections.append(("Charts", "<p>Charts were not drawn for this run (--no-charts).</p>"))
     return render_page(f"gasroutes run: {summary.get('scenario')}", meta, sections)

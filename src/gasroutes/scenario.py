@@ -22,6 +22,7 @@ from .errors import ScenarioError
 from .events import Event, Rule
 from .lpg import LpgChain
 from .network import Buyer, Domestic, GasField, Route, Settings
+from .uncertainty import Uncertainty
 from .validation import (
     Problem,
     check_references,
@@ -57,6 +58,7 @@ class Scenario(BaseModel):
     lpg: LpgChain = LpgChain()
     events: tuple[Event, ...] = ()
     rules: tuple[Rule, ...] = ()
+    uncertainty: Uncertainty = Uncertainty()
 
     @model_validator(mode="after")
     def _horizon(self) -> Scenario:

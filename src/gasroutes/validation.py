@@ -492,10 +492,51 @@ def check_references(s: Scenario, locate: Locate) -> list[Problem]:
                 if bad_value:
                     add(f"{base}.value", ev.value, bad_value, "value out of range")
     problems += _check_lpg(s, locate)
+    problems += _check_uncertainty(s, locate)
     for i, rule in enumerate(s.rules):
         if rule.buyer not in s.buyers:
             add(f"rules[{i}].buyer", rule.buyer, _ids(s.buyers), "unknown buyer")
     return problems
+
+
+def _check_uncertainty(s: Scenario, locate: Locate) -> list[Problem]:
+    """Each random process names something of the right kind."""
+    u = s.uncertainty
+    out: list[Problem] = []
+    can_fail = {**s.routes, **s.lpg.rail_routes, **s.fields}
+    for tid, spec in u.outages.items():
+        base = f"uncertainty.outages.{tid}"
+        if tid not in can_fail:
+            out.append(locate(base, tid, _ids(can_fail), "unknown route or field"))
+        elif tid in s.lpg.rail_routes and spec.loss < 1:
+            out.append(
+                locate(
+                    f"{base}.loss",
+                    spec.loss,
+                    "1 (a rail route is either open or out)",
+                    "partial outage of a rail route",
+                )
+            )
+    for group in ("demand_noise", "price_noise"):
+        for bid in getattr(u, group):
+            if bid not in s.buyers:
+                out.append(
+                    locate(f"uncertainty.{group}.{bid}", bid, _ids(s.buyers), "unknown buyer")
+                )
+    can_delay = {**s.lpg.rail_routes, **s.lpg.fleets}
+    for key in u.delays:
+        if key not in can_delay:
+            out.append(
+                locate(
+                    f"uncertainty.delays.{key}",
+                    key,
+                    _ids(can_delay)
+                    if can_delay
+                    else "a rail route or fleet id (the scenario has none)",
+                    "unknown rail route or fleet",
+                )
+            )
+    return out
 
 
 LPG_SECTIONS = ("plants", "terminals", "rail_routes", "fleets", "depots")

@@ -1,0 +1,329 @@
+"""Randomness in a run: random outages, demand and price noise, delays on rail and road.
+
+Every source of randomness draws from its own numpy ``Generator``, seeded from the
+scenario seed and a stable key naming the source (``outage:cagp_a``, ``demand:china``),
+never from the order in which sources are created. Two scenarios run with the same seed
+therefore share the random numbers of every source they have in common (common random
+numbers): adding a route does not change the outages of the others.
+
+- **Outages** alternate up and down times. Time between failures is counted in *stress
+  days*: a day in a winter month counts ``winter_factor`` days, so failures come that much
+  more often in winter. Repair times are calendar days. The daily model sees an outage on
+  every day whose mid-day dispatch falls inside it; the outages become ordinary dated
+  changes (source ``random``) on the run's timeline.
+- **Noise** is multiplicative and autocorrelated: ``m_t = 1 + x_t`` with the AR(1)
+  ``x_t = rho x_(t-1) + sd sqrt(1 - rho^2) z_t``, started from its stationary law, so
+  every day has mean 1, standard deviation ``sd`` and lag-1 correlation ``rho``. A
+  multiplier below 0 (``sd`` large) is taken as 0.
+- **Delays** add a random number of days to each loaded trip of a train or a truck.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .timeline import Change, ids_of
+
+if TYPE_CHECKING:
+    from .calendar import Calendar
+    from .scenario import Scenario
+
+__all__ = [
+    "Delays",
+    "Distribution",
+    "Noise",
+    "Outages",
+    "Uncertainty",
+    "ar1",
+    "outage_intervals",
+    "random_changes",
+    "replication_seeds",
+    "stream",
+]
+
+Positive = Annotated[float, Field(gt=0)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Distribution(_Record):
+    """A positive random duration in days: ``exponential`` (mean), ``lognormal`` (mean and
+    sd of the duration itself, not of its log) or ``empirical`` (drawn uniformly from the
+    listed values)."""
+
+    distribution: Literal["exponential", "lognormal", "empirical"]
+    mean: Positive | None = Field(None, description="Mean, days.")
+    sd: Positive | None = Field(None, description="Standard deviation, days (lognormal).")
+    values: tuple[Annotated[float, Field(ge=0)], ...] | None = Field(
+        None, min_length=1, description="Observed durations, days (empirical)."
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> Distribution:
+        need = {"exponential": ("mean",), "lognormal": ("mean", "sd"), "empirical": ("values",)}
+        wanted = need[self.distribution]
+        given = {k for k in ("mean", "sd", "values") if getattr(self, k) is not None}
+        missing = [k for k in wanted if k not in given]
+        extra = sorted(given - set(wanted))
+        name = f"a {self.distribution} distribution"
+        if missing:
+            raise ValueError(f"{name} needs {', '.join(missing)}")
+        if extra:
+            raise ValueError(f"{name} takes only {', '.join(wanted)}, not {', '.join(extra)}")
+        if self.values is not None and sum(self.values) <= 0:
+            raise ValueError("an empirical distribution needs at least one value above 0")
+        return self
+
+    @property
+    def expected(self) -> float:
+        """The distribution's mean, days."""
+        if self.values is not None:
+            return float(np.mean(self.values))
+        assert self.mean is not None
+        return self.mean
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` independent draws."""
+        if self.distribution == "exponential":
+            assert self.mean is not None
+            return rng.exponential(self.mean, n)
+        if self.distribution == "lognormal":
+            assert self.mean is not None and self.sd is not None
+            # the log's parameters that give this mean and sd
+            s2 = math.log1p((self.sd / self.mean) ** 2)
+            return rng.lognormal(math.log(self.mean) - s2 / 2, math.sqrt(s2), n)
+        assert self.values is not None
+        return rng.choice(np.asarray(self.values, dtype=float), n)
+
+
+class Outages(_Record):
+    """Random failures of a route (pipeline or rail) or a field."""
+
+    between_failures_days: Distribution = Field(
+        description="Time in service between two failures (stress days: see winter_factor)."
+    )
+    repair_days: Distribution = Field(description="Time out of service per failure.")
+    loss: Annotated[float, Field(gt=0, le=1)] = Field(
+        1.0,
+        description="Share of capacity lost while out: 1 takes the route or field out, "
+        "less derates it. Rail routes only go fully out.",
+    )
+    winter_factor: Positive = Field(
+        1.0, description="How many times more often failures come in winter months."
+    )
+    winter_months: tuple[Annotated[int, Field(ge=1, le=12)], ...] = Field(
+        (12, 1, 2), description="Months (1-12) that winter_factor applies to."
+    )
+    enabled: bool = Field(True, description="False drops this source (to disable a parent's).")
+
+
+class Noise(_Record):
+    """Multiplicative AR(1) noise around 1, day by day."""
+
+    sd: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="Standard deviation of a day's factor."
+    )
+    lag1: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.9, description="Correlation between one day's factor and the next."
+    )
+    enabled: bool = True
+
+
+class Delays(_Record):
+    """A random extra time on each loaded trip of a rail route's trains or a fleet's trucks."""
+
+    extra_days: Distribution = Field(description="Days added to the loaded run.")
+    enabled: bool = True
+
+
+class Uncertainty(_Record):
+    """The scenario's random processes, each keyed by the id of what it affects."""
+
+    outages: dict[str, Outages] = Field(
+        default_factory=dict, description="By route, rail route or field id."
+    )
+    demand_noise: dict[str, Noise] = Field(default_factory=dict, description="By buyer id.")
+    price_noise: dict[str, Noise] = Field(default_factory=dict, description="By buyer id.")
+    delays: dict[str, Delays] = Field(
+        default_factory=dict, description="By rail route or fleet id."
+    )
+
+    @property
+    def active(self) -> bool:
+        """Whether the scenario has any enabled random process."""
+        return any(
+            x.enabled
+            for group in (self.outages, self.demand_noise, self.price_noise, self.delays)
+            for x in group.values()
+        )
+
+
+# ---------------------------------------------------------------------------- streams
+
+
+def _key_words(key: str) -> tuple[int, ...]:
+    """Four 32-bit words from a stable hash of ``key`` (not Python's salted ``hash``)."""
+    digest = hashlib.blake2b(key.encode(), digest_size=16).digest()
+    return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
+
+
+def stream(seed: int, key: str) -> np.random.Generator:
+    """The random stream of one source: depends on the seed and the key, nothing else."""
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(entropy=seed, spawn_key=_key_words(key)))
+    )
+
+
+def replication_seeds(seed: int, n: int) -> list[int]:
+    """Seeds of ``n`` replications: the first is ``seed`` itself (so one replication is
+    the plain run), the others are derived from it."""
+    if n < 1:
+        raise ValueError("need at least one replication")
+    derived = np.random.SeedSequence(entropy=seed, spawn_key=_key_words("replications"))
+    return [seed, *(int(x) for x in derived.generate_state(n - 1, np.uint32))] if n > 1 else [seed]
+
+
+class Draws:
+    """Draws from a distribution, one at a time, taken from blocks (numpy is slow one by one
+    and fast by the block; the sequence depends only on the stream)."""
+
+    BLOCK = 1024
+
+    def __init__(self, dist: Distribution, rng: np.random.Generator) -> None:
+        self.dist, self.rng = dist, rng
+        self.buf: list[float] = []
+        self.i = 0
+
+    def __call__(self) -> float:
+        if self.i >= len(self.buf):
+            self.buf = self.dist.draw(self.rng, self.BLOCK).tolist()
+            self.i = 0
+        x = self.buf[self.i]
+        self.i += 1
+        return x
+
+
+# ---------------------------------------------------------------------------- outages
+
+
+def outage_intervals(
+    spec: Outages, rng: np.random.Generator, months: Sequence[int], days: int
+) -> list[tuple[float, float]]:
+    """Outages over ``days`` days as (start, end) times in days from the start of day 0.
+
+    ``months`` gives each day's month (0-11). Time between failures accrues at
+    ``winter_factor`` stress days per day in winter months and 1 otherwise.
+    """
+    winter = {m - 1 for m in spec.winter_months}
+    rate = np.array([spec.winter_factor if m in winter else 1.0 for m in months])
+    stress = np.concatenate(([0.0], np.cumsum(rate)))  # stress accrued by the start of day d
+    out: list[tuple[float, float]] = []
+    up_draws = Draws(spec.between_failures_days, rng)
+    down_draws = Draws(spec.repair_days, rng)
+    t = 0.0
+    while t < days:
+        d = int(t)
+        at = stress[d] + (t - d) * rate[d] + up_draws()  # stress level of the next failure
+        k = int(np.searchsorted(stress, at, side="right")) - 1
+        if k >= days:
+            break
+        fail = k + (at - stress[k]) / rate[k]
+        repaired = fail + down_draws()
+        out.append((fail, repaired))
+        t = repaired
+    return out
+
+
+def days_out(start: float, end: float) -> tuple[int, int]:
+    """The days [first, stop) whose mid-day dispatch falls in an outage from ``start`` to
+    ``end`` (empty when it falls between two dispatches)."""
+    return math.ceil(start - 0.5), math.ceil(end - 0.5)
+
+
+def random_changes(s: Scenario, cal: Calendar) -> list[tuple[int, Change]]:
+    """The random outages of a run as dated changes, by day (their order within a day is
+    the scenario's order of sources)."""
+    ids = ids_of(s)
+    out: list[tuple[int, Change]] = []
+    for tid, spec in s.uncertainty.outages.items():
+        if not spec.enabled:
+            continue
+        if tid in s.fields:
+            op, section, on, off = "field_derate", "fields", 1 - spec.loss, 1.0
+        elif tid in s.routes and spec.loss < 1:
+            op, section, on, off = "route_derate", "routes", 1 - spec.loss, 1.0
+        elif tid in s.routes:
+            op, section, on, off = "route_outage", "routes", 1.0, -1.0
+        else:
+            op, section, on, off = "rail_outage", "rails", 1.0, -1.0
+        i = ids[section].index(tid)
+        reason = "random outage" if spec.loss == 1 else f"random outage ({spec.loss:.0%} out)"
+        rng = stream(s.seed, f"outage:{tid}")
+        for start, end in outage_intervals(spec, rng, cal.month, cal.days):
+            first, stop = days_out(start, end)
+            if first >= stop or first >= cal.days:
+                continue
+            out.append((first, Change(op, i, on, "outage", tid, "random", reason)))
+            if stop < cal.days:
+                out.append((stop, Change(op, i, off, "outage_end", tid, "random", reason)))
+    out.sort(key=lambda t: t[0])
+    return out
+
+
+# ---------------------------------------------------------------------------- noise
+
+
+def ar1(spec: Noise, rng: np.random.Generator, days: int) -> list[float]:
+    """Daily multipliers: mean 1, standard deviation ``sd``, lag-1 correlation ``lag1``."""
+    z = rng.standard_normal(days)
+    rho, sd = spec.lag1, spec.sd
+    k = sd * math.sqrt(1 - rho * rho)
+    out = [0.0] * days
+    x = sd * z[0] if days else 0.0
+    zs = z.tolist()
+    for d in range(days):
+        if d:
+            x = rho * x + k * zs[d]
+        out[d] = max(1.0 + x, 0.0)
+    return out
+
+
+@dataclass(frozen=True)
+class NoiseSeries:
+    """Each buyer's demand and price multipliers per day (None: no noise)."""
+
+    demand: list[list[float] | None]
+    price: list[list[float] | None]
+
+
+def noise_series(s: Scenario, days: int) -> NoiseSeries:
+    def series(group: dict[str, Noise], kind: str) -> list[list[float] | None]:
+        out: list[list[float] | None] = []
+        for bid in s.buyers:
+            spec = group.get(bid)
+            out.append(
+                ar1(spec, stream(s.seed, f"{kind}:{bid}"), days)
+                if spec is not None and spec.enabled
+                else None
+            )
+        return out
+
+    u = s.uncertainty
+    return NoiseSeries(series(u.demand_noise, "demand"), series(u.price_noise, "price"))
+
+
+def delay_draws(s: Scenario, key: str) -> Draws | None:
+    """Extra days for the trips of a rail route's trainset (``route#k``) or a fleet."""
+    spec = s.uncertainty.delays.get(key.split("#")[0])
+    if spec is None or not spec.enabled:
+        return None
+    return Draws(spec.extra_days, stream(s.seed, f"delay:{key}"))
