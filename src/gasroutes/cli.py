@@ -83,6 +83,15 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("runs", type=Path, nargs="+", metavar="RUN_DIR_OR_SCENARIO")
     c.add_argument("--out", type=Path, metavar="DIR", help="output folder")
+    c.add_argument(
+        "--replications",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="run each scenario file N times (seeds derived from its seed); differences "
+        "then get 95%% confidence intervals, paired when the runs share seeds",
+    )
+    c.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="worker processes")
 
     w = sub.add_parser(
         "sweep",
@@ -279,10 +288,25 @@ def _compare(args: argparse.Namespace) -> int:
         )
         return EXIT_BAD_INPUT
     out = args.out or Path("outputs") / ("compare-" + "-".join(p.stem for p in args.runs))
-    comparison = compare(args.runs, out=out)
+    comparison = compare(args.runs, out=out, replications=args.replications, workers=args.workers)
     kpis = comparison.kpis
     first = comparison.names[0]
     print(f"compared {', '.join(comparison.names)} (differences against {first})")
+    if comparison.replicated:
+        for note in comparison.pairing_notes():
+            print(f"  {note}")
+        d = comparison.differences
+        shown = d[
+            d["kpi"].str.startswith("exports_bcm_by_destination.")
+            | (d["kpi"] == "exports_bcm_total")
+        ]
+        heads = ("mean", "low", "high", "width", "unpaired")
+        print(f"  {'mean difference, 95% CI':<40}" + "".join(f"{h:>10}" for h in heads))
+        for rec in shown.to_dict("records"):
+            label = f"{rec['run']} {str(rec['kpi']).split('.')[-1]} (bcm)"
+            values = [rec[k] for k in ("mean_difference", "ci_low", "ci_high", "ci_width")]
+            values.append(rec["unpaired_ci_width"])
+            print(f"  {label:<40}" + "".join(f"{float(v):10.3f}" for v in values))
     horizons = {(r.summary.get("start"), r.summary.get("end")) for r in comparison.runs}
     if len(horizons) > 1:
         print(

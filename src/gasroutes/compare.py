@@ -6,6 +6,8 @@ is run first). The first run is the reference: differences are "run - first".
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,11 +56,59 @@ class Comparison:
         frame.index.name = "kpi"
         return frame
 
+    @property
+    def replicated(self) -> bool:
+        """Whether any run has several replications (then differences get intervals)."""
+        return any(r.replicated for r in self.runs)
+
+    @property
+    def differences(self) -> pd.DataFrame:
+        """Mean KPI differences from the first run with 95% CIs (see :mod:`.paired`)."""
+        from .paired import kpi_differences
+
+        return kpi_differences(self.runs)
+
+    def pairing_notes(self) -> list[str]:
+        """What the comparison of replicated runs could pair, in words."""
+        from .paired import share_seeds
+
+        first = self.runs[0]
+        notes = []
+        for r in self.runs[1:]:
+            if share_seeds(first, r):
+                notes.append(
+                    f"{r.name} and {first.name} share their seeds: replication i is paired "
+                    "with replication i"
+                )
+            else:
+                notes.append(
+                    f"{r.name} and {first.name} do not share seeds (seed or number of "
+                    "replications differ): unpaired comparison"
+                )
+        return notes
+
     def charts(self) -> dict[str, Figure]:
         """Every comparison chart, by name."""
-        from .compare_plots import compare_charts
+        from .compare_plots import (
+            annual_exports_compare,
+            compare_charts,
+            difference_annual,
+            difference_kpis,
+        )
 
-        return compare_charts(self.runs)
+        if not self.replicated:
+            return compare_charts(self.runs)
+        from .paired import annual_differences
+
+        first = self.runs[0]
+        annual = {r.name: annual_differences(first, r) for r in self.runs[1:]}
+        # the daily tables of replicated runs stay on disk: their charts are the bands in
+        # each run's own folder
+        return {
+            "annual_exports": annual_exports_compare(self.runs),
+            "difference_kpis": difference_kpis(self.runs, self.differences),
+            "difference_annual": difference_annual(self.runs, annual),
+        }
 
     def plot(self, name: str) -> Figure:
         """One comparison chart (annual_exports, deliveries, revenue, production,
@@ -76,6 +126,8 @@ class Comparison:
 
         with atomic_folder(folder) as tmp:
             self.kpis.to_csv(tmp / "kpis.csv", float_format="%.6f")
+            if self.replicated:
+                self.differences.to_csv(tmp / "differences.csv", index=False, float_format="%.6f")
             (tmp / "charts").mkdir()
             paths = []
             for name, fig in self.charts().items():
@@ -98,9 +150,16 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-def load_runs(items: Sequence[Result | RunData | str | Path]) -> tuple[list[RunData], list[Result]]:
+def load_runs(
+    items: Sequence[Result | RunData | str | Path],
+    *,
+    replications: int = 1,
+    workers: int = 1,
+    scratch: Path | None = None,
+) -> tuple[list[RunData], list[Result]]:
     """Turn results, run folders and scenario files into RunData, running the scenario
-    files; also return the results of those runs."""
+    files; also return the results of those runs. With ``replications`` above 1, scenario
+    files are run replicated into ``scratch``/<name> (the caller keeps or removes them)."""
     from .model import run
     from .records import Result
     from .scenario import load_scenario
@@ -114,7 +173,21 @@ def load_runs(items: Sequence[Result | RunData | str | Path]) -> tuple[list[RunD
             out.append(RunData.from_result(item))
         else:
             path = Path(item)
-            if path.suffix in SCENARIO_SUFFIXES and not path.is_dir():
+            if path.suffix in SCENARIO_SUFFIXES and not path.is_dir() and replications > 1:
+                from .replicate import run_replications
+                from .sweep import progress_bar
+
+                assert scratch is not None, "replicated scenario files need a scratch folder"
+                scenario = load_scenario(path)
+                folder = scratch / scenario.name
+                k = 2
+                while folder.exists():
+                    folder, k = scratch / f"{scenario.name}-{k}", k + 1
+                run_replications(
+                    scenario, replications, folder, workers=workers, progress=progress_bar
+                )
+                out.append(RunData.from_folder(folder))
+            elif path.suffix in SCENARIO_SUFFIXES and not path.is_dir():
                 result = run(load_scenario(path))
                 made.append(result)
                 out.append(RunData.from_result(result))
@@ -125,14 +198,41 @@ def load_runs(items: Sequence[Result | RunData | str | Path]) -> tuple[list[RunD
     return out, made
 
 
-def compare(items: Sequence[Any], out: str | Path | None = None) -> Comparison:
-    """Compare runs (Results, run folders or scenario files); write to ``out`` if given."""
+def compare(
+    items: Sequence[Any],
+    out: str | Path | None = None,
+    *,
+    replications: int = 1,
+    workers: int = 1,
+) -> Comparison:
+    """Compare runs (Results, run folders or scenario files); write to ``out`` if given.
+
+    Scenario files are run first, ``replications`` times each (with ``workers``
+    processes); their runs are kept in ``out``/runs/.
+    """
     if len(items) < 2:
         raise RunFolderError(f"compare needs at least two runs, got {len(items)}")
-    runs, made = load_runs(items)
-    comparison = Comparison(runs)
-    if out is not None:
-        comparison.write(Path(out))
-        for result in made:  # scenario files given on the command line: keep their runs
-            result.write(Path(out) / "runs" / result.scenario.name)
+    scratch = None
+    if replications > 1:
+        base = Path(out) if out is not None else Path("outputs") / "compare"
+        base.resolve().parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{base.name}.runs-", dir=base.resolve().parent))
+    try:
+        runs, made = load_runs(items, replications=replications, workers=workers, scratch=scratch)
+        comparison = Comparison(runs)
+        if out is not None:
+            comparison.write(Path(out))
+            for result in made:  # scenario files given on the command line: keep their runs
+                result.write(Path(out) / "runs" / result.scenario.name)
+            if scratch is not None:
+                for folder in sorted(scratch.iterdir()):
+                    target = Path(out) / "runs" / folder.name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    folder.rename(target)
+                    for r in runs:
+                        if r.folder == folder:
+                            r.folder = target
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     return comparison

@@ -352,3 +352,197 @@ COMPARE_CHARTS = {
 def compare_charts(runs: Sequence[RunData]) -> dict[str, Figure]:
     """Every comparison chart, by name."""
     return {name: make(runs) for name, make in COMPARE_CHARTS.items()}
+
+
+# ----------------------------------------------------------------------------- replicated
+
+
+DIFF_PANELS = (
+    (
+        "exports and shortfall (bcm)",
+        (
+            "exports_bcm_by_destination.",
+            "exports_bcm_total",
+            "shortfall_bcm_by_buyer.",
+            "shut_in_bcm",
+        ),
+        1.0,
+    ),
+    ("revenue (USD bn)", ("revenue_usd_by_buyer.", "revenue_usd_total"), 1e9),
+)
+
+
+def _selected(kpis: Sequence[str], prefixes: Sequence[str]) -> list[str]:
+    return [k for p in prefixes for k in kpis if k == p or (p.endswith(".") and k.startswith(p))]
+
+
+def difference_kpis(runs: Sequence[RunData], diffs: pd.DataFrame) -> Figure:
+    """The mean difference of each headline KPI from the first run, with its 95% CI:
+    paired (dark) when the runs share seeds, and the unpaired interval (light) for
+    comparison."""
+    if diffs.empty:
+        diffs = pd.DataFrame(
+            columns=[
+                "kpi",
+                "run",
+                "pairing",
+                "mean_difference",
+                "ci_low",
+                "ci_high",
+                "unpaired_ci_width",
+                "ci_width",
+            ]
+        )
+    moved = diffs[diffs[["ci_low", "ci_high", "mean_difference"]].abs().max(axis=1) > 1e-9]
+    panels = [
+        (label, _selected(list(dict.fromkeys(moved["kpi"])), prefixes), scale)
+        for label, prefixes, scale in DIFF_PANELS
+    ]
+    heights = [max(len(k), 1) for _, k, _ in panels]
+    fig = Figure(figsize=(10.0, 1.6 + 0.28 * sum(heights) * max(len(runs) - 1, 1)))
+    axes = fig.subplots(len(panels), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
+    fig.subplots_adjust(left=0.3, right=0.97, top=0.9, bottom=0.08, hspace=0.35)
+    others = runs[1:]
+    step = 0.8 / max(len(others), 1)
+    for ax, (label, kpis, scale) in zip(axes, panels, strict=True):
+        if not kpis:
+            ax.text(
+                0.5,
+                0.5,
+                "no difference between the runs",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color="#666666",
+            )
+            ax.set_yticks([])
+            ax.set_xlabel(f"difference from {runs[0].name}, {label}")
+            continue
+        for j, run in enumerate(others):
+            d = diffs[diffs["run"] == run.name].set_index("kpi")
+            for i, k in enumerate(kpis):
+                if k not in d.index:
+                    continue
+                row = d.loc[k]
+                y = i + (j - (len(others) - 1) / 2) * step
+                c = color(k.split(".", 1)[1]) if "." in k else "#333333"
+                mean = row["mean_difference"] / scale
+                if row["pairing"] == "paired" and np.isfinite(row["unpaired_ci_width"]):
+                    half = row["unpaired_ci_width"] / 2 / scale
+                    ax.plot(
+                        [mean - half, mean + half],
+                        [y, y],
+                        color=c,
+                        alpha=0.3,
+                        lw=6,
+                        solid_capstyle="butt",
+                    )
+                if np.isfinite(row["ci_low"]):
+                    ax.plot([row["ci_low"] / scale, row["ci_high"] / scale], [y, y], color=c, lw=2)
+                ax.plot([mean], [y], marker=_MARKERS[j % len(_MARKERS)], color=c, ms=5)
+        ax.set_yticks(
+            range(len(kpis)),
+            [k.replace("_by_destination", "").replace("_by_buyer", "") for k in kpis],
+            fontsize=8,
+        )
+        ax.set_ylim(len(kpis) - 0.5, -0.5)
+        ax.axvline(0, color="black", lw=0.6)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_xlabel(f"difference from {runs[0].name}, {label}", fontsize=9)
+    pairing = sorted(set(diffs["pairing"])) if len(diffs) else []
+    note = (
+        "dark: paired 95% CI (shared seeds); light: the unpaired 95% CI"
+        if pairing == ["paired"]
+        else "95% CI, unpaired (the runs do not share seeds)"
+        if pairing == ["unpaired"]
+        else "95% CI, paired where the runs share seeds"
+    )
+    handles = [
+        Line2D([], [], color="black", marker=_MARKERS[j % len(_MARKERS)], ls="", label=r.name)
+        for j, r in enumerate(others)
+    ]
+    fig.legend(
+        handles=handles,
+        loc="upper right",
+        fontsize=8,
+        frameon=False,
+        ncols=len(handles),
+        bbox_to_anchor=(0.97, 0.995),
+    )
+    fig.suptitle(
+        f"{_title(runs)}: mean difference over the horizon\n{note}",
+        fontsize=10,
+        x=0.02,
+        ha="left",
+        y=0.995,
+    )
+    return fig
+
+
+_MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
+def difference_annual(runs: Sequence[RunData], annual: dict[str, pd.DataFrame]) -> Figure:
+    """Per destination, the mean difference in annual pipeline gas exports from the first
+    run, year by year, with its 95% band (paired when the runs share seeds)."""
+    frames = [f.assign(run=name) for name, f in annual.items() if len(f)]
+    both = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(
+            columns=["destination", "commodity", "year", "mean", "low", "high", "run"]
+        )
+    )
+    gas = both[both["commodity"] == "pipeline_gas"]
+    dests = [
+        d
+        for d in dict.fromkeys(gas["destination"])
+        if gas.loc[gas["destination"] == d, ["mean", "low", "high"]].abs().max().max() > 1e-9
+    ]
+    fig, axes = _figure(max(len(dests), 1), 1, numbered_events(None))
+    axes = axes[:, 0]
+    if not dests:
+        axes[0].text(
+            0.5,
+            0.5,
+            "no difference in annual exports",
+            transform=axes[0].transAxes,
+            ha="center",
+            va="center",
+            color="#666666",
+        )
+    for ax, dest in zip(axes, dests, strict=False):
+        for j, run in enumerate(runs[1:]):
+            f = gas[(gas["destination"] == dest) & (gas["run"] == run.name)]
+            x = f["year"].to_numpy(dtype=float) + 0.5
+            c = color(dest)
+            ax.fill_between(x, f["low"], f["high"], color=c, alpha=0.2, lw=0)
+            ax.plot(x, f["mean"], color=c, ls=_style(j + 1), lw=1.5, marker=".")
+        ax.axhline(0, color="black", lw=0.6)
+        ax.set_ylabel(f"{dest}\n(bcm/yr)", fontsize=8)
+        ax.grid(alpha=0.3)
+    if len(gas):
+        years = gas["year"].astype(float)
+        year_axis(axes[-1], float(years.min()), float(years.max()) + 1, centred=True)
+    axes[-1].set_xlabel("year")
+    handles = [
+        Line2D([], [], color="black", ls=_style(j + 1), lw=1.5, label=f"{r.name} - {runs[0].name}")
+        for j, r in enumerate(runs[1:])
+    ]
+    fig.legend(
+        handles=handles,
+        loc="upper right",
+        fontsize=8,
+        frameon=False,
+        ncols=len(handles),
+        bbox_to_anchor=(0.98, 1 - 0.1 / fig.get_figheight()),
+    )
+    fig.suptitle(
+        f"{_title(runs)}: difference in annual exports from {runs[0].name}\n"
+        "(mean over replications, shaded: 95% CI)",
+        fontsize=11,
+        x=0.08,
+        ha="left",
+        y=1 - 0.1 / fig.get_figheight(),
+    )
+    return fig

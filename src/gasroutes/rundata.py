@@ -50,6 +50,30 @@ class RunData:
     seed: int
     paths: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     folder: Path | None = None
+    # a replicated run: one row per replication (replication, seed, KPIs), and the annual
+    # table of every replication; its other tables (daily) are left on disk
+    replications: pd.DataFrame | None = None
+    annual_reps: pd.DataFrame | None = None
+
+    @property
+    def replicated(self) -> bool:
+        return self.replications is not None and len(self.replications) > 1
+
+    def kpi_table(self) -> pd.DataFrame:
+        """One row per replication (a single run is one replication): replication, seed,
+        and every scalar KPI."""
+        if self.replications is not None:
+            return self.replications
+        from .report import flatten_kpis
+
+        flat = {k: v for k, v in flatten_kpis(self.summary).items() if k not in ("seed", "days")}
+        return pd.DataFrame([{"replication": 0, "seed": self.seed, **flat}])
+
+    def annual_by_replication(self) -> pd.DataFrame:
+        """The annual table with a replication column (0 for a single run)."""
+        if self.annual_reps is not None:
+            return self.annual_reps
+        return self.annual.assign(replication=0)
 
     @classmethod
     def from_result(cls, res: Result) -> RunData:
@@ -124,6 +148,8 @@ class RunData:
                 ) from err
 
         events = csv("events.csv", dtype=str, keep_default_na=False)
+        if int(manifest.get("replications", 1)) > 1:
+            return cls._replicated(folder, manifest, summary, events, paths, csv)
         return cls(
             name=str(manifest.get("scenario", folder.name)),
             annual=csv("annual.csv"),
@@ -137,4 +163,45 @@ class RunData:
             seed=int(manifest.get("seed", 0)),
             paths=paths,
             folder=folder,
+        )
+
+    @classmethod
+    def _replicated(
+        cls,
+        folder: Path,
+        manifest: dict[str, Any],
+        summary: dict[str, Any],
+        events: pd.DataFrame,
+        paths: dict[str, list[tuple[float, float]]],
+        csv: Any,
+    ) -> RunData:
+        """A replicated run: KPI means as the summary, the median annual table, and the
+        scheduled events (random outages differ between replications and are left out)."""
+        if not (folder / "replications.csv").is_file():
+            raise RunFolderError(
+                f"{folder}: a replicated run without replications.csv; run the scenario again"
+            )
+        reps = csv("replications.csv")
+        annual_reps = csv("annual.csv")
+        keys = ["year", "destination", "commodity", "unit"]
+        median = annual_reps.groupby(keys, sort=False)["quantity"].median().reset_index()
+        flat = {k: v["mean"] for k, v in summary.get("kpis", {}).items() if isinstance(v, dict)}
+        head = {k: summary.get(k) for k in ("scenario", "start", "end", "days", "seed")}
+        scheduled = events[(events["replication"] == "0") & (events["source"] != "random")]
+        empty = pd.DataFrame()
+        return cls(
+            name=str(manifest.get("scenario", folder.name)),
+            annual=median[["year", "destination", "commodity", "quantity", "unit"]],
+            deliveries=empty,
+            flows=empty,
+            money=empty,
+            production=empty,
+            events=scheduled.drop(columns="replication").reset_index(drop=True),
+            summary={**head, **flat},
+            manifest=manifest,
+            seed=int(manifest.get("seed", 0)),
+            paths=paths,
+            folder=folder,
+            replications=reps,
+            annual_reps=annual_reps,
         )
