@@ -26,7 +26,7 @@ START, END = "<!-- scenario-table:start -->", "<!-- scenario-table:end -->"
 def question(path: Path) -> str:
     """A what-if's question (its first comment line), else the scenario's description."""
     first = path.read_text(encoding="utf-8").splitlines()[0]
-    if first.startswith("# What if"):
+    if first.startswith(("# What if", "# What is")):
         return first.lstrip("# ").strip()
     text = str(yaml.safe_load(path.read_text(encoding="utf-8")).get("description", ""))
     return text.split(": ")[0] if len(text) > 90 else text
@@ -37,16 +37,19 @@ def parent(path: Path) -> str | None:
     return Path(ref).stem if ref else None
 
 
+def figures(scenario: gasroutes.Scenario) -> dict[str, float]:
+    s = gasroutes.run(scenario).summary
+    return {
+        "exports": s["exports_bcm_total"],
+        "revenue": s["revenue_usd_total"] / 1e9,
+        "china": s["exports_bcm_by_destination"].get("china", 0.0),
+    }
+
+
 def table() -> str:
     files = sorted((ROOT / "scenarios").glob("*.yaml"))
-    runs: dict[str, dict[str, float]] = {}
-    for f in files:
-        s = gasroutes.run(gasroutes.load_scenario(f)).summary
-        runs[f.stem] = {
-            "exports": s["exports_bcm_total"],
-            "revenue": s["revenue_usd_total"] / 1e9,
-            "china": s["exports_bcm_by_destination"].get("china", 0.0),
-        }
+    scenarios = {f.stem: gasroutes.load_scenario(f) for f in files}
+    runs = {name: figures(s) for name, s in scenarios.items()}
     lines = [
         "| scenario | question | horizon | exports (bcm) | revenue (USD bn) | against |",
         "|---|---|---|---|---|---|",
@@ -58,6 +61,10 @@ def table() -> str:
         vs = ""
         if base in runs and base != "turkmenistan":
             b = runs[base]
+            parent_s = scenarios[base]
+            if (parent_s.start, parent_s.end) != (sc.start, sc.end):
+                # the parent over the what-if's own horizon, so the change is like for like
+                b = figures(parent_s.model_copy(update={"start": sc.start, "end": sc.end}))
             vs = (
                 f"`{base}`: {r['exports'] - b['exports']:+.1f} bcm "
                 f"(China {r['china'] - b['china']:+.1f}), "

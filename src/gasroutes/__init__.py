@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .compare import compare
     from .model import run
     from .records import Result
+    from .replicate import run_replications
     from .scenario import Scenario, load_scenario, scenario_from_dict
     from .sweep import sweep
 
@@ -38,6 +39,7 @@ __all__ = [
     "compare",
     "load_scenario",
     "run",
+    "run_replications",
     "scenario_from_dict",
     "sweep",
 ]
@@ -47,6 +49,7 @@ _LAZY = {
     "compare": "compare",
     "sweep": "sweep",
     "run": "model",
+    "run_replications": "replicate",
     "Result": "records",
     "Scenario": "scenario",
     "load_scenario": "scenario",

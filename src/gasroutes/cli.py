@@ -231,15 +231,14 @@ def _replicate(args: argparse.Namespace, scenario: Any, out: Path) -> int:
         f"{scenario.name}: {scenario.start} to {scenario.end}, {args.replications} "
         f"replications, seed {rep.summary['seed']}"
     )
-    print(f"  {'':<28} {'mean':>10} {'p5':>10} {'p95':>10}")
+    stats = ("mean", "p5", "p50", "p95")
+    print(f"  {'':<28} " + " ".join(f"{k:>10}" for k in stats))
 
     def line(label: str, key: str, scale: float = 1.0) -> None:
         if key in k:
             s = k[key]
-            print(
-                f"  {label:<28} {s['mean'] / scale:10.3f} {s['p5'] / scale:10.3f} "
-                f"{s['p95'] / scale:10.3f}"
-            )
+            cells = [f"{s[k] / scale:10.3f}".replace("-0.000", " 0.000") for k in stats]
+            print(f"  {label:<28} " + " ".join(cells))
 
     for key in k:
         if key.startswith("exports_bcm_by_destination."):

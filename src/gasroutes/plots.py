@@ -28,6 +28,7 @@ from .plotting import (
     figure,
     key_rows,
     mark_events,
+    mark_random,
     monthly_mean,
     numbered_events,
     select_events,
@@ -129,7 +130,8 @@ def route_flows(flows: pd.DataFrame, title: str, events: pd.DataFrame | None = N
         ax.set_ylabel(f"{route}\n(mcm/d)", fontsize=8)
         ax.set_ylim(0, max(float(cap.max()), 1.0) * 1.35)
         mark_events(ax, select_events(marked, users[route]))
-        ax.legend(loc="upper left", ncols=len(by_buyer.columns) + 1, fontsize=7, frameon=False)
+        ncols = len(by_buyer.columns) + 1 + (mark_random(ax, events, [route]) > 0)
+        ax.legend(loc="upper left", ncols=ncols, fontsize=7, frameon=False)
         ax.grid(alpha=0.3)
     axes[0].set_title(f"{title}: route flows against capacity (monthly mean)", pad=12)
     axes[-1].set_xlabel("year")

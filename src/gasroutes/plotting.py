@@ -22,6 +22,7 @@ __all__ = [
     "figure",
     "key_rows",
     "mark_events",
+    "mark_random",
     "monthly_mean",
     "numbered_events",
     "select_events",
@@ -67,8 +68,26 @@ def figure(
     return fig, list(axes)
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def year_axis(ax: Axes, lo: float, hi: float, *, centred: bool = False) -> None:
-    """Integer-year ticks from ``lo`` to ``hi``; ``centred`` puts labels mid-year (bars)."""
+    """Integer-year ticks from ``lo`` to ``hi``; ``centred`` puts labels mid-year (bars).
+    A span shorter than 18 months gets a tick on the first of each month instead."""
+    if not centred and hi - lo < 1.5:
+        jan = pd.Timestamp(year=int(lo), month=1, day=1)
+        months = pd.date_range(jan, periods=int((hi - int(lo)) * 12) + 2, freq="MS")
+        x = decimal_year(months.to_numpy().astype("datetime64[D]"))
+        keep = (x >= lo - 1e-9) & (x <= hi + 1e-9)
+        ax.set_xticks(x[keep])
+        ax.set_xticklabels(
+            [
+                f"{MONTHS[m.month - 1]} {m.year}" if m.month == 1 or i == 0 else MONTHS[m.month - 1]
+                for i, m in enumerate(months[keep])
+            ]
+        )
+        ax.set_xlim(lo, hi)
+        return
     first, last = int(np.floor(lo)), int(np.ceil(hi))
     step = 1 if last - first <= 14 else 2
     years = list(range(first, last + 1, step))
@@ -83,8 +102,30 @@ def numbered_events(events: pd.DataFrame | None) -> pd.DataFrame:
     chart of a run (resumes, ends of outages and payments are not marked)."""
     if events is None or events.empty:
         return pd.DataFrame(columns=["number", "date", "end_date", "kind", "target", "reason"])
-    rows = events[~events["kind"].isin(POINT_SKIP)].reset_index(drop=True)
+    rows = events[~events["kind"].isin(POINT_SKIP)]
+    if "source" in rows.columns:  # random outages are shaded, not numbered (mark_random)
+        rows = rows[rows["source"] != "random"]
+    rows = rows.reset_index(drop=True)
     return rows.assign(number=np.arange(1, len(rows) + 1))
+
+
+def mark_random(ax: Axes, events: pd.DataFrame | None, targets: Sequence[str]) -> int:
+    """Shade the random outages of ``targets`` lightly, without numbers; return how many."""
+    if events is None or events.empty or "source" not in events.columns:
+        return 0
+    rows = events[
+        (events["source"] == "random")
+        & (events["kind"] == "outage")
+        & events["target"].isin(list(targets))
+    ]
+    for i, (start, end) in enumerate(
+        zip(rows["date"].astype(str), rows["end_date"].astype(str), strict=True)
+    ):
+        x0 = float(decimal_year([start])[0])
+        x1 = float(decimal_year([end or start])[0]) + 1 / 365
+        label = "random outage" if i == 0 else None
+        ax.axvspan(x0, x1, color=EVENT_COLORS["outage"], alpha=0.3, lw=0, zorder=0, label=label)
+    return len(rows)
 
 
 def select_events(

@@ -372,8 +372,10 @@ class LpgNetwork:
         self.seq = 0  # tie-breaker of simultaneous arrivals
         # when tracing: (time, actor, action, tonnes) for every move, for tests and debugging
         self.trace: list[tuple[float, str, str, float]] | None = [] if trace else None
-        # random extra days on loaded trips, by trainset (route#k) and by fleet
-        self.delays = delays or (lambda _key: None)
+        # random extra days on loaded trips, by trainset (route#k) and by fleet: one
+        # stream each, shared by the fleet's trucks in the per-truck model
+        self._delay_source = delays or (lambda _key: None)
+        self._delays: dict[str, Callable[[], float] | None] = {}
         self.unload = [_unload(self, t) for t in self.terminals]
         self.deliver = [[_deliver(self, f, k) for k in range(len(f.legs))] for f in self.fleets]
         self.serving = [
@@ -424,6 +426,12 @@ class LpgNetwork:
         assert self.trace is not None
         when = self.env.now if at is None else at
         self.trace.append((round(when, 9), actor, action, round(tonnes, 9)))
+
+    def delays(self, key: str) -> Callable[[], float] | None:
+        """The draws of extra days for a trainset (``route#k``) or a fleet, or None."""
+        if key not in self._delays:
+            self._delays[key] = self._delay_source(key)
+        return self._delays[key]
 
     def board_train(self, amount: float) -> None:
         self.on_trains += amount

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["Replicated", "kpi_stats", "run_replications"]
 
 BANDS = ("p5", "p50", "p95")
+DAILY_UP_TO = 400  # days: shorter horizons get daily bands, longer ones monthly
 Progress = Callable[[int, int, int, float], None]
 
 
@@ -75,7 +76,8 @@ def _one(task: _Task) -> dict[str, Any]:
 def aggregates(res: Result) -> pd.DataFrame:
     """What the band charts draw, for one run, as rows (series, key, period, value):
     annual exports by destination (bcm, kt for LPG) and monthly means of deliveries,
-    nominations and route flows (mcm/d)."""
+    nominations and route flows (mcm/d); daily values instead of monthly means when the
+    horizon is DAILY_UP_TO days or shorter (``period`` is then a date)."""
     frames: list[pd.DataFrame] = []
     a = res.annual
     frames.append(
@@ -88,9 +90,11 @@ def aggregates(res: Result) -> pd.DataFrame:
             }
         )
     )
+    # monthly means, or daily values for a horizon of about a year or less
+    width = 7 if len(res.dates) > DAILY_UP_TO else 10
     d = res.deliveries
     d = d[d["commodity"] == "pipeline_gas"]
-    month = d["date"].str.slice(0, 7)
+    month = d["date"].str.slice(0, width)
     m = d.groupby([d["buyer"], month], sort=False)[["delivered", "nominated"]].mean()
     for col in ("delivered", "nominated"):
         frames.append(
@@ -109,7 +113,7 @@ def aggregates(res: Result) -> pd.DataFrame:
         flow=("quantity", "sum"), capacity=("capacity", "first")
     )
     per_day = per_day.reset_index()
-    month = per_day["date"].str.slice(0, 7)
+    month = per_day["date"].str.slice(0, width)
     r = per_day.groupby([per_day["route"], month], sort=False)[["flow", "capacity"]].mean()
     for col in ("flow", "capacity"):
         frames.append(

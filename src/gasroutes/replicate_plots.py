@@ -38,8 +38,11 @@ def _series(band: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def _month_x(periods: pd.Series) -> np.ndarray:
-    """Decimal year of mid-month for 'YYYY-MM' periods."""
-    return decimal_year((periods.astype(str) + "-01").to_numpy()) + 1 / 24
+    """Decimal year of mid-month for 'YYYY-MM' periods, of mid-day for dates."""
+    text = periods.astype(str)
+    if len(text) and len(text.iloc[0]) == 10:
+        return decimal_year(text.to_numpy()) + 0.5 / 365
+    return decimal_year((text + "-01").to_numpy()) + 1 / 24
 
 
 def annual_band(band: pd.DataFrame, title: str, events: pd.DataFrame | None = None) -> Figure:
@@ -91,8 +94,10 @@ def monthly_band(
         _no_data(axes[0], f"no {what} in this run")
         axes[0].set_title(f"{title}: {what} (median, 5-95% band)", pad=12)
         return fig
-    lo = float(_month_x(vals["period"].iloc[[0]])[0]) - 1 / 24
-    hi = float(_month_x(vals["period"].iloc[[-1]])[0]) + 1 / 24
+    daily = len(str(vals["period"].iloc[0])) == 10
+    half = 0.5 / 365 if daily else 1 / 24
+    lo = float(_month_x(vals["period"].iloc[[0]])[0]) - half
+    hi = float(_month_x(vals["period"].iloc[[-1]])[0]) + half
     for ax, k in zip(axes, keys, strict=False):
         ax.set_xlim(lo, hi)
         v, r = vals[vals["key"] == k], refs[refs["key"] == k]
@@ -108,8 +113,9 @@ def monthly_band(
         mark_events(ax, select_events(marked, [k]))
         ax.legend(loc="upper right", ncols=3, fontsize=7, frameon=False)
         ax.grid(alpha=0.3)
-    axes[0].set_title(f"{title}: {what} (monthly mean; median, 5-95% band)", pad=12)
-    axes[-1].set_xlabel("year")
+    step = "daily" if daily else "monthly mean"
+    axes[0].set_title(f"{title}: {what} ({step}; median, 5-95% band)", pad=12)
+    axes[-1].set_xlabel("date" if daily else "year")
     year_axis(axes[-1], lo, hi)
     draw_key(fig, marked)
     return fig

@@ -266,13 +266,18 @@ def replicated_report(
 
 
 COMPARE_CAPTIONS = {
-    "annual_exports": "Annual exports by destination per run (left) and the difference "
+    "annual_exports": "Annual exports by destination per run (the median for replicated runs, "
+    "left) and the difference "
     "from the first run (right), bcm/yr.",
     "deliveries": "Monthly mean deliveries per buyer per run, and the difference from the "
     "first run, mcm/d.",
     "revenue": "Annual revenue invoiced per buyer per run, and the difference, USD bn/yr.",
     "production": "Exports, domestic use and shut-in per run, mcm/d.",
     "route_flows": "Monthly mean flow on each route per run, mcm/d.",
+    "difference_kpis": "Mean difference of each total from the first run, with its 95% "
+    "confidence interval (dark: paired by replication; light: unpaired, for comparison).",
+    "difference_annual": "Difference in annual exports from the first run, mean over "
+    "replications with its 95% confidence interval (bcm/yr).",
 }
 
 
@@ -309,6 +314,22 @@ def comparison_report(comparison: Any, charts: Sequence[Path]) -> str:
             + "</div>",
         ),
     ]
+    if comparison.replicated:
+        diffs = comparison.differences
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in comparison.pairing_notes())
+        numeric = [c for c in diffs.columns if c not in ("kpi", "run", "reference", "pairing")]
+        sections.append(
+            (
+                "Differences with 95% confidence intervals",
+                f"<ul>{notes}</ul><p>Each row: the mean over replications of (run - "
+                f"{html.escape(runs[0].name)}) and its 95% confidence interval; paired "
+                "intervals use the difference replication by replication, and the width "
+                "the unpaired interval would have had is given for comparison.</p>"
+                '<div class="wide">'
+                + table(diffs, numeric=numeric, signed=["mean_difference"])
+                + "</div>",
+            )
+        )
     for r in runs:
         ev = r.events
         sections.append((f"Events: {r.name}", table(ev) if len(ev) else "<p>No events.</p>"))

@@ -92,18 +92,23 @@ class _DuplicateKeyError(yaml.constructor.ConstructorError):
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    # keys written in this mapping must be unique; keys it takes from a merge (`<<: *x`)
+    # may be overridden by its own, as YAML specifies (flatten_mapping puts them first)
+    own = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
     loader.flatten_mapping(node)
+    merged = len(node.value) - own
     mapping: dict[Any, Any] = {}
     first: dict[Any, yaml.Mark] = {}
-    for key_node, value_node in node.value:
+    for i, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node)
         if not isinstance(key, typing.Hashable):
             raise yaml.constructor.ConstructorError(
                 None, None, "a list or mapping cannot be a key", key_node.start_mark
             )
-        if key in mapping:
+        if key in first and i >= merged:
             raise _DuplicateKeyError(key, first[key], key_node.start_mark)
-        first[key] = key_node.start_mark
+        if i >= merged:
+            first[key] = key_node.start_mark
         mapping[key] = loader.construct_object(value_node)
     return mapping
 
