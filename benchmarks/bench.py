@@ -211,6 +211,45 @@ def bench_lpg(repeats: int) -> dict[str, Any] | None:
     }
 
 
+def bench_replications(repeats: int, n: int = 40) -> dict[str, Any] | None:
+    """``gasroutes run china-winter-risk.yaml --replications n --no-charts`` with 1 and 2
+    workers: wall time, speed-up, and peak memory of the largest process."""
+    path = ROOT / "scenarios" / "china-winter-risk.yaml"
+    if not path.exists():
+        return None
+    exe = str(Path(sys.executable).with_name("gasroutes"))
+    out: dict[str, Any] = {"replications": n}
+    with tempfile.TemporaryDirectory() as tmp:
+        for workers in (1, 2):
+            wall, rss = command_time(
+                [
+                    exe,
+                    "run",
+                    str(path),
+                    "--replications",
+                    str(n),
+                    "--workers",
+                    str(workers),
+                    "--no-charts",
+                    "--out",
+                    str(Path(tmp) / f"w{workers}"),
+                ],
+                max(1, repeats // 2),
+            )
+            out[f"wall_s_{workers}w"] = wall
+            out[f"peak_rss_mib_{workers}w"] = rss / 1024
+    out["speedup_2w"] = out["wall_s_1w"] / out["wall_s_2w"]
+    return out
+
+
+REP_ROWS = [
+    ("1 worker (s)", "wall_s_1w", "{:.2f}"),
+    ("2 workers (s)", "wall_s_2w", "{:.2f}"),
+    ("speed-up with 2 workers", "speedup_2w", "{:.2f}"),
+    ("peak memory, 1 worker (MiB)", "peak_rss_mib_1w", "{:.0f}"),
+]
+
+
 LPG_ROWS = [
     ("simulate, with the LPG chain (s)", "simulate_with_lpg_s", "{:.3f}"),
     ("simulate, without it (s)", "simulate_without_lpg_s", "{:.3f}"),
@@ -251,6 +290,11 @@ def main() -> int:
         print("LPG chain in baseline.yaml")
         for label, key, fmt in LPG_ROWS:
             print(f"  {label:<{width - 2}}{fmt.format(lpg[key]):>14}")
+    reps = bench_replications(args.repeats)
+    if reps is not None:
+        print(f"china-winter-risk.yaml, {reps['replications']} replications, --no-charts")
+        for label, key, fmt in REP_ROWS:
+            print(f"  {label:<{width - 2}}{fmt.format(reps[key]):>14}")
     print(f"{'sweep throughput (runs/s)':<{width}}{'see benchmarks/bench_sweep.py':>32}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
@@ -263,6 +307,7 @@ def main() -> int:
                 "help_s": help_s,
                 "scenarios": results,
                 "lpg": lpg,
+                "replications": reps,
             },
             indent=2,
         )
