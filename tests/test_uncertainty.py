@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -131,10 +130,12 @@ def test_a_route_is_out_for_mttr_over_mtbf_plus_mttr_of_its_days() -> None:
 
 
 def test_winter_factor_multiplies_the_failure_rate_in_winter() -> None:
-    """Failures per day in service: winter (Dec-Feb) against the rest, with factor 3.
-    Over 3,000 years at a mean of 100 stress days, about 8,100 winter and 9,700 other
-    failures: Poisson counts with relative SEs of 1.1% and 1.0%, so the ratio has an SE of
-    about 1.5% of 3; the tolerance is 6%."""
+    """Failures per unit of time in service, in winter (Dec-Feb) against the rest, with
+    factor 3 and a mean of 100 stress days between failures. Time in service is measured
+    in continuous time, split by season at day boundaries. Over 3,000 years there are
+    about N_w = 7,700 winter and N_o = 8,000 other failures: Poisson counts, so the
+    ratio's relative standard error is sqrt(1/N_w + 1/N_o) = 1.6%; the tolerance is 7%
+    (seeds 0-7 gave 2.93 to 3.13)."""
     spec = Outages(
         between_failures_days=Distribution(distribution="exponential", mean=100),
         repair_days=Distribution(distribution="exponential", mean=2),
@@ -143,25 +144,79 @@ def test_winter_factor_multiplies_the_failure_rate_in_winter() -> None:
     cal = Calendar.build(pd.Timestamp("1000-01-01").date(), pd.Timestamp("3999-12-31").date())
     spells = outage_intervals(spec, stream(2, "winter"), cal.month, cal.days)
     winter = np.isin(np.asarray(cal.month), [11, 0, 1])
-    up = np.ones(cal.days, dtype=bool)
+    cum = np.concatenate(([0.0], np.cumsum(winter)))  # winter days before the start of day d
+
+    def winter_time(t: float) -> float:  # winter time from 0 to t, continuous
+        d = min(int(t), cal.days - 1)
+        return float(cum[d] + (t - d) * winter[d])
+
+    up_winter = up_total = 0.0
+    t = 0.0
     counts = np.zeros(2)
     for start, end in spells:
-        up[int(start) : math.ceil(end)] = False
+        up_winter += winter_time(start) - winter_time(t)
+        up_total += start - t
         counts[int(winter[int(start)])] += 1
-    rate_winter = counts[1] / (up & winter).sum()
-    rate_other = counts[0] / (up & ~winter).sum()
-    assert rate_winter / rate_other == pytest.approx(3, rel=0.06)
+        t = min(end, cal.days)
+    assert counts.min() > 5000
+    ratio = (counts[1] / up_winter) / (counts[0] / (up_total - up_winter))
+    assert ratio == pytest.approx(3, rel=0.07)
 
 
-def test_ar1_noise_has_the_configured_mean_spread_and_lag1_correlation() -> None:
-    """200,000 days of sd 0.1, lag-1 correlation 0.8. Standard errors for an AR(1) of
-    n values: mean sd sqrt((1 + r) / ((1 - r) n)) = 0.1 * sqrt(9 / 2e5) = 6.7e-4 (tolerance
-    0.003); relative SE of the sample sd sqrt((1 + r^2) / (2 n (1 - r^2))) = 0.34%
-    (tolerance 1.5%); lag-1 correlation sqrt((1 - r^2) / n) = 0.0013 (tolerance 0.006)."""
-    x = np.asarray(ar1(Noise(sd=0.1, lag1=0.8), stream(3, "noise"), 200_000))
-    assert x.mean() == pytest.approx(1.0, abs=0.003)
-    assert x.std() == pytest.approx(0.1, rel=0.015)
-    assert np.corrcoef(x[:-1], x[1:])[0, 1] == pytest.approx(0.8, abs=0.006)
+def test_outages_start_stationary_at_the_first_day() -> None:
+    """The burn-in before the horizon: over 4,000 seeds, the first day is out with the
+    long-run probability 10/110 = 0.091 (binomial SE sqrt(p(1 - p)/4000) = 0.0045;
+    tolerance 0.018), where a process started in service would give about 0."""
+    data = noisy(end="2021-01-01")
+    data["uncertainty"] = {
+        "outages": {
+            "east": {
+                "between_failures_days": exp(100),
+                "repair_days": {"distribution": "lognormal", "mean": 10, "sd": 8},
+            }
+        }
+    }
+    base = scenario_from_dict(data)
+    cal = Calendar.build(base.start, base.end)
+    out = 0
+    for seed in range(4000):
+        changes = random_changes(base.model_copy(update={"seed": seed}), cal)
+        out += any(d == 0 and c.kind == "outage" for d, c in changes)
+    assert out / 4000 == pytest.approx(10 / 110, abs=0.018)
+
+
+@pytest.mark.parametrize(
+    ("sd", "lag1", "tol_mean", "tol_sd", "tol_r"),
+    [
+        # sd 0.1, r 0.8, n = 200,000 (nearly Gaussian). SEs for an AR(1) of n values: mean
+        # sd sqrt((1 + r) / ((1 - r) n)) = 6.7e-4 (tolerance 0.003); sample sd, relative,
+        # sqrt((1 + r^2) / (2 n (1 - r^2))) = 0.34% (1.5%); lag-1 correlation
+        # sqrt((1 - r^2) / n) = 0.0013 (0.006).
+        (0.1, 0.8, 0.003, 0.015, 0.006),
+        # sd 0.8, r 0.5: a skewed lognormal (kurtosis 18). Mean SE 0.8 sqrt(3 / 2e5) =
+        # 0.0031 (tolerance 0.013); the sample variance's relative SE sqrt((k - 1)(1 + r^2)
+        # / ((1 - r^2) n)) = 1.2%, so the sd's is 0.6% (tolerance 2.5%); the correlation's
+        # SE grows with the skew to about 0.004 (tolerance 0.02). A factor clipped at 0
+        # instead would have mean 1.04 and sd 0.73, far outside.
+        (0.8, 0.5, 0.013, 0.025, 0.02),
+    ],
+)
+def test_ar1_noise_has_the_configured_mean_spread_and_lag1_correlation(
+    sd: float, lag1: float, tol_mean: float, tol_sd: float, tol_r: float
+) -> None:
+    x = np.asarray(ar1(Noise(sd=sd, lag1=lag1), stream(3, "noise"), 200_000))
+    assert x.min() > 0
+    assert x.mean() == pytest.approx(1.0, abs=tol_mean)
+    assert x.std() == pytest.approx(sd, rel=tol_sd)
+    assert np.corrcoef(x[:-1], x[1:])[0, 1] == pytest.approx(lag1, abs=tol_r)
+
+
+def test_ar1_noise_starts_from_its_stationary_law() -> None:
+    """The first day's factor over 4,000 streams has the configured spread (relative SE of
+    a sample sd of n nearly Gaussian values: 1 / sqrt(2n) = 1.1%; tolerance 5%), where a
+    process started at 1 would have none."""
+    first = [ar1(Noise(sd=0.1, lag1=0.99), stream(k, "start"), 1)[0] for k in range(4000)]
+    assert np.std(first) == pytest.approx(0.1, rel=0.05)
 
 
 def test_demand_noise_moves_nominations_and_price_noise_moves_revenue() -> None:
@@ -231,6 +286,16 @@ def test_common_random_numbers_an_unchanged_route_draws_the_same_outages() -> No
 
     for route in ("east", "west", "north"):
         assert spells(one, route) and spells(one, route) == spells(two, route), route
+    # buyers listed in another order: alpha's noise is keyed by its id, not its place
+    flipped = noisy()
+    flipped["buyers"] = dict(reversed(list(flipped["buyers"].items())))
+    r0 = gasroutes.run(one)
+    r3 = gasroutes.run(scenario_from_dict(flipped))
+    for r in (r0, r3):
+        assert r.buyer_ids[0] != r3.buyer_ids[0] or r is r3
+    n0 = r0.arrays["buyer_nominated"][r0.buyer_ids.index("alpha")]
+    n3 = r3.arrays["buyer_nominated"][r3.buyer_ids.index("alpha")]
+    assert np.array_equal(n0, n3)
     # and in the runs: the same outages on the shared routes, the same noise on alpha
     r1, r2 = gasroutes.run(one), gasroutes.run(two)
     e1, e2 = r1.event_table, r2.event_table
@@ -314,6 +379,27 @@ def test_replicated_summary_gives_the_spread_of_every_kpi(replicated: dict[str, 
     assert manifest["replications"] == 4 and manifest["seeds"] == summary["seeds"]
 
 
+def test_run_replications_of_one_is_the_plain_run_with_a_replication_column(
+    tmp_path: Path, replicated: dict[str, Path]
+) -> None:
+    scenario = gasroutes.load_scenario(replicated["scenario"])
+    run_replications(scenario, 1, tmp_path / "one", charts=False)
+    for name in TABLES:
+        one = pd.read_csv(tmp_path / "one" / name)
+        plain = pd.read_csv(replicated["plain"] / name)
+        assert set(one["replication"]) == {0}
+        pd.testing.assert_frame_equal(one.drop(columns="replication"), plain)
+
+
+def test_replicated_folders_list_only_the_events_every_replication_shares(
+    replicated: dict[str, Path],
+) -> None:
+    events = pd.read_csv(replicated["w1"] / "events.csv", dtype=str, keep_default_na=False)
+    assert "random" in set(events["source"])
+    data = RunData.from_folder(replicated["w1"])
+    assert set(data.events["source"]) <= {"scenario", "schedule"}
+
+
 def test_replicated_charts_show_median_and_band(tmp_path: Path) -> None:
     rep = run_replications(scenario_from_dict(noisy()), 3, tmp_path / "run")
     band = rep.bands
@@ -381,6 +467,40 @@ def test_compare_runs_scenario_files_replicated(
     assert "share their seeds" in printed
     assert (out / "runs" / "first" / "replications.csv").is_file()
     assert not list(tmp_path.glob(".cmp.runs-*"))  # the scratch folder is gone
+
+
+def test_a_scheduled_outage_keeps_its_own_end_beside_random_ones() -> None:
+    """Random and scheduled outages of one route overlap: each end closes its own kind."""
+    data = noisy()
+    data["events"] = [
+        {"date": "2021-03-01", "kind": "outage", "route": "east", "until": "2021-03-31"}
+    ]
+    data["uncertainty"]["outages"]["east"]["between_failures_days"] = exp(5)
+    table = gasroutes.run(scenario_from_dict(data)).event_table
+    scheduled = table[(table["target"] == "east") & (table["source"] == "scenario")]
+    assert list(scheduled["end_date"]) == ["2021-03-31"]
+    random_east = table[(table["target"] == "east") & (table["source"] == "random")]
+    assert len(random_east) > 10
+
+
+def test_no_random_outage_before_a_route_is_commissioned() -> None:
+    data = noisy()
+    data["routes"]["east"]["commissioned_date"] = "2021-10-01"
+    data["uncertainty"]["outages"]["east"]["between_failures_days"] = exp(5)
+    res = gasroutes.run(scenario_from_dict(data))
+    east = [e for e in res.events if e["target"] == "east" and e["source"] == "random"]
+    assert east and min(e["date"] for e in east) >= "2021-10-01"
+
+
+def test_a_child_scenario_replaces_an_inherited_distribution(write_yaml: Any) -> None:
+    write_yaml(noisy(), "noisy.yaml")
+    child = write_yaml(
+        "extends: noisy.yaml\nname: child\nuncertainty:\n  outages:\n    west:\n"
+        "      repair_days: {distribution: exponential, mean: 2}\n",
+        "child.yaml",
+    )
+    west = gasroutes.load_scenario(child).uncertainty.outages["west"]
+    assert west.repair_days.distribution == "exponential" and west.repair_days.sd is None
 
 
 # ----------------------------------------------------------------------------- delays
@@ -457,6 +577,34 @@ def test_truck_delays_lengthen_trips_and_both_truck_models_agree() -> None:
                 }
             },
             ["winter_months[0]", "13"],
+        ),
+        (
+            {
+                "outages": {
+                    "east": {
+                        "between_failures_days": exp(1),
+                        "repair_days": exp(1),
+                        "winter_factor": float("inf"),
+                    }
+                }
+            },
+            ["uncertainty.outages.east.winter_factor", "inf"],
+        ),
+        (
+            {
+                "outages": {
+                    "east": {
+                        "between_failures_days": exp(1),
+                        "repair_days": exp(1),
+                        "winter_months": [],
+                    }
+                }
+            },
+            ["winter_months"],
+        ),
+        (
+            {"outages": {"east": {"between_failures_days": exp(0.001), "repair_days": exp(0.001)}}},
+            ["between_failures_days", "outages over the horizon", "in days"],
         ),
     ],
 )

@@ -216,6 +216,13 @@ def _replicate(args: argparse.Namespace, scenario: Any, out: Path) -> int:
     from .replicate import run_replications
     from .sweep import progress_bar
 
+    if not scenario.uncertainty.active:
+        print(
+            f"gasroutes: note: {scenario.name} has no random processes (no 'uncertainty' "
+            "section), so every replication gives the same numbers",
+            file=sys.stderr,
+        )
+
     rep = run_replications(
         scenario,
         args.replications,
@@ -287,6 +294,12 @@ def _compare(args: argparse.Namespace) -> int:
         )
         return EXIT_BAD_INPUT
     out = args.out or Path("outputs") / ("compare-" + "-".join(p.stem for p in args.runs))
+    if args.replications > 1 and not any(p.suffix in (".yaml", ".yml") for p in args.runs):
+        print(
+            "gasroutes: note: --replications applies to scenario files; run folders are "
+            "compared as they were written",
+            file=sys.stderr,
+        )
     comparison = compare(args.runs, out=out, replications=args.replications, workers=args.workers)
     kpis = comparison.kpis
     first = comparison.names[0]

@@ -217,6 +217,7 @@ def compare(
         base = Path(out) if out is not None else Path("outputs") / "compare"
         base.resolve().parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=f".{base.name}.runs-", dir=base.resolve().parent))
+    runs: list[RunData] = []
     try:
         runs, made = load_runs(items, replications=replications, workers=workers, scratch=scratch)
         comparison = Comparison(runs)
@@ -235,4 +236,7 @@ def compare(
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+            for r in runs:
+                if r.folder is not None and scratch in r.folder.parents:
+                    r.folder = None  # run for this comparison and not kept
     return comparison

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 __all__ = ["annual_differences", "interval", "kpi_differences", "share_seeds"]
 
 
+NOT_KPIS = ("replication", "seed", "days", "conservation_error")
+
+
 def share_seeds(a: RunData, b: RunData) -> bool:
     """Whether replication i of ``a`` and of ``b`` ran with the same seed, for every i."""
     sa, sb = a.kpi_table()["seed"].tolist(), b.kpi_table()["seed"].tolist()
@@ -66,7 +69,7 @@ def kpi_differences(runs: Sequence[RunData]) -> pd.DataFrame:
         kb = run.kpi_table()
         paired = share_seeds(ref, run)
         for col in ka.columns:
-            if col in ("replication", "seed") or col not in kb.columns:
+            if col in NOT_KPIS or col not in kb.columns:
                 continue
             a, b = ka[col].to_numpy(dtype=float), kb[col].to_numpy(dtype=float)
             mean, low, high = interval(a, b, paired)
@@ -101,8 +104,11 @@ def annual_differences(ref: RunData, run: RunData) -> pd.DataFrame:
     ta, tb = table(ref), table(run)
     rows = []
     for key in ta.index.intersection(tb.index):
-        a = ta.loc[key].dropna().to_numpy()
-        b = tb.loc[key].dropna().to_numpy()
-        mean, low, high = interval(a, b, paired and len(a) == len(b))
+        if paired:  # replication i with replication i, both present
+            both = pd.concat([ta.loc[key], tb.loc[key]], axis=1, join="inner").dropna()
+            a, b = both.iloc[:, 0].to_numpy(), both.iloc[:, 1].to_numpy()
+        else:
+            a, b = ta.loc[key].dropna().to_numpy(), tb.loc[key].dropna().to_numpy()
+        mean, low, high = interval(a, b, paired)
         rows.append(dict(zip(keys, key, strict=True)) | {"mean": mean, "low": low, "high": high})
     return pd.DataFrame(rows, columns=[*keys, "mean", "low", "high"])

@@ -329,15 +329,20 @@ class Result:
         """Applied events (schedules left out), each cutoff paired with its resume and each
         outage with its end: ``date, end_date, kind, target, source, reason``."""
         rows: list[dict[str, Any]] = []
-        # open spans per (kind, target), closed first in, first out (outages can overlap)
-        open_spans: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # open spans per (kind, target, random or not), closed first in, first out
+        # (outages can overlap; a random outage's end closes a random outage)
+        open_spans: dict[tuple[str, str, bool], list[dict[str, Any]]] = {}
         last = self.dates[-1]
         for e in self.events:
             if e["source"] == "schedule":
                 continue
             kind, target = e["kind"], e["target"]
             if kind in ("resume", "outage_end"):
-                key = ("outage" if kind == "outage_end" else "cutoff", target)
+                key = (
+                    "outage" if kind == "outage_end" else "cutoff",
+                    target,
+                    e["source"] == "random",
+                )
                 spans = open_spans.get(key)
                 span = spans.pop(0) if spans else None
                 if span is not None:
@@ -355,7 +360,7 @@ class Result:
             }
             if kind in ("cutoff", "outage"):
                 row["end_date"] = last
-                open_spans.setdefault((kind, target), []).append(row)
+                open_spans.setdefault((kind, target, e["source"] == "random"), []).append(row)
             rows.append(row)
         return pd.DataFrame(
             rows, columns=["date", "end_date", "kind", "target", "source", "reason"]

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 __all__ = ["Replicated", "kpi_stats", "run_replications"]
 
 BANDS = ("p5", "p50", "p95")
+# events that are the same in every replication (rule firings and random outages are not)
+FIXED_SOURCES = ("scenario", "schedule")
 DAILY_UP_TO = 400  # days: shorter horizons get daily bands, longer ones monthly
 Progress = Callable[[int, int, int, float], None]
 
@@ -242,7 +244,7 @@ def run_replications(
         drawn: list[Path] = []
         title = f"{scenario.name}, {n} replications"
         events = pd.read_csv(tmp / "events.csv", dtype=str, keep_default_na=False)
-        scheduled = events[(events["replication"] == "0") & (events["source"] != "random")]
+        scheduled = events[(events["replication"] == "0") & events["source"].isin(FIXED_SOURCES)]
         if charts:
             from .replicate_plots import save_band_charts
 

@@ -253,7 +253,9 @@ def replicated_report(
         ),
         (
             "Scheduled events (the same in every replication)",
-            table(events) if len(events) else "<p>No scheduled events.</p>",
+            (table(events) if len(events) else "<p>No scheduled events.</p>")
+            + "<p>Random outages and rule firings differ from one replication to the next: "
+            "they are in <code>events.csv</code>, by replication.</p>",
         ),
     ]
     if charts:

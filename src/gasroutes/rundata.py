@@ -176,7 +176,10 @@ class RunData:
         csv: Any,
     ) -> RunData:
         """A replicated run: KPI means as the summary, the median annual table, and the
-        scheduled events (random outages differ between replications and are left out)."""
+        scheduled events (random outages and rule firings differ between replications and
+        are left out)."""
+        from .replicate import FIXED_SOURCES
+
         if not (folder / "replications.csv").is_file():
             raise RunFolderError(
                 f"{folder}: a replicated run without replications.csv; run the scenario again"
@@ -187,7 +190,7 @@ class RunData:
         median = annual_reps.groupby(keys, sort=False)["quantity"].median().reset_index()
         flat = {k: v["mean"] for k, v in summary.get("kpis", {}).items() if isinstance(v, dict)}
         head = {k: summary.get(k) for k in ("scenario", "start", "end", "days", "seed")}
-        scheduled = events[(events["replication"] == "0") & (events["source"] != "random")]
+        scheduled = events[(events["replication"] == "0") & events["source"].isin(FIXED_SOURCES)]
         empty = pd.DataFrame()
         return cls(
             name=str(manifest.get("scenario", folder.name)),

@@ -310,9 +310,13 @@ def _merge(
 
 def _mergeable(value: Any) -> bool:
     """A mapping of named keys merges key by key; a schedule ({date: value} steps or a
-    {linear: ...} ramp) is one value and replaces the base's."""
+    {linear: ...} ramp) and a distribution ({distribution: ..., ...}) are one value each
+    and replace the base's."""
     return (
-        isinstance(value, dict) and all(isinstance(k, str) for k in value) and "linear" not in value
+        isinstance(value, dict)
+        and all(isinstance(k, str) for k in value)
+        and "linear" not in value
+        and "distribution" not in value
     )
 
 

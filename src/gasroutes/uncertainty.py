@@ -8,13 +8,16 @@ numbers): adding a route does not change the outages of the others.
 
 - **Outages** alternate up and down times. Time between failures is counted in *stress
   days*: a day in a winter month counts ``winter_factor`` days, so failures come that much
-  more often in winter. Repair times are calendar days. The daily model sees an outage on
+  more often in winter. Repair times are calendar days. The process starts
+  ``BURN_IN_CYCLES`` mean cycles before the horizon (on the real calendar), so the first
+  day is out with the long-run probability, not never. The daily model sees an outage on
   every day whose mid-day dispatch falls inside it; the outages become ordinary dated
-  changes (source ``random``) on the run's timeline.
-- **Noise** is multiplicative and autocorrelated: ``m_t = 1 + x_t`` with the AR(1)
-  ``x_t = rho x_(t-1) + sd sqrt(1 - rho^2) z_t``, started from its stationary law, so
-  every day has mean 1, standard deviation ``sd`` and lag-1 correlation ``rho``. A
-  multiplier below 0 (``sd`` large) is taken as 0.
+  changes (source ``random``) on the run's timeline, from the route's commissioning on.
+- **Noise** is multiplicative, positive and autocorrelated: ``m_t = exp(y_t - s^2 / 2)``
+  with the Gaussian AR(1) ``y_t = phi y_(t-1) + s sqrt(1 - phi^2) z_t`` started from its
+  stationary law. ``s`` and ``phi`` are chosen so that every day's factor has mean 1,
+  standard deviation ``sd`` and lag-1 correlation ``lag1`` exactly:
+  ``s^2 = ln(1 + sd^2)`` and ``phi = ln(1 + lag1 (e^(s^2) - 1)) / s^2``.
 - **Delays** add a random number of days to each loaded trip of a train or a truck.
 """
 
@@ -42,13 +45,15 @@ __all__ = [
     "Outages",
     "Uncertainty",
     "ar1",
+    "burn_in_days",
+    "expected_outages",
     "outage_intervals",
     "random_changes",
     "replication_seeds",
     "stream",
 ]
 
-Positive = Annotated[float, Field(gt=0)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 class _Record(BaseModel):
@@ -63,7 +68,7 @@ class Distribution(_Record):
     distribution: Literal["exponential", "lognormal", "empirical"]
     mean: Positive | None = Field(None, description="Mean, days.")
     sd: Positive | None = Field(None, description="Standard deviation, days (lognormal).")
-    values: tuple[Annotated[float, Field(ge=0)], ...] | None = Field(
+    values: tuple[Annotated[float, Field(ge=0, allow_inf_nan=False)], ...] | None = Field(
         None, min_length=1, description="Observed durations, days (empirical)."
     )
 
@@ -74,7 +79,8 @@ class Distribution(_Record):
         given = {k for k in ("mean", "sd", "values") if getattr(self, k) is not None}
         missing = [k for k in wanted if k not in given]
         extra = sorted(given - set(wanted))
-        name = f"a {self.distribution} distribution"
+        article = "an" if self.distribution[0] in "aeiou" else "a"
+        name = f"{article} {self.distribution} distribution"
         if missing:
             raise ValueError(f"{name} needs {', '.join(missing)}")
         if extra:
@@ -117,11 +123,11 @@ class Outages(_Record):
         description="Share of capacity lost while out: 1 takes the route or field out, "
         "less derates it. Rail routes only go fully out.",
     )
-    winter_factor: Positive = Field(
+    winter_factor: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = Field(
         1.0, description="How many times more often failures come in winter months."
     )
     winter_months: tuple[Annotated[int, Field(ge=1, le=12)], ...] = Field(
-        (12, 1, 2), description="Months (1-12) that winter_factor applies to."
+        (12, 1, 2), min_length=1, description="Months (1-12) that winter_factor applies to."
     )
     enabled: bool = Field(True, description="False drops this source (to disable a parent's).")
 
@@ -215,10 +221,22 @@ class Draws:
 # ---------------------------------------------------------------------------- outages
 
 
+BURN_IN_CYCLES = 10  # mean up-and-down cycles simulated before the horizon
+
+
+def burn_in_days(spec: Outages) -> int:
+    """Days before the horizon the process starts, so it is (nearly) stationary at day 0:
+    ten mean cycles leave a two-state Markov process within e^-10 of its long-run law."""
+    return math.ceil(
+        BURN_IN_CYCLES * (spec.between_failures_days.expected + spec.repair_days.expected)
+    )
+
+
 def outage_intervals(
     spec: Outages, rng: np.random.Generator, months: Sequence[int], days: int
 ) -> list[tuple[float, float]]:
-    """Outages over ``days`` days as (start, end) times in days from the start of day 0.
+    """Outages over ``days`` days as (start, end) times in days from the start of day 0
+    (the process starts at time 0 in service: see :func:`random_changes` for the burn-in).
 
     ``months`` gives each day's month (0-11). Time between failures accrues at
     ``winter_factor`` stress days per day in winter months and 1 otherwise.
@@ -243,6 +261,12 @@ def outage_intervals(
     return out
 
 
+def expected_outages(spec: Outages, days: float) -> float:
+    """About how many outages ``days`` days hold at most (every day a winter day)."""
+    cycle = spec.between_failures_days.expected / max(spec.winter_factor, 1.0)
+    return days / max(cycle + spec.repair_days.expected, 1e-12)
+
+
 def days_out(start: float, end: float) -> tuple[int, int]:
     """The days [first, stop) whose mid-day dispatch falls in an outage from ``start`` to
     ``end`` (empty when it falls between two dispatches)."""
@@ -251,25 +275,36 @@ def days_out(start: float, end: float) -> tuple[int, int]:
 
 def random_changes(s: Scenario, cal: Calendar) -> list[tuple[int, Change]]:
     """The random outages of a run as dated changes, by day (their order within a day is
-    the scenario's order of sources)."""
+    the scenario's order of sources). Each source runs from ``burn_in_days`` before the
+    horizon; outages before a route's commissioning day are left out (the draws are the
+    same, so the outages after it do not change)."""
     ids = ids_of(s)
     out: list[tuple[int, Change]] = []
     for tid, spec in s.uncertainty.outages.items():
         if not spec.enabled:
             continue
+        commissioned = None
         if tid in s.fields:
             op, section, on, off = "field_derate", "fields", 1 - spec.loss, 1.0
-        elif tid in s.routes and spec.loss < 1:
-            op, section, on, off = "route_derate", "routes", 1 - spec.loss, 1.0
         elif tid in s.routes:
-            op, section, on, off = "route_outage", "routes", 1.0, -1.0
+            commissioned = s.routes[tid].commissioned_date
+            if spec.loss < 1:
+                op, section, on, off = "route_derate", "routes", 1 - spec.loss, 1.0
+            else:
+                op, section, on, off = "route_outage", "routes", 1.0, -1.0
         else:
+            commissioned = s.lpg.rail_routes[tid].commissioned_date
             op, section, on, off = "rail_outage", "rails", 1.0, -1.0
+        first_day = max(cal.index(commissioned), 0) if commissioned else 0
         i = ids[section].index(tid)
         reason = "random outage" if spec.loss == 1 else f"random outage ({spec.loss:.0%} out)"
+        burn = burn_in_days(spec)
+        day0 = np.datetime64(cal.start) - np.timedelta64(burn, "D")
+        months = ((day0 + np.arange(burn + cal.days)).astype("datetime64[M]").astype(int)) % 12
         rng = stream(s.seed, f"outage:{tid}")
-        for start, end in outage_intervals(spec, rng, cal.month, cal.days):
-            first, stop = days_out(start, end)
+        for start, end in outage_intervals(spec, rng, months.tolist(), burn + cal.days):
+            first, stop = days_out(start - burn, end - burn)
+            first = max(first, first_day)
             if first >= stop or first >= cal.days:
                 continue
             out.append((first, Change(op, i, on, "outage", tid, "random", reason)))
@@ -283,17 +318,19 @@ def random_changes(s: Scenario, cal: Calendar) -> list[tuple[int, Change]]:
 
 
 def ar1(spec: Noise, rng: np.random.Generator, days: int) -> list[float]:
-    """Daily multipliers: mean 1, standard deviation ``sd``, lag-1 correlation ``lag1``."""
-    z = rng.standard_normal(days)
-    rho, sd = spec.lag1, spec.sd
-    k = sd * math.sqrt(1 - rho * rho)
+    """Daily multipliers: mean 1, standard deviation ``sd``, lag-1 correlation ``lag1``
+    (a lognormal AR(1), see the module's docstring)."""
+    z = rng.standard_normal(days).tolist()
+    s2 = math.log1p(spec.sd**2)
+    s = math.sqrt(s2)
+    phi = math.log1p(spec.lag1 * math.expm1(s2)) / s2
+    k = s * math.sqrt(1 - phi * phi)
     out = [0.0] * days
-    x = sd * z[0] if days else 0.0
-    zs = z.tolist()
+    y = s * z[0] if days else 0.0
     for d in range(days):
         if d:
-            x = rho * x + k * zs[d]
-        out[d] = max(1.0 + x, 0.0)
+            y = phi * y + k * z[d]
+        out[d] = math.exp(y - s2 / 2)
     return out
 
 

@@ -499,8 +499,13 @@ def check_references(s: Scenario, locate: Locate) -> list[Problem]:
     return problems
 
 
+MAX_OUTAGES = 100_000  # per source and horizon: more means hours were given as days
+
+
 def _check_uncertainty(s: Scenario, locate: Locate) -> list[Problem]:
-    """Each random process names something of the right kind."""
+    """Each random process names something of the right kind, at a sensible rate."""
+    from .uncertainty import expected_outages
+
     u = s.uncertainty
     out: list[Problem] = []
     can_fail = {**s.routes, **s.lpg.rail_routes, **s.fields}
@@ -508,6 +513,16 @@ def _check_uncertainty(s: Scenario, locate: Locate) -> list[Problem]:
         base = f"uncertainty.outages.{tid}"
         if tid not in can_fail:
             out.append(locate(base, tid, _ids(can_fail), "unknown route or field"))
+        elif (n := expected_outages(spec, s.days)) > MAX_OUTAGES:
+            out.append(
+                locate(
+                    f"{base}.between_failures_days",
+                    spec.between_failures_days.expected,
+                    f"times between failures and repairs that give fewer than {MAX_OUTAGES:,} "
+                    "outages over the horizon (durations are in days)",
+                    f"about {n:,.0f} outages",
+                )
+            )
         elif tid in s.lpg.rail_routes and spec.loss < 1:
             out.append(
                 locate(
