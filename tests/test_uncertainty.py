@@ -675,7 +675,7 @@ def test_line_d_against_baseline_pairs_to_a_narrower_interval(tmp_path: Path) ->
     opening (Oct 2029 - Sep 2030) to keep it quick: with 30 replications on shared seeds,
     the paired 95% CI of the change in China's deliveries is narrower than the unpaired
     one. (Over the whole 2025-2035 horizon, `gasroutes compare scenarios/baseline.yaml
-    scenarios/line-d-2030.yaml --replications 30` gives 0.59 against 0.98 bcm.)"""
+    scenarios/line-d-2030.yaml --replications 30` gives 0.57 against 1.09 bcm.)"""
     runs = []
     for name in ("baseline", "line-d-2030"):
         s = gasroutes.load_scenario(SCENARIOS / f"{name}.yaml")

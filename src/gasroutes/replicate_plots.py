@@ -83,9 +83,11 @@ def monthly_band(
     what: str,
     reference_label: str,
     events: pd.DataFrame | None = None,
+    colour: str | None = None,
 ) -> Figure:
     """One panel per key: the monthly mean of ``value`` (median, 5-95% band) against the
-    median of ``reference``, mcm/d."""
+    median of ``reference``, mcm/d. Each key in its own colour (buyers), or all in
+    ``colour`` (routes)."""
     vals, refs = _series(band, value), _series(band, reference)
     keys = [k for k in dict.fromkeys(vals["key"]) if refs.loc[refs["key"] == k, "p95"].max() > 0]
     marked = select_events(numbered_events(events), keys, ("cutoff", "outage", "commission"))
@@ -173,6 +175,7 @@ def kpi_spread(kpis: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
+ROUTE_COLOUR = "#2f5597"
 BAND_CHARTS = ("annual_exports", "deliveries", "route_flows", "kpi_spread")
 
 
@@ -207,6 +210,7 @@ def save_band_charts(
             "route flows",
             "capacity (median)",
             events,
+            ROUTE_COLOUR,
         ),
         "kpi_spread": lambda: kpi_spread(kpis, title),
     }
