@@ -528,6 +528,11 @@ def test_truck_delays_lengthen_trips_and_both_truck_models_agree() -> None:
     arrived = [t for t, who, what, _ in fleet.trace if what.startswith("truck at")]
     trips = np.array(arrived[: len(loaded)]) - np.array(loaded[: len(arrived)])
     assert trips.min() >= 0.5 - 1e-9 and trips.mean() > 0.75
+    # trains: 0.1 d loading and 1 d running, plus 0 or 1 day drawn from [0, 0, 1]
+    left = [t for t, who, what, _ in fleet.trace if who.startswith("train") and what == "loaded"]
+    came = [t for t, who, what, _ in fleet.trace if who.startswith("train") and what == "at border"]
+    runs = np.round(np.array(came) - np.array(left[: len(came)]), 6)
+    assert set(runs) == {1.1, 2.1}
     assert fleet.summary["conservation_error"] <= 1e-9
 
 
