@@ -279,13 +279,26 @@ def test_common_random_numbers_an_unchanged_route_draws_the_same_outages() -> No
         **data["uncertainty"]["outages"],
     }
     two = scenario_from_dict(data)
-    cal = Calendar.build(one.start, one.end)
 
     def spells(s: gasroutes.Scenario, route: str) -> list[tuple[int, str, float]]:
-        return [(d, c.kind, c.value) for d, c in random_changes(s, cal) if c.target_id == route]
+        own = Calendar.build(s.start, s.end)
+        return [(d, c.kind, c.value) for d, c in random_changes(s, own) if c.target_id == route]
 
     for route in ("east", "west", "north"):
         assert spells(one, route) and spells(one, route) == spells(two, route), route
+    # a scenario starting later: the draws on the dates both cover are the same
+    later = scenario_from_dict(noisy(start="2021-06-01"))
+    shifted = gasroutes.run(later)
+    full = gasroutes.run(one)
+    i, j = full.buyer_ids.index("alpha"), shifted.buyer_ids.index("alpha")
+    offset = full.dates.index("2021-06-01")
+    assert np.array_equal(
+        full.arrays["buyer_nominated"][i][offset:], shifted.arrays["buyer_nominated"][j]
+    )
+    for route in ("east", "west", "north"):
+        late = [(d + offset, k, v) for d, k, v in spells(later, route)]
+        early = [(d, k, v) for d, k, v in spells(one, route) if d > offset]
+        assert [x for x in late if x[0] > offset] == early, route
     # buyers listed in another order: alpha's noise is keyed by its id, not its place
     flipped = noisy()
     flipped["buyers"] = dict(reversed(list(flipped["buyers"].items())))
@@ -403,7 +416,7 @@ def test_replicated_folders_list_only_the_events_every_replication_shares(
 def test_replicated_charts_show_median_and_band(tmp_path: Path) -> None:
     rep = run_replications(scenario_from_dict(noisy()), 3, tmp_path / "run")
     band = rep.bands
-    china = band[(band["series"] == "monthly_delivered") & (band["key"] == "alpha")]
+    china = band[(band["series"] == "delivered") & (band["key"] == "alpha")]
     assert (china["p5"] <= china["p50"]).all() and (china["p50"] <= china["p95"]).all()
     assert (china["p95"] - china["p5"]).max() > 0
     charts = sorted(p.name for p in (tmp_path / "run" / "charts").iterdir())
@@ -453,6 +466,31 @@ def test_compare_without_shared_seeds_says_so_and_is_unpaired(tmp_path: Path) ->
     assert {"ci_low", "ci_high", "unpaired_ci_width"} <= set(written.columns)
     assert (tmp_path / "cmp" / "charts" / "difference_kpis.png").is_file()
     assert "do not share seeds" in (tmp_path / "cmp" / "report.html").read_text()
+
+
+def test_compare_of_a_replicated_and_a_single_run_says_there_is_no_interval(
+    tmp_path: Path, replicated: dict[str, Path]
+) -> None:
+    c = compare([replicated["w1"], replicated["plain"]])
+    notes = " ".join(c.pairing_notes())
+    assert "is a single run" in notes and "--replications" in notes
+    assert c.differences["ci_low"].isna().all()
+
+
+def test_backtest_refuses_a_replicated_folder(
+    replicated: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    observed = ROOT / "scenarios" / "data" / "exports_observed_to_2018.csv"
+    assert main(["backtest", str(replicated["w1"]), str(observed)]) == 2
+    assert "replicated run" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--replications", "--workers"])
+def test_counts_below_one_are_refused(option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as err:
+        main(["run", str(SCENARIOS / "baseline.yaml"), option, "-1"])
+    assert err.value.code == 2
+    assert "expected a number >= 1, got -1" in capsys.readouterr().err
 
 
 def test_compare_runs_scenario_files_replicated(
@@ -609,7 +647,7 @@ def test_truck_delays_lengthen_trips_and_both_truck_models_agree() -> None:
         ),
         (
             {"outages": {"east": {"between_failures_days": exp(0.001), "repair_days": exp(0.001)}}},
-            ["between_failures_days", "outages over the horizon", "in days"],
+            ["between_failures_days", "outages from 1900", "in days"],
         ),
     ],
 )
@@ -680,7 +718,7 @@ def test_line_d_against_baseline_pairs_to_a_narrower_interval(tmp_path: Path) ->
     opening (Oct 2029 - Sep 2030) to keep it quick: with 30 replications on shared seeds,
     the paired 95% CI of the change in China's deliveries is narrower than the unpaired
     one. (Over the whole 2025-2035 horizon, `gasroutes compare scenarios/baseline.yaml
-    scenarios/line-d-2030.yaml --replications 30` gives 0.57 against 1.09 bcm.)"""
+    scenarios/line-d-2030.yaml --replications 30` gives 0.64 against 1.14 bcm.)"""
     runs = []
     for name in ("baseline", "line-d-2030"):
         s = gasroutes.load_scenario(SCENARIOS / f"{name}.yaml")

@@ -132,6 +132,12 @@ def backtest(
                 "with 'gasroutes run' first"
             )
         annual = pd.read_csv(annual_path)
+        if "replication" in annual.columns:
+            raise RunFolderError(
+                f"{run}: a replicated run ({annual['replication'].nunique()} replications); "
+                "backtest compares one run with the record: run the scenario without "
+                "--replications"
+            )
     else:
         annual = run
     obs = read_observed(observed) if isinstance(observed, Path) else observed.copy()

@@ -74,7 +74,15 @@ class Comparison:
 
         first = self.runs[0]
         notes = []
+        for r in self.runs:
+            if not r.replicated:
+                notes.append(
+                    f"{r.name} is a single run: its differences get no confidence interval; "
+                    "run it with --replications N"
+                )
         for r in self.runs[1:]:
+            if not (r.replicated and first.replicated):
+                continue
             if share_seeds(first, r):
                 notes.append(
                     f"{r.name} and {first.name} share their seeds: replication i is paired "

@@ -10,8 +10,11 @@ Besides the run files, a replicated folder has:
 
 - ``replications.csv``: one row per replication: its seed and every scalar KPI;
 - ``bands.csv``: the 5th, 50th and 95th percentiles (and mean) across replications of
-  annual exports and of monthly deliveries, nominations and route flows, which the
-  charts draw as a median line with a 5-95% band.
+  each (series, key, period): ``annual_bcm`` and ``annual_lpg_kt`` by destination and
+  year; ``delivered`` and ``nominated`` by buyer, ``route_flow`` and ``route_capacity``
+  by route, as monthly means (mcm/d, period ``YYYY-MM``) or, for a horizon of
+  DAILY_UP_TO days or less, daily (period ``YYYY-MM-DD``). The charts draw them as a
+  median line with a 5-95% band.
 
 ``summary.json`` gives mean, standard deviation, p5, p50 and p95 of every KPI.
 """
@@ -102,7 +105,7 @@ def aggregates(res: Result) -> pd.DataFrame:
         frames.append(
             pd.DataFrame(
                 {
-                    "series": f"monthly_{col}",
+                    "series": col,
                     "key": m.index.get_level_values(0),
                     "period": m.index.get_level_values(1),
                     "value": m[col].to_numpy(),
@@ -121,7 +124,7 @@ def aggregates(res: Result) -> pd.DataFrame:
         frames.append(
             pd.DataFrame(
                 {
-                    "series": f"monthly_route_{col}",
+                    "series": f"route_{col}",
                     "key": r.index.get_level_values(0),
                     "period": r.index.get_level_values(1),
                     "value": r[col].to_numpy(),

@@ -26,7 +26,7 @@ from .plotting import (
     year_axis,
 )
 
-__all__ = ["BAND_CHARTS", "annual_band", "kpi_spread", "monthly_band", "save_band_charts"]
+__all__ = ["BAND_CHARTS", "annual_band", "kpi_spread", "save_band_charts", "time_band"]
 
 
 def _no_data(ax: Axes, text: str) -> None:
@@ -75,7 +75,7 @@ def annual_band(band: pd.DataFrame, title: str, events: pd.DataFrame | None = No
     return fig
 
 
-def monthly_band(
+def time_band(
     band: pd.DataFrame,
     title: str,
     value: str,
@@ -193,20 +193,20 @@ def save_band_charts(
     folder.mkdir(parents=True, exist_ok=True)
     figures: dict[str, Callable[[], Figure]] = {
         "annual_exports": lambda: annual_band(band, title, events),
-        "deliveries": lambda: monthly_band(
+        "deliveries": lambda: time_band(
             band,
             title,
-            "monthly_delivered",
-            "monthly_nominated",
+            "delivered",
+            "nominated",
             "deliveries",
             "nominated (median)",
             events,
         ),
-        "route_flows": lambda: monthly_band(
+        "route_flows": lambda: time_band(
             band,
             title,
-            "monthly_route_flow",
-            "monthly_route_capacity",
+            "route_flow",
+            "route_capacity",
             "route flows",
             "capacity (median)",
             events,

@@ -8,21 +8,25 @@ numbers): adding a route does not change the outages of the others.
 
 - **Outages** alternate up and down times. Time between failures is counted in *stress
   days*: a day in a winter month counts ``winter_factor`` days, so failures come that much
-  more often in winter. Repair times are calendar days. The process starts
-  ``BURN_IN_CYCLES`` mean cycles before the horizon (on the real calendar), so the first
-  day is out with the long-run probability, not never. The daily model sees an outage on
+  more often in winter. Repair times are calendar days. The process runs on the real
+  calendar from EPOCH (1 Jan 1900; earlier when the scenario needs it), at least
+  ``BURN_IN_CYCLES`` mean cycles before the horizon, so the first day is out with the
+  long-run probability, not never, and a date's outages are the same whatever the
+  scenario's start. The daily model sees an outage on
   every day whose mid-day dispatch falls inside it; the outages become ordinary dated
   changes (source ``random``) on the run's timeline, from the route's commissioning on.
-- **Noise** is multiplicative, positive and autocorrelated: ``m_t = exp(y_t - s^2 / 2)``
-  with the Gaussian AR(1) ``y_t = phi y_(t-1) + s sqrt(1 - phi^2) z_t`` started from its
-  stationary law. ``s`` and ``phi`` are chosen so that every day's factor has mean 1,
-  standard deviation ``sd`` and lag-1 correlation ``lag1`` exactly:
-  ``s^2 = ln(1 + sd^2)`` and ``phi = ln(1 + lag1 (e^(s^2) - 1)) / s^2``.
+- **Noise** (from NOISE_EPOCH, 1 Jan 2000) is multiplicative, positive and autocorrelated:
+  ``m_t = exp(y_t - s^2 / 2)`` with the Gaussian AR(1)
+  ``y_t = phi y_(t-1) + s sqrt(1 - phi^2) z_t`` started from its stationary law. ``s``
+  and ``phi`` are chosen so that every day's factor has mean 1, standard deviation
+  ``sd`` and lag-1 correlation ``lag1`` exactly: ``s^2 = ln(1 + sd^2)`` and
+  ``phi = ln(1 + lag1 (e^(s^2) - 1)) / s^2``.
 - **Delays** add a random number of days to each loaded trip of a train or a truck.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 from collections.abc import Sequence
@@ -39,6 +43,8 @@ if TYPE_CHECKING:
     from .scenario import Scenario
 
 __all__ = [
+    "EPOCH",
+    "NOISE_EPOCH",
     "Delays",
     "Distribution",
     "Noise",
@@ -48,12 +54,19 @@ __all__ = [
     "burn_in_days",
     "expected_outages",
     "outage_intervals",
+    "outage_origin",
     "random_changes",
     "replication_seeds",
     "stream",
 ]
 
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+# Random processes run on a fixed calendar from this day, so a stream's draw for a given
+# date is the same in every scenario (common random numbers hold across scenarios with
+# different start and end dates). A scenario starting earlier moves its own origin back.
+EPOCH = dt.date(1900, 1, 1)  # outages: leaves room for their burn-in before any start
+NOISE_EPOCH = dt.date(2000, 1, 1)  # noise needs no burn-in: a later origin is cheaper
 
 
 class _Record(BaseModel):
@@ -232,8 +245,14 @@ def burn_in_days(spec: Outages) -> int:
     )
 
 
+def outage_origin(spec: Outages, start: dt.date) -> dt.date:
+    """Where a source's process starts: EPOCH, or earlier when the scenario starts less
+    than ``burn_in_days`` after it (the process must run that long before day 0)."""
+    return min(EPOCH, start - dt.timedelta(days=burn_in_days(spec)))
+
+
 def outage_intervals(
-    spec: Outages, rng: np.random.Generator, months: Sequence[int], days: int
+    spec: Outages, rng: np.random.Generator, months: Sequence[int] | np.ndarray, days: int
 ) -> list[tuple[float, float]]:
     """Outages over ``days`` days as (start, end) times in days from the start of day 0
     (the process starts at time 0 in service: see :func:`random_changes` for the burn-in).
@@ -241,8 +260,8 @@ def outage_intervals(
     ``months`` gives each day's month (0-11). Time between failures accrues at
     ``winter_factor`` stress days per day in winter months and 1 otherwise.
     """
-    winter = {m - 1 for m in spec.winter_months}
-    rate = np.array([spec.winter_factor if m in winter else 1.0 for m in months])
+    winter = [m - 1 for m in spec.winter_months]
+    rate = np.where(np.isin(np.asarray(months), winter), spec.winter_factor, 1.0)
     stress = np.concatenate(([0.0], np.cumsum(rate)))  # stress accrued by the start of day d
     out: list[tuple[float, float]] = []
     up_draws = Draws(spec.between_failures_days, rng)
@@ -276,8 +295,8 @@ def days_out(start: float, end: float) -> tuple[int, int]:
 def random_changes(s: Scenario, cal: Calendar) -> list[tuple[int, Change]]:
     """The random outages of a run as dated changes, by day (their order within a day is
     the scenario's order of sources). Each source runs from ``burn_in_days`` before the
-    horizon; outages before a route's commissioning day are left out (the draws are the
-    same, so the outages after it do not change)."""
+    horizon, from EPOCH (see outage_origin); outages before a route's commissioning day are
+    left out (the draws are the same, so the outages after it do not change)."""
     ids = ids_of(s)
     out: list[tuple[int, Change]] = []
     for tid, spec in s.uncertainty.outages.items():
@@ -298,12 +317,12 @@ def random_changes(s: Scenario, cal: Calendar) -> list[tuple[int, Change]]:
         first_day = max(cal.index(commissioned), 0) if commissioned else 0
         i = ids[section].index(tid)
         reason = "random outage" if spec.loss == 1 else f"random outage ({spec.loss:.0%} out)"
-        burn = burn_in_days(spec)
-        day0 = np.datetime64(cal.start) - np.timedelta64(burn, "D")
-        months = ((day0 + np.arange(burn + cal.days)).astype("datetime64[M]").astype(int)) % 12
+        lead = (cal.start - outage_origin(spec, cal.start)).days  # days before day 0
+        day0 = np.datetime64(cal.start) - np.timedelta64(lead, "D")
+        months = ((day0 + np.arange(lead + cal.days)).astype("datetime64[M]").astype(int)) % 12
         rng = stream(s.seed, f"outage:{tid}")
-        for start, end in outage_intervals(spec, rng, months.tolist(), burn + cal.days):
-            first, stop = days_out(start - burn, end - burn)
+        for start, end in outage_intervals(spec, rng, months, lead + cal.days):
+            first, stop = days_out(start - lead, end - lead)
             first = max(first, first_day)
             if first >= stop or first >= cal.days:
                 continue
@@ -320,17 +339,20 @@ def random_changes(s: Scenario, cal: Calendar) -> list[tuple[int, Change]]:
 def ar1(spec: Noise, rng: np.random.Generator, days: int) -> list[float]:
     """Daily multipliers: mean 1, standard deviation ``sd``, lag-1 correlation ``lag1``
     (a lognormal AR(1), see the module's docstring)."""
-    z = rng.standard_normal(days).tolist()
+    if days <= 0:
+        return []
+    z = rng.standard_normal(days)
     s2 = math.log1p(spec.sd**2)
     s = math.sqrt(s2)
     phi = math.log1p(spec.lag1 * math.expm1(s2)) / s2
-    k = s * math.sqrt(1 - phi * phi)
-    out = [0.0] * days
-    y = s * z[0] if days else 0.0
-    for d in range(days):
-        if d:
-            y = phi * y + k * z[d]
-        out[d] = math.exp(y - s2 / 2)
+    shocks = (z * (s * math.sqrt(1 - phi * phi))).tolist()
+    y = [0.0] * days
+    acc = s * float(z[0])
+    y[0] = acc
+    for d in range(1, days):
+        acc = phi * acc + shocks[d]
+        y[d] = acc
+    out: list[float] = np.exp(np.asarray(y) - s2 / 2).tolist()
     return out
 
 
@@ -343,12 +365,17 @@ class NoiseSeries:
 
 
 def noise_series(s: Scenario, days: int) -> NoiseSeries:
+    """Each buyer's daily demand and price factors over the horizon, taken from a series
+    that starts at NOISE_EPOCH (or the scenario's start, if earlier)."""
+    origin = min(NOISE_EPOCH, s.start)
+    skip = (s.start - origin).days
+
     def series(group: dict[str, Noise], kind: str) -> list[list[float] | None]:
         out: list[list[float] | None] = []
         for bid in s.buyers:
             spec = group.get(bid)
             out.append(
-                ar1(spec, stream(s.seed, f"{kind}:{bid}"), days)
+                ar1(spec, stream(s.seed, f"{kind}:{bid}"), skip + days)[skip:]
                 if spec is not None and spec.enabled
                 else None
             )

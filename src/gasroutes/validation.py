@@ -504,7 +504,7 @@ MAX_OUTAGES = 100_000  # per source and horizon: more means hours were given as 
 
 def _check_uncertainty(s: Scenario, locate: Locate) -> list[Problem]:
     """Each random process names something of the right kind, at a sensible rate."""
-    from .uncertainty import expected_outages
+    from .uncertainty import expected_outages, outage_origin
 
     u = s.uncertainty
     out: list[Problem] = []
@@ -513,13 +513,15 @@ def _check_uncertainty(s: Scenario, locate: Locate) -> list[Problem]:
         base = f"uncertainty.outages.{tid}"
         if tid not in can_fail:
             out.append(locate(base, tid, _ids(can_fail), "unknown route or field"))
-        elif (n := expected_outages(spec, s.days)) > MAX_OUTAGES:
+        elif (
+            n := expected_outages(spec, (s.end - outage_origin(spec, s.start)).days + 1)
+        ) > MAX_OUTAGES:
             out.append(
                 locate(
                     f"{base}.between_failures_days",
                     spec.between_failures_days.expected,
                     f"times between failures and repairs that give fewer than {MAX_OUTAGES:,} "
-                    "outages over the horizon (durations are in days)",
+                    "outages from 1900 to the end of the horizon (durations are in days)",
                     f"about {n:,.0f} outages",
                 )
             )
