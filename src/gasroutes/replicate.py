@@ -22,7 +22,6 @@ Besides the run files, a replicated folder has:
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Replicated", "kpi_stats", "run_replications"]
 
-BANDS = ("p5", "p50", "p95")
 # events that are the same in every replication (rule firings and random outages are not)
 FIXED_SOURCES = ("scenario", "schedule")
 DAILY_UP_TO = 400  # days: shorter horizons get daily bands, longer ones monthly
@@ -298,12 +296,3 @@ def _join(folder: Path, name: str, n: int) -> None:
                     prefix = f"{r},"
                     out.writelines(prefix + line for line in src)
             part.unlink()
-
-
-def ci_halfwidth(sd: float, n: int) -> float:
-    """Half-width of the 95% confidence interval of a mean of ``n`` values (Student t)."""
-    if n < 2 or not math.isfinite(sd):
-        return math.nan
-    from scipy.stats import t
-
-    return float(t.ppf(0.975, n - 1) * sd / math.sqrt(n))
