@@ -130,6 +130,7 @@ class Comparison:
     def write(self, folder: Path) -> Path:
         """Write kpis.csv, charts/*.png and report.html, atomically."""
         from .output import atomic_folder
+        from .plotting import save_figure
         from .report import comparison_report
 
         with atomic_folder(folder) as tmp:
@@ -137,13 +138,7 @@ class Comparison:
             if self.replicated:
                 self.differences.to_csv(tmp / "differences.csv", index=False, float_format="%.6f")
             (tmp / "charts").mkdir()
-            paths = []
-            for name, fig in self.charts().items():
-                path = tmp / "charts" / f"{name}.png"
-                fig.savefig(
-                    path, dpi=150, metadata={"Software": None}, pil_kwargs={"compress_level": 1}
-                )
-                paths.append(path)
+            paths = [save_figure(fig, tmp / "charts", n) for n, fig in self.charts().items()]
             (tmp / "report.html").write_text(comparison_report(self, paths), encoding="utf-8")
         return folder
 

@@ -23,6 +23,7 @@ from .plotting import (
     key_rows,
     mark_events,
     monthly_mean,
+    no_data,
     numbered_events,
     year_axis,
 )
@@ -406,15 +407,7 @@ def difference_kpis(runs: Sequence[RunData], diffs: pd.DataFrame) -> Figure:
     step = 0.8 / max(len(others), 1)
     for ax, (label, kpis, scale) in zip(axes, panels, strict=True):
         if not kpis:
-            ax.text(
-                0.5,
-                0.5,
-                "no difference between the runs",
-                transform=ax.transAxes,
-                ha="center",
-                va="center",
-                color="#666666",
-            )
+            no_data(ax, "no difference between the runs")
             ax.set_yticks([])
             ax.set_xlabel(f"difference from {runs[0].name}, {label}")
             continue
@@ -461,14 +454,7 @@ def difference_kpis(runs: Sequence[RunData], diffs: pd.DataFrame) -> Figure:
         Line2D([], [], color="black", marker=_MARKERS[j % len(_MARKERS)], ls="", label=r.name)
         for j, r in enumerate(others)
     ]
-    fig.legend(
-        handles=handles,
-        loc="upper right",
-        fontsize=8,
-        frameon=False,
-        ncols=len(handles),
-        bbox_to_anchor=(0.97, 0.995),
-    )
+    _legend_row(fig, handles, 0.97, 0.995)
     fig.suptitle(
         f"{_title(runs)}: mean difference over the horizon\n{note}",
         fontsize=10,
@@ -480,6 +466,18 @@ def difference_kpis(runs: Sequence[RunData], diffs: pd.DataFrame) -> Figure:
 
 
 _MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
+def _legend_row(fig: Figure, handles: Sequence[Line2D], x: float, y: float) -> None:
+    """One row of legend entries at the figure's top right corner (x, y)."""
+    fig.legend(
+        handles=handles,
+        loc="upper right",
+        fontsize=8,
+        frameon=False,
+        ncols=len(handles),
+        bbox_to_anchor=(x, y),
+    )
 
 
 def difference_annual(runs: Sequence[RunData], annual: dict[str, pd.DataFrame]) -> Figure:
@@ -502,15 +500,7 @@ def difference_annual(runs: Sequence[RunData], annual: dict[str, pd.DataFrame]) 
     fig, axes = _figure(max(len(dests), 1), 1, numbered_events(None))
     axes = axes[:, 0]
     if not dests:
-        axes[0].text(
-            0.5,
-            0.5,
-            "no difference in annual exports",
-            transform=axes[0].transAxes,
-            ha="center",
-            va="center",
-            color="#666666",
-        )
+        no_data(axes[0], "no difference in annual exports")
     for ax, dest in zip(axes, dests, strict=False):
         for j, run in enumerate(runs[1:]):
             f = gas[(gas["destination"] == dest) & (gas["run"] == run.name)]
@@ -529,14 +519,7 @@ def difference_annual(runs: Sequence[RunData], annual: dict[str, pd.DataFrame]) 
         Line2D([], [], color="black", ls=_style(j + 1), lw=1.5, label=f"{r.name} - {runs[0].name}")
         for j, r in enumerate(runs[1:])
     ]
-    fig.legend(
-        handles=handles,
-        loc="upper right",
-        fontsize=8,
-        frameon=False,
-        ncols=len(handles),
-        bbox_to_anchor=(0.98, 1 - 0.1 / fig.get_figheight()),
-    )
+    _legend_row(fig, handles, 0.98, 1 - 0.1 / fig.get_figheight())
     fig.suptitle(
         f"{_title(runs)}: difference in annual exports from {runs[0].name}\n"
         "(mean over replications, shaded: 95% CI)",

@@ -30,7 +30,9 @@ from .plotting import (
     mark_events,
     mark_random,
     monthly_mean,
+    no_data,
     numbered_events,
+    save_figure,
     select_events,
     span,
     year_axis,
@@ -109,15 +111,7 @@ def route_flows(flows: pd.DataFrame, title: str, events: pd.DataFrame | None = N
         by_buyer = by_buyer.loc[:, by_buyer.sum() > 0]
         cap = monthly_mean(f[f["buyer"] == f["buyer"].iloc[0]], "capacity")["capacity"]
         if by_buyer.columns.empty:
-            ax.text(
-                0.5,
-                0.5,
-                "no flow in this run",
-                transform=ax.transAxes,
-                ha="center",
-                va="center",
-                color="#666666",
-            )
+            no_data(ax, "no flow in this run")
         else:
             ax.stackplot(
                 by_buyer.index,
@@ -173,15 +167,7 @@ def deliveries_vs_nominations(
         ax.legend(loc="upper right", ncols=3, fontsize=7, frameon=False)
         ax.grid(alpha=0.3)
     if not buyers:
-        axes[0].text(
-            0.5,
-            0.5,
-            "no buyer nominated gas in this run",
-            transform=axes[0].transAxes,
-            ha="center",
-            va="center",
-            color="#666666",
-        )
+        no_data(axes[0], "no buyer nominated gas in this run")
     axes[0].set_title(f"{title}: deliveries against nominations (monthly mean)", pad=12)
     axes[-1].set_xlabel("year")
     year_axis(axes[-1], lo, hi)
@@ -265,15 +251,7 @@ def revenue_and_arrears(
     if shown:
         bottom.legend(loc="upper left", fontsize=8, frameon=False)
     else:
-        bottom.text(
-            0.5,
-            0.5,
-            "no arrears in this run",
-            transform=bottom.transAxes,
-            ha="center",
-            va="center",
-            color="#666666",
-        )
+        no_data(bottom, "no arrears in this run")
     bottom.set_ylim(bottom=0)
     bottom.set_xlabel("year")
     bottom.set_ylabel("arrears (USD bn)")
@@ -544,15 +522,7 @@ def network_map(
         note += f"\nnot drawn (no path_lonlat): {', '.join(missing)}"
     fig.text(0.08, 0.04, note, fontsize=8, color="#444444")
     if not drawn:
-        ax.text(
-            0.5,
-            0.5,
-            "no route has path_lonlat coordinates",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            color="#666666",
-        )
+        no_data(ax, "no route has path_lonlat coordinates")
     return fig
 
 
@@ -654,13 +624,4 @@ def _draw_forked(name: str) -> None:
 
 
 def _draw(res: Result, name: str, folder: Path, svg: bool, dpi: int) -> None:
-    fig = chart(res, name)
-    # light compression: PNGs a little larger, encoding several times faster
-    fig.savefig(
-        folder / f"{name}.png",
-        dpi=dpi,
-        metadata={"Software": None},
-        pil_kwargs={"compress_level": 1},
-    )
-    if svg:
-        fig.savefig(folder / f"{name}.svg", metadata={"Date": None})
+    save_figure(chart(res, name), folder, name, svg=svg, dpi=dpi)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .palette import color
@@ -21,16 +20,14 @@ from .plotting import (
     figure,
     key_rows,
     mark_events,
+    no_data,
     numbered_events,
+    save_figure,
     select_events,
     year_axis,
 )
 
 __all__ = ["BAND_CHARTS", "annual_band", "kpi_spread", "save_band_charts", "time_band"]
-
-
-def _no_data(ax: Axes, text: str) -> None:
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="#666666")
 
 
 def _series(band: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -93,7 +90,7 @@ def time_band(
     marked = select_events(numbered_events(events), keys, ("cutoff", "outage", "commission"))
     fig, axes = figure(max(len(keys), 1), panel_height=1.9, key_rows=key_rows(marked))
     if not keys:
-        _no_data(axes[0], f"no {what} in this run")
+        no_data(axes[0], f"no {what} in this run")
         axes[0].set_title(f"{title}: {what} (median, 5-95% band)", pad=12)
         return fig
     daily = len(str(vals["period"].iloc[0])) == 10
@@ -147,7 +144,7 @@ def kpi_spread(kpis: pd.DataFrame, title: str) -> Figure:
             if j >= len(cols):
                 ax.set_axis_off()
                 if not cols and j == 0:
-                    _no_data(ax, f"no {label.split(' ')[0]} in any replication")
+                    no_data(ax, f"no {label.split(' ')[0]} in any replication")
                 continue
             name = cols[j].split(".", 1)[1]
             x = kpis[cols[j]].to_numpy(dtype=float)
@@ -214,16 +211,4 @@ def save_band_charts(
         ),
         "kpi_spread": lambda: kpi_spread(kpis, title),
     }
-    out = []
-    for name, draw in figures.items():
-        fig = draw()
-        fig.savefig(
-            folder / f"{name}.png",
-            dpi=dpi,
-            metadata={"Software": None},
-            pil_kwargs={"compress_level": 1},
-        )
-        if svg:
-            fig.savefig(folder / f"{name}.svg", metadata={"Date": None})
-        out.append(folder / f"{name}.png")
-    return out
+    return [save_figure(draw(), folder, name, svg=svg, dpi=dpi) for name, draw in figures.items()]
