@@ -103,23 +103,22 @@ class Tank(simpy.Container):
 
 class Gate:
     """Whether a rail route or terminal lets traffic through: commissioned, not cut off,
-    no outage. ``wait()`` is an event that fires when it next opens."""
+    no outage. ``wait()`` is an event that fires when it next opens. ``open`` is a stored
+    flag (read on every car and truck): call ``changed()`` after changing the others."""
 
     def __init__(self, env: simpy.Environment, commissioned: bool = True) -> None:
         self.env = env
         self.commissioned = commissioned
         self.cut_off = False
         self.outages = 0
+        self.open = commissioned
         self._opened = env.event()
-
-    @property
-    def open(self) -> bool:
-        return self.commissioned and not self.cut_off and self.outages == 0
 
     def wait(self) -> simpy.Event:
         return self._opened
 
     def changed(self) -> None:
+        self.open = self.commissioned and not self.cut_off and self.outages == 0
         if self.open:
             self._opened.succeed()
             self._opened = self.env.event()
@@ -607,16 +606,19 @@ def train(
                 net.log(f"train {r.id}#{k}", "in bay", env.now - arrived)
             began = env.now
             cars = math.ceil(amount / r.t_per_car - EPS)
+            # the hot loop (one turn per tank car): attributes looked up once
+            tank, gate, unload, per_car = term.tank, term.gate, net.unload[term.index], r.t_per_car
+            car_days, tracing, timeout = term.hours_per_car / 24, net.trace is not None, env.timeout
             for car in range(cars):
-                load = min(r.t_per_car, amount - car * r.t_per_car)
-                yield env.timeout(term.hours_per_car / 24)
-                while not term.gate.open:
-                    yield term.gate.wait()
-                if term.tank.capacity - term.tank.level + EPS >= load and not term.tank.put_queue:
-                    term.tank.give_now(load, net.unload[term.index])
+                load = min(per_car, amount - car * per_car)
+                yield timeout(car_days)
+                while not gate.open:
+                    yield gate.wait()
+                if tank._capacity - tank._level + EPS >= load and not tank.put_queue:
+                    tank.give_now(load, unload)
                 else:  # terminal storage full: wait for room
-                    yield term.tank.give(load, net.unload[term.index])
-                if net.trace is not None:
+                    yield tank.give(load, unload)
+                if tracing:
                     net.log(f"train {r.id}#{k}", "car emptied", load)
             term.bay_busy += env.now - began
         yield env.timeout(r.return_days)
@@ -831,6 +833,26 @@ def depot(
 
 def lpg_monitor(env: simpy.Environment, net: LpgNetwork) -> Generator[simpy.Event, None, None]:
     """At the end of each day: stocks, what is on trains and trucks, queues."""
+    # nominal capacities: a fleet's mean round trip (t/d = trucks x load / cycle), and a
+    # rail route's t/d when open (trainsets x load over the cycle, unloading included)
+    fleet_cycles = [
+        (f, f.load_days + sum(trip + back for _, trip, back in f.legs) / len(f.legs))
+        for f in net.fleets
+    ]
+    rail_rates = [
+        (
+            r,
+            r.trains
+            * r.load_t
+            / (
+                r.load_days
+                + r.transit_days
+                + r.return_days
+                + math.ceil(r.load_t / r.t_per_car) * r.terminal.hours_per_car / 24
+            ),
+        )
+        for r in net.rails
+    ]
     yield env.timeout(MONITOR_TIME)
     for day in range(net.cal.days):
         for d in net.depots:
@@ -843,19 +865,12 @@ def lpg_monitor(env: simpy.Environment, net: LpgNetwork) -> Generator[simpy.Even
             net.bays_busy_end[t.index][day] = t.bays.count
         for d in net.depots:
             net.depot_level[d.index][day] = d.tank.level
-        for f in net.fleets:
+        for f, cycle in fleet_cycles:
             f.settle_returns(env.now)
             net.trucks_waiting[f.index][day] = f.idle
-            mean_cycle = sum(trip + back for _, trip, back in f.legs) / len(f.legs)
-            net.fleet_capacity[f.index][day] = f.active * f.t_per_truck / (f.load_days + mean_cycle)
-        for r in net.rails:
-            cycle = (
-                r.load_days
-                + r.transit_days
-                + r.return_days
-                + math.ceil(r.load_t / r.t_per_car) * r.terminal.hours_per_car / 24
-            )
-            net.rail_capacity[r.index][day] = r.trains * r.load_t / cycle if r.gate.open else 0
+            net.fleet_capacity[f.index][day] = f.active * f.t_per_truck / cycle
+        for r, rate in rail_rates:
+            net.rail_capacity[r.index][day] = rate if r.gate.open else 0
         net.on_trains_end[day] = net.on_trains
         net.on_trucks_end[day] = net.on_trucks
         net.split_totals(day)
