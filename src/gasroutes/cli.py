@@ -135,14 +135,22 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _non_negative_int(text: str) -> int:
+def _int_at_least(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError as err:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from err
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {value}")
     return value
+
+
+def _non_negative_int(text: str) -> int:
+    return _int_at_least(text, 0)
+
+
+def _positive_int(text: str) -> int:
+    return _int_at_least(text, 1)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -275,16 +283,6 @@ def _sweep(args: argparse.Namespace) -> int:
     print(f"{result.spec.name}: {len(runs)} runs, {failed} failed")
     print(f"wrote {result.folder}/")
     return EXIT_OK
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from err
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
 
 
 def _compare(args: argparse.Namespace) -> int:

@@ -209,7 +209,6 @@ def _value_and_difference(
     lo, hi = float(years.min()), float(years.max()) + 1
     for ax in axes[-1]:
         year_axis(ax, lo, hi, centred=True)
-        ax.set_xlabel("year")
     axes[0][0].set_title(f"{title}", fontsize=10, loc="left")
     axes[0][1].set_title(f"difference from {first}", fontsize=10, loc="left")
     _finish(fig, runs, title, events)
@@ -282,7 +281,6 @@ def deliveries_compare(runs: Sequence[RunData]) -> Figure:
         mark_events(left, ev[ev["target"].isin([b])])
     for ax in axes[-1]:
         year_axis(ax, *_span(runs))
-        ax.set_xlabel("year")
     axes[0][0].set_title("deliveries (monthly mean)", fontsize=10, loc="left")
     axes[0][1].set_title(f"difference from {runs[0].name}", fontsize=10, loc="left")
     _finish(fig, runs, "deliveries by buyer", ev)
@@ -309,7 +307,6 @@ def production_compare(runs: Sequence[RunData]) -> Figure:
         ax.set_xlim(*_span(runs))
     mark_events(axes[0, 0], ev)
     year_axis(axes[-1, 0], *_span(runs))
-    axes[-1, 0].set_xlabel("year")
     _finish(fig, runs, "production, domestic use and shut-in", ev)
     return fig
 
@@ -336,7 +333,6 @@ def route_flows_compare(runs: Sequence[RunData]) -> Figure:
         ax.set_xlim(*_span(runs))
         mark_events(ax, ev[ev["target"].isin([route])])
     year_axis(axes[-1, 0], *_span(runs))
-    axes[-1, 0].set_xlabel("year")
     _finish(fig, runs, "route flows (monthly mean)", ev)
     return fig
 
@@ -511,10 +507,10 @@ def difference_annual(runs: Sequence[RunData], annual: dict[str, pd.DataFrame]) 
         ax.axhline(0, color="black", lw=0.6)
         ax.set_ylabel(f"{dest}\n(bcm/yr)", fontsize=8)
         ax.grid(alpha=0.3)
+    axes[-1].set_xlabel("year")  # year_axis sets it too, when there are years
     if len(gas):
         years = gas["year"].astype(float)
         year_axis(axes[-1], float(years.min()), float(years.max()) + 1, centred=True)
-    axes[-1].set_xlabel("year")
     handles = [
         Line2D([], [], color="black", ls=_style(j + 1), lw=1.5, label=f"{r.name} - {runs[0].name}")
         for j, r in enumerate(runs[1:])

@@ -80,7 +80,7 @@ def annual_exports(annual: pd.DataFrame, title: str, events: pd.DataFrame | None
         ax.bar(x, table[dest], bottom=bottom, label=dest, color=color(dest), width=0.8)
         bottom += table[dest].to_numpy()
     ax.set_title(f"{title}: annual pipeline gas exports by destination", pad=12)
-    ax.set_xlabel("year")
+    ax.set_xlabel("year")  # year_axis sets it too, when there are years
     ax.set_ylabel("exports (bcm/yr)")
     if len(table):
         year_axis(ax, float(table.index.min()), float(table.index.max()) + 1, centred=True)
@@ -128,7 +128,6 @@ def route_flows(flows: pd.DataFrame, title: str, events: pd.DataFrame | None = N
         ax.legend(loc="upper left", ncols=ncols, fontsize=7, frameon=False)
         ax.grid(alpha=0.3)
     axes[0].set_title(f"{title}: route flows against capacity (monthly mean)", pad=12)
-    axes[-1].set_xlabel("year")
     year_axis(axes[-1], lo, hi)
     draw_key(fig, marked)
     return fig
@@ -169,7 +168,6 @@ def deliveries_vs_nominations(
     if not buyers:
         no_data(axes[0], "no buyer nominated gas in this run")
     axes[0].set_title(f"{title}: deliveries against nominations (monthly mean)", pad=12)
-    axes[-1].set_xlabel("year")
     year_axis(axes[-1], lo, hi)
     draw_key(fig, marked)
     return fig
@@ -196,7 +194,6 @@ def production_balance(
     )
     ax.plot(g.index, g["domestic_demand"], color="black", lw=0.8, ls=":", label="domestic demand")
     ax.set_title(f"{title}: production, domestic use and shut-in (monthly mean)", pad=12)
-    ax.set_xlabel("year")
     ax.set_ylabel("gas (mcm/d)")
     ax.set_ylim(0, float(g["potential"].max()) * 1.3 + 1.0)
     mark_events(ax, marked)
@@ -230,7 +227,6 @@ def revenue_and_arrears(
         top.bar(x, annual[b] / 1e9, bottom=base, color=color(b), label=b, width=0.8)
         base += annual[b].to_numpy() / 1e9
     top.set_title(f"{title}: revenue and arrears by buyer", pad=12)
-    top.set_xlabel("year")
     top.set_ylabel("revenue invoiced\n(USD bn/yr)")
     year_axis(top, float(annual.index.min()), float(annual.index.max()) + 1, centred=True)
     if buyers:
@@ -253,7 +249,6 @@ def revenue_and_arrears(
     else:
         no_data(bottom, "no arrears in this run")
     bottom.set_ylim(bottom=0)
-    bottom.set_xlabel("year")
     bottom.set_ylabel("arrears (USD bn)")
     bottom.grid(alpha=0.3)
     bottom.set_xlim(*span(money))
@@ -405,7 +400,6 @@ def lpg_chain(
         ax.grid(alpha=0.3)
         mark_events(ax, marked, numbers=ax is top)
     top.set_title(f"{title}: LPG chain, deliveries, train queues and storage", pad=12)
-    bottom.set_xlabel("year")
     year_axis(bottom, lo, hi)
     draw_key(fig, marked)
     return fig

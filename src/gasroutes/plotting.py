@@ -76,8 +76,10 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 def year_axis(ax: Axes, lo: float, hi: float, *, centred: bool = False) -> None:
     """Integer-year ticks from ``lo`` to ``hi``; ``centred`` puts labels mid-year (bars).
-    A span shorter than 18 months gets a tick on the first of each month instead."""
+    A span shorter than 18 months gets a tick on the first of each month instead. Labels
+    the axis to match ("year" or "date")."""
     if not centred and hi - lo < 1.5:
+        ax.set_xlabel("date")
         jan = pd.Timestamp(year=int(lo), month=1, day=1)
         months = pd.date_range(jan, periods=int((hi - int(lo)) * 12) + 2, freq="MS")
         x = decimal_year(months.to_numpy().astype("datetime64[D]"))
@@ -91,6 +93,7 @@ def year_axis(ax: Axes, lo: float, hi: float, *, centred: bool = False) -> None:
         )
         ax.set_xlim(lo, hi)
         return
+    ax.set_xlabel("year")
     first, last = int(np.floor(lo)), int(np.ceil(hi))
     step = 1 if last - first <= 14 else 2
     years = list(range(first, last + 1, step))

@@ -56,7 +56,7 @@ def annual_band(band: pd.DataFrame, title: str, events: pd.DataFrame | None = No
         ax.plot(x, rows["p50"], color=color(k), lw=1.6, marker="o", ms=3, label=k)
         top = max(top, float(rows["p95"].max()))
     ax.set_title(f"{title}: annual pipeline gas exports (median, 5-95% band)", pad=12)
-    ax.set_xlabel("year")
+    ax.set_xlabel("year")  # year_axis sets it too, when there are years
     ax.set_ylabel("exports (bcm/yr)")
     if len(gas):
         years = gas["period"].astype(int)
@@ -114,7 +114,6 @@ def time_band(
         ax.grid(alpha=0.3)
     step = "daily" if daily else "monthly mean"
     axes[0].set_title(f"{title}: {what} ({step}; median, 5-95% band)", pad=12)
-    axes[-1].set_xlabel("date" if daily else "year")
     year_axis(axes[-1], lo, hi)
     draw_key(fig, marked)
     return fig
