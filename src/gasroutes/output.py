@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .errors import RunFolderError
 
 if TYPE_CHECKING:
@@ -88,23 +90,33 @@ def write_csv(frame: pd.DataFrame, path: Path, float_format: str) -> None:
     """Write a table as CSV, floats in ``float_format``.
 
     Several times faster than ``DataFrame.to_csv`` for our long tables of ids, dates and
-    floats; a table with text that needs quoting goes through pandas instead.
+    floats: each distinct float (by its bits, so -0.0 keeps its sign) is formatted once. A
+    table with text that needs quoting goes through pandas instead.
     """
     columns: list[list[str]] = []
     for name in frame.columns:
         col = frame[name]
         if col.dtype.kind == "f":
-            columns.append([float_format % x for x in col.tolist()])
+            bits = col.to_numpy(dtype=np.float64).view(np.int64)
+            floats, index = np.unique(bits, return_inverse=True)
+            text = np.array(
+                [float_format % x for x in floats.view(np.float64).tolist()], dtype=object
+            )
+            columns.append(text[index.ravel()].tolist())
         elif col.dtype.kind in "iub":
-            columns.append([str(x) for x in col.tolist()])
+            columns.append(list(map(str, col.tolist())))
         else:
-            values = [str(x) for x in col.tolist()]
-            if any(c in v for v in set(values) for c in ',"\n\r'):
+            values = col.tolist()
+            distinct = set(values)
+            if not all(type(v) is str for v in distinct):
+                values = list(map(str, values))
+                distinct = set(values)
+            if any(c in v for v in distinct for c in ',"\n\r'):
                 frame.to_csv(path, index=False, float_format=float_format)
                 return
             columns.append(values)
     lines = [",".join(map(str, frame.columns))]
-    lines.extend(",".join(row) for row in zip(*columns, strict=True))
+    lines.extend(map(",".join, zip(*columns, strict=True)))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

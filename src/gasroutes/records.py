@@ -18,7 +18,7 @@ import pandas as pd
 
 from .conservation import check_conservation
 from .lpg_records import LpgResult
-from .tables import by_date, long_flows
+from .tables import by_date, labels, long_flows
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -223,8 +223,14 @@ class Result:
         if extra.empty:
             return gas
         both = pd.concat([gas, extra], ignore_index=True)
-        order = np.argsort(both["date"].to_numpy(dtype=str), kind="stable")
-        return both.iloc[order].reset_index(drop=True)
+        n = len(self.dates)
+        if len(gas) % n or len(extra) % n:  # pragma: no cover - every table is day-major
+            order = np.argsort(both["date"].to_numpy(dtype=str), kind="stable")
+        else:  # both day by day: interleave the days (a stable sort on the day's number)
+            day = np.arange(n)
+            keys = np.concatenate([np.repeat(day, len(gas) // n), np.repeat(day, len(extra) // n)])
+            order = np.argsort(keys, kind="stable")
+        return both.take(order).reset_index(drop=True)
 
     def _gas_flows(self) -> pd.DataFrame:
         """Daily gas entering each route, per buyer (and third-party transit), mcm."""
@@ -253,7 +259,7 @@ class Result:
         frame = pd.DataFrame(
             {
                 "date": np.tile(np.asarray(self.dates, dtype=object), nb),
-                "buyer": np.repeat(self.buyer_ids, n),
+                "buyer": labels(self.buyer_ids, n),
                 "commodity": GAS,
                 "nominated": nominated.ravel(),
                 "delivered": self.buyer_delivered().ravel(),
@@ -298,7 +304,7 @@ class Result:
         frame = pd.DataFrame(
             {
                 "date": np.tile(np.asarray(self.dates, dtype=object), nb),
-                "buyer": np.repeat(self.buyer_ids, n),
+                "buyer": labels(self.buyer_ids, n),
                 "invoiced_usd": a["buyer_invoiced"].ravel(),
                 "paid_usd": a["buyer_paid"].ravel(),
                 "settled_usd": a["buyer_settled"].ravel(),

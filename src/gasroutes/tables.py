@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["FLOW_COLUMNS", "by_date", "long_flows"]
+__all__ = ["FLOW_COLUMNS", "by_date", "labels", "long_flows"]
 
 FLOW_COLUMNS = ["date", "route", "buyer", "commodity", "quantity", "unit", "capacity"]
 
@@ -15,8 +15,14 @@ FLOW_COLUMNS = ["date", "route", "buyer", "commodity", "quantity", "unit", "capa
 def by_date(frame: pd.DataFrame, blocks: int, days: int) -> pd.DataFrame:
     """Reorder a frame of ``blocks`` stacked series of ``days`` rows each: day by day, and
     within a day in block order."""
-    order = np.lexsort((np.repeat(np.arange(blocks), days), np.tile(np.arange(days), blocks)))
-    return frame.iloc[order].reset_index(drop=True)
+    order = np.arange(blocks * days).reshape(blocks, days).T.ravel()
+    return frame.take(order).reset_index(drop=True)
+
+
+def labels(values: Sequence[str], days: int) -> np.ndarray:
+    """One label per block, repeated for each of its ``days`` rows (as objects: the table
+    then shares the strings instead of making one per row)."""
+    return np.repeat(np.asarray(values, dtype=object), days)
 
 
 def long_flows(
@@ -32,8 +38,8 @@ def long_flows(
     frame = pd.DataFrame(
         {
             "date": np.tile(dates, k),
-            "route": np.repeat([b[0] for b in blocks], n),
-            "buyer": np.repeat([b[1] for b in blocks], n),
+            "route": labels([b[0] for b in blocks], n),
+            "buyer": labels([b[1] for b in blocks], n),
             "commodity": commodity,
             "quantity": np.concatenate([b[2] for b in blocks]),
             "unit": unit,
