@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConservationError
-from .tables import by_date, long_flows
+from .tables import by_date, labels, long_flows
 
 if TYPE_CHECKING:
     from .rail import LpgNetwork
@@ -48,10 +48,12 @@ class LpgResult:
 
     @classmethod
     def take(cls, net: LpgNetwork) -> LpgResult:
-        names = [
-            "potential",
-            "produced",
-            "shut_in",
+        days = net.cal.days
+        arrays = {
+            n: np.asarray(getattr(net, n), dtype=float).reshape(-1, days)
+            for n in ("potential", "produced", "shut_in", "demand", "consumed")
+        }
+        for n in (
             "plant_level",
             "departed",
             "rail_capacity",
@@ -62,13 +64,10 @@ class LpgResult:
             "fleet_capacity",
             "trucks_waiting",
             "depot_level",
-            "demand",
-            "consumed",
-        ]
-        days = net.cal.days
-        arrays = {n: np.asarray(getattr(net, n), dtype=float).reshape(-1, days) for n in names}
-        arrays["on_trains"] = np.asarray(net.on_trains_end)
-        arrays["on_trucks"] = np.asarray(net.on_trucks_end)
+        ):
+            arrays[n] = net.arrays[n]
+        arrays["on_trains"] = net.arrays["on_trains_end"]
+        arrays["on_trucks"] = net.arrays["on_trucks_end"]
         return cls(
             destination=net.chain.destination,
             plant_ids=[p.id for p in net.plants],
@@ -80,7 +79,7 @@ class LpgResult:
             depot_ids=[d.id for d in net.depots],
             depot_price=[d.price for d in net.depots],
             arrays=arrays,
-            delivered=[np.asarray(x, dtype=float).reshape(-1, days) for x in net.delivered],
+            delivered=list(net.arrays["delivered"]),
             initial_t=net.initial_t,
             waits={t.id: np.asarray(t.waits) for t in net.terminals},
             queue_area={t.id: t.area for t in net.terminals},
@@ -181,10 +180,10 @@ class LpgResult:
         frame = pd.DataFrame(
             {
                 "date": np.tile(dates, len(series)),
-                "node": np.repeat([s[0] for s in series], n),
-                "metric": np.repeat([s[1] for s in series], n),
+                "node": labels([s[0] for s in series], n),
+                "metric": labels([s[1] for s in series], n),
                 "value": np.concatenate([s[2] for s in series]) if series else [],
-                "unit": np.repeat([s[3] for s in series], n),
+                "unit": labels([s[3] for s in series], n),
             }
         )
         k = len(series)

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import simpy
-from simpy.resources.container import ContainerGet, ContainerPut
+from simpy.events import NORMAL
 
 from .network import schedule_value
 
@@ -45,60 +47,22 @@ EPS = 1e-9
 PLANT_TIME, DEPOT_TIME, MONITOR_TIME = 0.25, 0.75, 0.999
 
 
-class _BookedGet(ContainerGet):
-    def __init__(self, tank: Tank, amount: float, book: Book) -> None:
-        self.book = book  # set before the request can be granted (in the base __init__)
-        super().__init__(tank, amount)
-
-
-class _BookedPut(ContainerPut):
-    def __init__(self, tank: Tank, amount: float, book: Book) -> None:
-        self.book = book
-        super().__init__(tank, amount)
-
-
 class Tank(simpy.Container):
-    """A Container that books every move at the instant the level changes.
-
-    ``take(amount, book)`` and ``give(amount, book)`` are ``get``/``put`` requests that call
-    ``book(amount)`` when granted, so the tonnes are never in two places, nor in none.
-    """
-
-    def take(self, amount: float, book: Book) -> simpy.Event:
-        """A request for ``amount``; waits until it is there."""
-        return _BookedGet(self, amount, book)
-
-    def give(self, amount: float, book: Book) -> simpy.Event:
-        """A request to store ``amount``; waits until there is room."""
-        return _BookedPut(self, amount, book)
+    """A Container whose moves are booked the instant the level changes: ``take_now`` and
+    ``give_now`` move what is there (or what fits) at once and call ``book(amount)``, so the
+    tonnes are never in two places, nor in none."""
 
     def take_now(self, amount: float, book: Book) -> None:
-        """Take ``amount`` that is there now: no event, then serve waiting puts."""
+        """Take ``amount`` that is there now."""
         assert amount <= self._level + EPS, "take_now needs the stock to be there"
         self._level = max(self._level - amount, 0.0)
         book(amount)
-        if self.put_queue:
-            self._trigger_put(None)
 
     def give_now(self, amount: float, book: Book) -> None:
-        """Store ``amount`` for which there is room now: no event, then serve waiting gets."""
+        """Store ``amount`` for which there is room now."""
         assert amount <= self._capacity - self._level + EPS, "give_now needs room"
         self._level = min(self._level + amount, self._capacity)
         book(amount)
-        if self.get_queue:
-            self._trigger_get(None)
-
-    def _do_get(self, event: Any) -> bool | None:
-        granted: bool | None = super()._do_get(event)
-        if granted:
-            event.book(event.amount)
-        return granted
-
-    def _do_put(self, event: Any) -> bool | None:
-        granted: bool | None = super()._do_put(event)
-        if granted:
-            event.book(event.amount)
-        return granted
 
 
 class Gate:
@@ -149,8 +113,45 @@ class PlantState:
     signal: Signal
 
 
+class Cars:
+    """The tank cars of one train in a bay: the next car's index, when its transfer ends
+    (``ready``, while it transfers) and when the last car would be emptied if nothing held
+    the train up (``last``)."""
+
+    __slots__ = ("amount", "began", "car", "cars", "done", "label", "last", "per_car", "ready")
+
+    def __init__(
+        self, label: str, amount: float, per_car: float, began: float, done: simpy.Event
+    ) -> None:
+        self.label = label
+        self.amount = amount
+        self.per_car = per_car
+        self.cars = math.ceil(amount / per_car - EPS)
+        self.car = 0
+        self.began = began
+        self.ready = self.last = math.inf
+        self.done = done
+
+    def load(self) -> float:
+        """The tonnes in the current car (the last one may be part-full)."""
+        return min(self.per_car, self.amount - self.car * self.per_car)
+
+
 @dataclass
 class TerminalState:
+    """A border terminal: its storage, its bays and the trains in them.
+
+    The tank cars in the bays are emptied one by one, each ``hours_per_car`` after the one
+    before, into storage when there is room (else they wait, first come first served)
+    and while the terminal is open (else they wait for it to reopen). Those moves are
+    settled lazily: whoever reads or changes the terminal's storage (a fleet, the monitor,
+    a dated change) first calls :meth:`settle`, which replays the car moves due by then in
+    time order. Nothing else can see them, so the outcome is the same as one SimPy event
+    per car, for a fraction of the events. Real events (:meth:`arm`) are kept for the two
+    moments others must see as they happen: a train's last car (the train goes on) and,
+    while a fleet waits for stock, each car that comes in.
+    """
+
     id: str
     index: int
     tank: Tank
@@ -165,6 +166,16 @@ class TerminalState:
     bay_busy: float = 0.0  # bay-days of unloading
     bay_capacity_area: float = 0.0  # integral of the number of bays over time
     bays_last: float = 0.0
+    # lazily settled unloading (see the class docstring)
+    net: Any = None  # the LpgNetwork (set by it)
+    book: Book = field(default=lambda _: None)  # the booking of an emptied car (set by the network)
+    fleets: list[FleetState] = field(default_factory=list)  # the fleets that load here
+    log: Callable[[str, str, float, float], None] | None = None  # trace (actor, action, t, at)
+    transferring: list[tuple[float, int, Cars]] = field(default_factory=list)  # heap by ready
+    waiting_room: deque[Cars] = field(default_factory=deque)  # emptied, waiting for room
+    waiting_gate: list[Cars] = field(default_factory=list)  # transferred, terminal closed
+    alarms: list[float] = field(default_factory=list)  # heap of scheduled real events
+    seq: int = 0  # creation order of car moves (ties at the same instant)
 
     def _advance(self, now: float) -> None:
         self.area += self.queue * (now - self.last)
@@ -187,6 +198,211 @@ class TerminalState:
         # trains the new bays can take
         self.bays._capacity = bays
         self.bays._trigger_put(None)
+
+    # ------------------------------------------------------------------ unloading
+
+    def unload(self, label: str, amount: float, per_car: float) -> simpy.Event:
+        """Start emptying a train in a bay now; the event fires when its last car is
+        emptied."""
+        env = self.bays._env
+        now = env.now
+        self.settle(now)  # car moves due now were created before this train's first
+        cars = Cars(label, amount, per_car, now, env.event())
+        self._transfer(cars, now + self.hours_per_car / 24, True)
+        self.arm()
+        return cars.done
+
+    def _transfer(self, cars: Cars, ready: float, held_up: bool) -> None:
+        """The current car's transfer ends at ``ready``; ``held_up`` when that is not
+        ``hours_per_car`` after the car before was due (a new train, or one that waited)."""
+        cars.ready = ready
+        if held_up:  # when the last car is due if nothing holds the train up again
+            car_days, last = self.hours_per_car / 24, ready
+            for _ in range(cars.cars - cars.car - 1):
+                last += car_days
+            cars.last = last
+        self.seq += 1
+        heapq.heappush(self.transferring, (ready, self.seq, cars))
+
+    def settle(self, now: float, inclusive: bool = True) -> None:
+        """Replay the car moves due by ``now`` (or before it, for an observer whose own
+        event was scheduled before those moves'), in time order."""
+        heap = self.transferring
+        if not heap or heap[0][0] > now or (heap[0][0] == now and not inclusive):
+            return
+        if not self.gate.open or self.log is not None or self._fleet_waits_for_cars():
+            self._settle_each(now, inclusive)
+            return
+        # the common case, in one loop on local copies: nobody is woken by a car, so a
+        # car is no more than the tonnes it moves (the same float operations, in the same
+        # order, as the per-car path in _settle_each)
+        net, tank, waiting, pop, push = (
+            self.net,
+            self.tank,
+            self.waiting_room,
+            heapq.heappop,
+            heapq.heappush,
+        )
+        cap, level, car_days = tank._capacity, tank._level, self.hours_per_car / 24
+        on_trains, unloaded = net.on_trains, net.unloaded_total[self.index]
+        while heap:
+            ready, _, cars = heap[0]
+            if ready > now or (ready == now and not inclusive):
+                break
+            pop(heap)
+            per_car, amount, count, car = cars.per_car, cars.amount, cars.cars, cars.car
+            while True:  # this train's cars, while they come before any other's
+                load = min(per_car, amount - car * per_car)
+                if waiting or cap - level + EPS < load:  # storage full: wait for room
+                    tank._level, net.on_trains = level, on_trains
+                    net.unloaded_total[self.index] = unloaded
+                    cars.car = car
+                    waiting.append(cars)
+                    self.make_room(ready)
+                    level, on_trains = tank._level, net.on_trains
+                    unloaded = net.unloaded_total[self.index]
+                    break
+                level = min(level + load, cap)
+                on_trains -= load
+                unloaded += load
+                car += 1
+                if car == count:  # the last car: the train goes on
+                    tank._level, net.on_trains = level, on_trains
+                    net.unloaded_total[self.index] = unloaded
+                    cars.car = car
+                    self._finished(cars, ready)
+                    break
+                nxt = ready + car_days
+                if (nxt < now or (nxt == now and inclusive)) and (not heap or nxt < heap[0][0]):
+                    ready = nxt
+                    continue
+                cars.car, cars.ready = car, nxt
+                self.seq += 1
+                push(heap, (nxt, self.seq, cars))
+                break
+        tank._level, net.on_trains = level, on_trains
+        net.unloaded_total[self.index] = unloaded
+
+    def _fleet_waits_for_cars(self) -> bool:
+        """Whether a fleet here waits for stock (or for trucks: it then arms a timer when a
+        load is there), so that each car must wake it when it comes in."""
+        return any(f.blocked == "stock" or f.blocked == "trucks" for f in self.fleets)
+
+    def _settle_each(self, now: float, inclusive: bool) -> None:
+        """:meth:`settle`, car by car through the bookings (traced, woken fleets, gates)."""
+        heap = self.transferring
+        tank, gate, pop = self.tank, self.gate, heapq.heappop
+        while heap:
+            ready = heap[0][0]
+            if ready > now or (ready == now and not inclusive):
+                return
+            cars = pop(heap)[2]
+            if not gate.open:
+                self.waiting_gate.append(cars)
+                continue
+            load = cars.load()
+            if not self.waiting_room and tank._capacity - tank._level + EPS >= load:
+                tank._level = min(tank._level + load, tank._capacity)
+                self._emptied(cars, ready, load)
+            else:  # storage full: wait for room behind those already waiting
+                self.waiting_room.append(cars)
+                self.make_room(ready)
+
+    def make_room(self, now: float) -> None:
+        """Empty the waiting cars, first come first served, while there is room."""
+        waiting, tank = self.waiting_room, self.tank
+        while waiting:
+            cars = waiting[0]
+            load = cars.load()
+            if tank._capacity - tank._level < load:
+                break
+            waiting.popleft()
+            tank._level += load
+            self._emptied(cars, now, load)
+
+    def _emptied(self, cars: Cars, now: float, load: float) -> None:
+        self.book(load)
+        if self.log is not None:
+            self.log(f"train {cars.label}", "car emptied", load, now)
+        cars.car += 1
+        if cars.car < cars.cars:
+            self._transfer(cars, now + self.hours_per_car / 24, now != cars.ready)
+        else:
+            self._finished(cars, now)
+
+    def _finished(self, cars: Cars, now: float) -> None:
+        """The last car is empty: the train goes on, which must happen when it does (see
+        :meth:`arm`)."""
+        env = self.bays._env
+        if now != env.now:  # pragma: no cover - a broken invariant, not an input error
+            raise AssertionError(f"{cars.label} finished unloading at {now}, seen at {env.now}")
+        self.bay_busy += now - cars.began
+        cars.done.succeed()
+
+    def take_truck(self, amount: float, book: Book) -> None:
+        """A road tanker loads ``amount`` now (it is there); waiting cars may then empty."""
+        tank = self.tank
+        tank._level = max(tank._level - amount, 0.0)
+        book(amount)
+        if self.waiting_room:
+            self.make_room(self.bays._env.now)
+
+    def reopened(self, now: float) -> None:
+        """The terminal opened: the cars that finished their transfer while it was
+        closed go on now, in the order they stopped."""
+        for cars in self.waiting_gate:
+            self._transfer(cars, now, True)
+        self.waiting_gate.clear()
+
+    def arm(self) -> None:
+        """Make sure a real event comes by the next moment that cannot wait to be settled:
+        the earliest last car of a train in a bay, unless that train is sure to wait for
+        room first (its own cars do not fit: only a truck, which calls this again, can
+        make room), and the next car move while a fleet waits for stock (each such move
+        may send it trucks)."""
+        heap = self.transferring
+        if not heap:
+            return
+        due = math.inf
+        room = self.tank._capacity - self.tank._level + 1e-6
+        car_days = self.hours_per_car / 24
+        for _, _, cars in heap:
+            # the tonnes surely due by its last car: its own, and (counted short) the cars
+            # of the other trains due before; more than the room means a car waits first,
+            # and every car after it waits too (first come first served)
+            need = cars.amount - cars.car * cars.per_car
+            for ready, _, other in heap:
+                if other is not cars and ready < cars.last:
+                    due_cars = min(
+                        int((cars.last - ready) / car_days - 1e-6) + 1, other.cars - other.car
+                    )
+                    need += min(due_cars * other.per_car, other.amount - other.car * other.per_car)
+            if need > room:
+                continue
+            due = min(due, cars.last)
+        for f in self.fleets:
+            if f.blocked == "stock" or f.blocked == "trucks":
+                due = min(due, heap[0][0])
+        alarms = self.alarms
+        if due == math.inf or (alarms and alarms[0] <= due):
+            return
+        heapq.heappush(alarms, due)
+        call_at(self.bays._env, due, self._alarm)
+
+    def _alarm(self, _: simpy.Event) -> None:
+        heapq.heappop(self.alarms)
+        self.settle(self.bays._env.now)
+        self.arm()
+
+
+def call_at(env: simpy.Environment, when: float, callback: Callable[[simpy.Event], None]) -> None:
+    """Run ``callback`` at exactly ``when`` (``env.timeout(when - now)`` could round to a
+    neighbouring float)."""
+    event = simpy.Event(env)
+    event._ok = True
+    event._value = None
+    event.callbacks.append(callback)
+    heapq.heappush(env._queue, (when, NORMAL, next(env._eid), event))
 
 
 @dataclass
@@ -216,7 +432,8 @@ class DepotState:
     tank: Tank
     price: float
     en_route: float = 0.0
-    arrivals: list[tuple[float, int, int, int]] = field(default_factory=list)  # heap
+    # heap of trucks on the way (fleet model): arrival time, tie-breaker, fleet, leg, trucks
+    arrivals: list[tuple[float, int, int, int, int]] = field(default_factory=list)
 
     def daily_demand(self, per_day: float) -> float:
         return self.volume_kt * self.factor * per_day
@@ -237,16 +454,15 @@ class FleetState:
     busy: float = 0.0  # truck-days on the road
     truck_area: float = 0.0  # integral of active trucks over time
     trucks_last: float = 0.0
-    returns: list[float] = field(default_factory=list)  # heap of return times (fleet model)
+    returns: list[tuple[float, int]] = field(default_factory=list)  # heap: time, trucks back
     timer: float = math.inf  # time of the pending wake-up for a returning truck
     blocked: str = "gate"  # what the fleet waits for: gate, trucks, stock or room
 
     def settle_returns(self, now: float) -> None:
         """Count the trucks back by ``now`` (the fleet model books returns lazily)."""
         returns = self.returns
-        while returns and returns[0] <= now:
-            heapq.heappop(returns)
-            self.away -= 1
+        while returns and returns[0][0] <= now:
+            self.away -= heapq.heappop(returns)[1]
 
     @property
     def idle(self) -> int:
@@ -375,7 +591,11 @@ class LpgNetwork:
         # stream each, shared by the fleet's trucks in the per-truck model
         self._delay_source = delays or (lambda _key: None)
         self._delays: dict[str, Callable[[], float] | None] = {}
-        self.unload = [_unload(self, t) for t in self.terminals]
+        for t in self.terminals:
+            t.net = self
+            t.book = _unload(self, t)
+            t.fleets = [f for f in self.fleets if f.terminal is t]
+            t.log = self._log_at if trace else None
         self.deliver = [[_deliver(self, f, k) for k in range(len(f.legs))] for f in self.fleets]
         self.serving = [
             [f for f in self.fleets if any(leg[0] is d for leg in f.legs)] for d in self.depots
@@ -391,40 +611,45 @@ class LpgNetwork:
             len(self.depots),
             len(self.fleets),
         )
+        # written day by day by the plants and depots
         self.potential = zeros(np_)
         self.produced = zeros(np_)
         self.shut_in = zeros(np_)
-        self.plant_level = zeros(np_)
-        self.departed = zeros(nr)
-        self.rail_capacity = zeros(nr)
-        self.unloaded = zeros(nt)
-        self.terminal_level = zeros(nt)
-        self.queue_end = zeros(nt)
-        self.bays_busy_end = zeros(nt)
-        self.delivered = [zeros(len(f.legs)) for f in self.fleets]
-        self.fleet_capacity = zeros(nf)
-        self.trucks_waiting = zeros(nf)
-        self.depot_level = zeros(nd)
         self.demand = zeros(nd)
         self.consumed = zeros(nd)
-        self.on_trains_end = [0.0] * days
-        self.on_trucks_end = [0.0] * days
-        # moves that can happen at any time of day are totalled as they happen and split
-        # into days by the monitor, so a day's flows and its end-of-day stocks always agree
+        # the monitor's end-of-day row (see lpg_monitor), split into arrays by finish()
+        legs = sum(len(f.legs) for f in self.fleets)
+        self.row_layout = [
+            ("plant_level", np_),
+            ("terminal_level", nt),
+            ("queue_end", nt),
+            ("bays_busy_end", nt),
+            ("depot_level", nd),
+            ("trucks_waiting", nf),
+            ("fleet_capacity", nf),
+            ("rail_capacity", nr),
+            ("on_trains_end", 1),
+            ("on_trucks_end", 1),
+            ("departed", nr),  # running totals: finish() takes the daily differences
+            ("unloaded", nt),
+            ("delivered", legs),
+        ]
+        self.day_rows: list[list[float]] = []
+        self.arrays: dict[str, Any] = {}
+        # moves that can happen at any time of day are totalled as they happen; the
+        # monitor records the totals at the end of each day
         self.departed_total = [0.0] * nr
         self.unloaded_total = [0.0] * nt
         self.delivered_total = [[0.0] * len(f.legs) for f in self.fleets]
-        self._seen: dict[str, Any] = {
-            "departed": [0.0] * nr,
-            "unloaded": [0.0] * nt,
-            "delivered": [[0.0] * len(f.legs) for f in self.fleets],
-        }
 
     def log(self, actor: str, action: str, tonnes: float, at: float | None = None) -> None:
         """Trace one move (``at`` for a move booked ahead, such as a truck's arrival)."""
         assert self.trace is not None
         when = self.env.now if at is None else at
         self.trace.append((round(when, 9), actor, action, round(tonnes, 9)))
+
+    def _log_at(self, actor: str, action: str, tonnes: float, at: float) -> None:
+        self.log(actor, action, tonnes, at)
 
     def delays(self, key: str) -> Callable[[], float] | None:
         """The draws of extra days for a trainset (``route#k``) or a fleet, or None."""
@@ -440,20 +665,6 @@ class LpgNetwork:
 
     def today(self) -> int:
         return min(int(self.env.now), self.cal.days - 1)
-
-    def split_totals(self, day: int) -> None:
-        """Book what moved since the last call as ``day``'s flows."""
-        seen = self._seen
-        for i, total in enumerate(self.departed_total):
-            self.departed[i][day] = total - seen["departed"][i]
-            seen["departed"][i] = total
-        for i, total in enumerate(self.unloaded_total):
-            self.unloaded[i][day] = total - seen["unloaded"][i]
-            seen["unloaded"][i] = total
-        for f, totals in enumerate(self.delivered_total):
-            for k, total in enumerate(totals):
-                self.delivered[f][k][day] = total - seen["delivered"][f][k]
-                seen["delivered"][f][k] = total
 
     def start(self) -> None:
         """Start every actor's process."""
@@ -490,6 +701,9 @@ class LpgNetwork:
         else:
             gate = None
         if gate is not None:
+            term = self.terminals[target] if op.startswith("terminal") else None
+            if term is not None:
+                term.settle(now, inclusive=False)  # dated changes come first in a day
             if op.endswith("cutoff"):
                 gate.cut_off = bool(value)
             elif op.endswith("outage"):
@@ -497,6 +711,9 @@ class LpgNetwork:
             else:
                 gate.commissioned = True
             gate.changed()
+            if term is not None and gate.open:
+                term.reopened(now)
+                term.arm()
             for f in self.fleets:
                 f.wake.fire()
         elif op == "bays":
@@ -516,7 +733,20 @@ class LpgNetwork:
             raise AssertionError(f"unknown LPG change {op!r}")
 
     def finish(self) -> None:
-        """Close the time integrals at the end of the run."""
+        """Close the time integrals at the end of the run; split the monitor's rows into
+        arrays (entities x days), the day's flows being the differences of the totals."""
+        table = np.asarray(self.day_rows, dtype=float).reshape(len(self.day_rows), -1).T
+        col = 0
+        for name, width in self.row_layout:
+            block = table[col : col + width]
+            col += width
+            if name in ("departed", "unloaded", "delivered"):
+                block = np.diff(block, axis=1, prepend=0.0)
+            self.arrays[name] = block[0] if name.startswith("on_") else block
+        per_leg, self.arrays["delivered"] = self.arrays["delivered"], []
+        for f in self.fleets:  # per fleet: legs x days
+            self.arrays["delivered"].append(per_leg[: len(f.legs)])
+            per_leg = per_leg[len(f.legs) :]
         end = float(self.cal.days)
         for t in self.terminals:
             t.area += t.queue * (end - t.last)
@@ -535,25 +765,26 @@ def plant(
     env: simpy.Environment, net: LpgNetwork, p: PlantState
 ) -> Generator[simpy.Event, None, None]:
     """Each day: put the day's output into storage; shut in what does not fit."""
+    tank, per_days, last_day = p.tank, net.per_day, net.cal.days - 1
+    produced, potential, shut_in = (
+        net.produced[p.index],
+        net.potential[p.index],
+        net.shut_in[p.index],
+    )
     yield env.timeout(PLANT_TIME)
     for day in range(net.cal.days):
-        out = p.output_kt * net.per_day[day]
-        room = p.tank.capacity - p.tank.level
-        stored = min(out, room)
-        if stored > EPS:
-            p.tank.give_now(stored, _noop)
-            net.produced[p.index][day] += stored
+        out = p.output_kt * per_days[day]
+        stored = min(out, tank._capacity - tank._level)
+        if stored > EPS:  # Tank.give_now, inlined
+            tank._level = min(tank._level + stored, tank._capacity)
+            produced[day] += stored
         else:
             stored = 0.0
-        net.potential[p.index][day] += out
-        net.shut_in[p.index][day] += out - stored
+        potential[day] += out
+        shut_in[day] += out - stored
         p.signal.fire()
-        if day < net.cal.days - 1:
+        if day < last_day:
             yield env.timeout(1)
-
-
-def _noop(_: float) -> None:
-    return None
 
 
 def train(
@@ -604,23 +835,8 @@ def train(
             term.start(env.now, arrived)
             if net.trace is not None:
                 net.log(f"train {r.id}#{k}", "in bay", env.now - arrived)
-            began = env.now
-            cars = math.ceil(amount / r.t_per_car - EPS)
-            # the hot loop (one turn per tank car): attributes looked up once
-            tank, gate, unload, per_car = term.tank, term.gate, net.unload[term.index], r.t_per_car
-            car_days, tracing, timeout = term.hours_per_car / 24, net.trace is not None, env.timeout
-            for car in range(cars):
-                load = min(per_car, amount - car * per_car)
-                yield timeout(car_days)
-                while not gate.open:
-                    yield gate.wait()
-                if tank._capacity - tank._level + EPS >= load and not tank.put_queue:
-                    tank.give_now(load, unload)
-                else:  # terminal storage full: wait for room
-                    yield tank.give(load, unload)
-                if tracing:
-                    net.log(f"train {r.id}#{k}", "car emptied", load)
-            term.bay_busy += env.now - began
+            # car by car into storage (see TerminalState): back when the last is empty
+            yield term.unload(f"{r.id}#{k}", amount, r.t_per_car)
         yield env.timeout(r.return_days)
         if net.trace is not None:
             net.log(f"train {r.id}#{k}", "back", 0.0)
@@ -668,7 +884,7 @@ def _load(
     """Load a truck for ``leg`` (stock checked: granted at once); reserve room at the depot.
     Return the days to the depot and back."""
     dest, trip, back = f.legs[leg]
-    f.terminal.tank.take_now(f.t_per_truck, net.board_truck)
+    f.terminal.take_truck(f.t_per_truck, net.board_truck)
     dest.en_route += f.t_per_truck
     f.away += 1
     there = f.load_days + trip + (delay() if delay else 0.0)
@@ -696,58 +912,106 @@ def fleet(
     the first one is back. The tables are the same as with one process per truck
     (:func:`tanker_truck`), for a fraction of the events.
     """
-    returns, legs, gate = f.returns, f.legs, f.terminal.gate
-    stock, load = f.terminal.tank, f.t_per_truck
-    last_day = net.cal.days - 1
-    # per leg: depot, its tank, days there, days back, the depot's bookkeeping list
-    plan = [(d, d.tank, f.load_days + trip, back) for d, trip, back in legs]
-    push, tracing = heapq.heappush, net.trace is not None
+    returns, term = f.returns, f.terminal
+    gate, stock, load = term.gate, term.tank, f.t_per_truck
+    per_days, last_day = net.per_day, net.cal.days - 1
+    depots = [d for d, _, _ in f.legs]
+    tanks = [d.tank for d in depots]
+    caps = [t._capacity + EPS for t in tanks]
+    there0 = [f.load_days + trip for _, trip, _ in f.legs]
+    backs = [back for _, _, back in f.legs]
+    legs = range(len(depots))
+    push, tracing, inf = heapq.heappush, net.trace is not None, math.inf
     delay = net.delays(f.id)
     while True:
         now = env.now
-        f.settle_returns(now)
-        per_day = net.per_day[min(int(now), last_day)]
-        # the hot path: the rule of _ready, FleetState.choose and _load, inlined (the
-        # per-truck model, which calls them, must give the same tables: a test checks)
-        while f.active > f.away and gate.open and stock._level + EPS >= load:
-            leg, best_cover = -1, math.inf
-            for i, (d, tank, _, _) in enumerate(plan):
-                held = tank._level + d.en_route
-                if held + load > tank._capacity + EPS:
-                    continue
-                demand = d.volume_kt * d.factor * per_day
-                cover = held / demand if demand > 0 else math.inf
-                if leg < 0 or cover < best_cover:
-                    leg, best_cover = i, cover
-            if leg < 0:
-                break
-            dest, _, there, back = plan[leg]
-            if delay is not None:
-                there += delay()
-            stock._level = max(stock._level - load, 0.0)
-            net.on_trucks += load
-            if stock.put_queue:
-                stock._trigger_put(None)
-            dest.en_route += load
-            f.away += 1
-            f.busy += there + back
-            net.seq += 1
-            push(dest.arrivals, (now + there, net.seq, f.index, leg))
-            push(returns, now + there + back)
-            if tracing:
-                net.log(f"fleet {f.id}", f"truck loaded for {dest.id}", load)
-                net.log(f"fleet {f.id}", f"truck at {dest.id}", load, now + there)
-                net.log(f"fleet {f.id}", "truck back", 0.0, now + there + back)
-        f.blocked = _blocked(f)
-        if (
-            f.blocked == "trucks"
-            and returns
-            and f.timer > returns[0]
-            and _ready(net, f) is not None
-        ):
-            # a truck back is all it takes: wake when the first one is
-            f.timer = returns[0]
-            env.timeout(returns[0] - now).callbacks.append(partial(_timer, f))
+        if term.transferring:
+            term.settle(now)
+        if returns and returns[0][0] <= now:
+            f.settle_returns(now)
+        free = f.active - f.away
+        sent_any, eligible = False, False
+        if free > 0 and gate.open and stock._level + EPS >= load:
+            # the hot path: the rule of _ready, FleetState.choose and _load, inlined and on
+            # local copies of the state it changes (the per-truck model, which calls them,
+            # must give the same tables: a test checks). A depot's days of cover are
+            # recomputed only when a truck is sent to it.
+            per_day = per_days[min(int(now), last_day)]
+            levels = [t._level for t in tanks]
+            en_route = [d.en_route for d in depots]
+            demand = [d.volume_kt * d.factor * per_day for d in depots]
+            cover, room = [inf] * len(depots), [False] * len(depots)
+            for i in legs:
+                held = levels[i] + en_route[i]
+                if not held + load > caps[i]:
+                    room[i] = True
+                    cover[i] = held / demand[i] if demand[i] > 0 else inf
+            sent = [0] * len(depots)
+            level, on_trucks, busy = stock._level, net.on_trucks, f.busy
+            while free > 0 and level + EPS >= load:
+                leg, best = -1, inf
+                for i in legs:
+                    if room[i] and (leg < 0 or cover[i] < best):
+                        leg, best = i, cover[i]
+                if leg < 0:
+                    break
+                there, back = there0[leg], backs[leg]
+                level = max(level - load, 0.0)
+                on_trucks += load
+                en_route[leg] += load
+                held = levels[leg] + en_route[leg]
+                if held + load > caps[leg]:
+                    room[leg] = False
+                else:
+                    cover[leg] = held / demand[leg] if demand[leg] > 0 else inf
+                free -= 1
+                if delay is not None:  # each truck its own times: a heap entry each
+                    there += delay()
+                    net.seq += 1
+                    push(depots[leg].arrivals, (now + there, net.seq, f.index, leg, 1))
+                    push(returns, (now + there + back, 1))
+                else:
+                    sent[leg] += 1
+                busy += there + back
+                if tracing:
+                    dest = depots[leg].id
+                    net.log(f"fleet {f.id}", f"truck loaded for {dest}", load)
+                    net.log(f"fleet {f.id}", f"truck at {dest}", load, now + there)
+                    net.log(f"fleet {f.id}", "truck back", 0.0, now + there + back)
+                if term.waiting_room:  # room for the cars waiting to be emptied
+                    stock._level, net.on_trucks = level, on_trucks
+                    term.make_room(now)
+                    level = stock._level
+            sent_any = free < f.active - f.away
+            eligible = True in room
+            stock._level, net.on_trucks, f.busy = level, on_trucks, busy
+            f.away = f.active - free
+            for i in legs:
+                depots[i].en_route = en_route[i]
+                if sent[i]:  # the trucks sent together arrive and come back together
+                    net.seq += 1
+                    push(depots[i].arrivals, (now + there0[i], net.seq, f.index, i, sent[i]))
+                    push(returns, (now + there0[i] + backs[i], sent[i]))
+        # _blocked, inlined
+        if not gate.open:
+            f.blocked = "gate"
+        elif f.active - f.away <= 0:
+            f.blocked = "trucks"
+            # a truck back is all it takes (_ready): wake when the first one is
+            if (
+                returns
+                and f.timer > returns[0][0]
+                and stock._level + EPS >= load
+                and (eligible or (not sent_any and _ready(net, f) is not None))
+            ):
+                f.timer = returns[0][0]
+                env.timeout(f.timer - now).callbacks.append(partial(_timer, f))
+        elif stock._level + EPS < load:
+            f.blocked = "stock"
+        else:
+            f.blocked = "room"
+        if term.transferring and (sent_any or f.blocked == "stock" or f.blocked == "trucks"):
+            term.arm()  # trucks made room, or the fleet now waits for cars
         yield f.wake.wait()
 
 
@@ -763,13 +1027,14 @@ def settle_arrivals(net: LpgNetwork, d: DepotState, now: float) -> None:
         return
     tank = d.tank
     while arrivals and arrivals[0][0] <= now:
-        _, _, fi, leg = heapq.heappop(arrivals)
+        _, _, fi, leg, trucks = heapq.heappop(arrivals)
         load = net.fleets[fi].t_per_truck
-        # _unload_at_depot, inlined: room was reserved at dispatch
-        tank._level = min(tank._level + load, tank._capacity)
-        d.en_route -= load
-        net.on_trucks -= load
-        net.delivered_total[fi][leg] += load
+        for _ in range(trucks):  # one by one, as the per-truck model books them
+            # _unload_at_depot, inlined: room was reserved at dispatch
+            tank._level = min(tank._level + load, tank._capacity)
+            d.en_route -= load
+            net.on_trucks -= load
+            net.delivered_total[fi][leg] += load
 
 
 def tanker_truck(
@@ -780,13 +1045,17 @@ def tanker_truck(
     cost). With random delays, the n-th truck to leave draws the n-th delay of the fleet
     in both models."""
     delay = net.delays(f.id)
+    term = f.terminal
     while True:
+        term.settle(env.now)
         # the fleet's rule: a truck leaves only while fewer than `active` are on the road
         if k >= f.active or f.away >= f.active or (leg := _ready(net, f)) is None:
             f.blocked = _blocked(f) if k < f.active else f.blocked
+            term.arm()
             yield f.wake.wait()
             continue
         there, back = _load(net, f, leg, delay)
+        term.arm()
         dest = f.legs[leg][0]
         if net.trace is not None:
             net.log(f"fleet {f.id}", f"truck loaded for {dest.id}", f.t_per_truck)
@@ -813,21 +1082,24 @@ def depot(
     env: simpy.Environment, net: LpgNetwork, d: DepotState
 ) -> Generator[simpy.Event, None, None]:
     """Each day: meet the day's demand from stock; record what could not be met."""
+    tank, per_days, last_day = d.tank, net.per_day, net.cal.days - 1
+    demand, consumed, serving = net.demand[d.index], net.consumed[d.index], net.serving[d.index]
     yield env.timeout(DEPOT_TIME)
     for day in range(net.cal.days):
-        settle_arrivals(net, d, env.now)
-        want = d.daily_demand(net.per_day[day])
-        take = min(want, d.tank.level)
-        if take > EPS:
-            d.tank.take_now(take, _noop)
+        if d.arrivals and d.arrivals[0][0] <= env.now:
+            settle_arrivals(net, d, env.now)
+        want = d.daily_demand(per_days[day])
+        take = min(want, tank._level)
+        if take > EPS:  # Tank.take_now, inlined
+            tank._level = max(tank._level - take, 0.0)
         else:
             take = 0.0
-        net.demand[d.index][day] = want
-        net.consumed[d.index][day] = take
-        for f in net.serving[d.index]:
-            if f.blocked in ("room", "trucks"):
+        demand[day] = want
+        consumed[day] = take
+        for f in serving:
+            if f.blocked == "room" or f.blocked == "trucks":
                 f.wake.fire()
-        if day < net.cal.days - 1:
+        if day < last_day:
             yield env.timeout(1)
 
 
@@ -853,26 +1125,38 @@ def lpg_monitor(env: simpy.Environment, net: LpgNetwork) -> Generator[simpy.Even
         )
         for r in net.rails
     ]
+    plant_tanks = [p.tank for p in net.plants]
+    terminals, depots, fleets = net.terminals, net.depots, net.fleets
+    terminal_tanks = [t.tank for t in terminals]
+    depot_tanks = [d.tank for d in depots]
+    rows, last_day = net.day_rows, net.cal.days - 1
     yield env.timeout(MONITOR_TIME)
     for day in range(net.cal.days):
-        for d in net.depots:
-            settle_arrivals(net, d, env.now)
-        for p in net.plants:
-            net.plant_level[p.index][day] = p.tank.level
-        for t in net.terminals:
-            net.terminal_level[t.index][day] = t.tank.level
-            net.queue_end[t.index][day] = t.queue
-            net.bays_busy_end[t.index][day] = t.bays.count
-        for d in net.depots:
-            net.depot_level[d.index][day] = d.tank.level
-        for f, cycle in fleet_cycles:
-            f.settle_returns(env.now)
-            net.trucks_waiting[f.index][day] = f.idle
-            net.fleet_capacity[f.index][day] = f.active * f.t_per_truck / cycle
-        for r, rate in rail_rates:
-            net.rail_capacity[r.index][day] = rate if r.gate.open else 0
-        net.on_trains_end[day] = net.on_trains
-        net.on_trucks_end[day] = net.on_trucks
-        net.split_totals(day)
-        if day < net.cal.days - 1:
+        now = env.now
+        for d in depots:
+            if d.arrivals and d.arrivals[0][0] <= now:
+                settle_arrivals(net, d, now)
+        for t in terminals:
+            if t.transferring:
+                t.settle(now, inclusive=False)  # its event predates any car move due now
+        for f in fleets:
+            if f.returns and f.returns[0][0] <= now:
+                f.settle_returns(now)
+        # one row in the order of net.row_layout
+        row = [t._level for t in plant_tanks]
+        row += [t._level for t in terminal_tanks]
+        row += [t.queue for t in terminals]
+        row += [t.bays.count for t in terminals]
+        row += [t._level for t in depot_tanks]
+        row += [max(f.active - f.away, 0) for f in fleets]
+        row += [f.active * f.t_per_truck / cycle for f, cycle in fleet_cycles]
+        row += [rate if r.gate.open else 0.0 for r, rate in rail_rates]
+        row.append(net.on_trains)
+        row.append(net.on_trucks)
+        row += net.departed_total
+        row += net.unloaded_total
+        for totals in net.delivered_total:
+            row += totals
+        rows.append(row)
+        if day < last_day:
             yield env.timeout(1)
