@@ -5,8 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the LPG chain compiled with mypyc (optional: without a C compiler, rail.py runs as Python)
+NATIVE := $(VENV)/.native
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench native clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +16,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e . --group dev
 	@touch $(STAMP)
 
-run: $(STAMP)
+$(NATIVE): $(STAMP) src/gasroutes/rail.py scripts/build_native.py
+	$(BIN)/python scripts/build_native.py
+	@touch $(NATIVE)
+
+native: $(NATIVE)
+
+run: $(NATIVE)
 	$(BIN)/gasroutes run scenarios/baseline.yaml
 
 test: lint typecheck pytest
@@ -26,11 +34,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
-pytest: $(STAMP)
+pytest: $(NATIVE)
 	$(BIN)/pytest -q -n auto
 
-bench: $(STAMP)
+bench: $(NATIVE)
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis src/build
+	rm -f src/gasroutes/_rail_native*

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -61,7 +62,9 @@ def entity_count(scenario: Any) -> int:
     return len(scenario.fields) + len(scenario.routes) + len(scenario.buyers) + chain
 
 
-def command_time(args: list[str], repeats: int) -> tuple[float, int]:
+def command_time(
+    args: list[str], repeats: int, env: dict[str, str] | None = None
+) -> tuple[float, int]:
     """Median wall time of a command in a fresh process, and its peak RSS in KiB."""
     probe = (
         "import resource, subprocess, sys;"
@@ -78,6 +81,7 @@ def command_time(args: list[str], repeats: int) -> tuple[float, int]:
             text=True,
             check=True,
             cwd=ROOT,
+            env=env,
         )
         times.append(time.perf_counter() - t0)
         rss = max(rss, int(out.stdout.strip().splitlines()[-1]))
@@ -174,6 +178,7 @@ def bench_lpg(repeats: int) -> dict[str, Any] | None:
     import yaml
 
     import gasroutes
+    from gasroutes.engine import PURE_ENV, lpg_engine
     from gasroutes.lpg import LpgChain
     from gasroutes.scenario import scenario_to_yaml
 
@@ -190,24 +195,34 @@ def bench_lpg(repeats: int) -> dict[str, Any] | None:
         lambda: gasroutes.run(scenario, trucks="per_truck"), max(1, repeats // 2)
     )
     exe = str(Path(sys.executable).with_name("gasroutes"))
+    pure = {**os.environ, PURE_ENV: "1"}
+    e2e: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         gas_file = Path(tmp) / "baseline-gas-only.yaml"
         gas_file.write_text(scenario_to_yaml(gas_only))
         yaml.safe_load(gas_file.read_text())  # it must be a valid file
-        e2e_with, _ = command_time(
-            [exe, "run", str(path), "--no-charts", "--out", str(Path(tmp) / "with")], repeats
-        )
-        e2e_without, _ = command_time(
-            [exe, "run", str(gas_file), "--no-charts", "--out", str(Path(tmp) / "without")], repeats
-        )
+        # interleaved, so that a slow spell of the machine hits both sides alike
+        for _ in range(repeats):
+            for key, file, env in (
+                ("with", path, None),
+                ("without", gas_file, None),
+                ("with_python", path, pure),
+                ("without_python", gas_file, pure),
+            ):
+                out = str(Path(tmp) / key)
+                wall, _ = command_time([exe, "run", str(file), "--no-charts", "--out", out], 1, env)
+                e2e.setdefault(key, []).append(wall)
+    e2e_s = {key: statistics.median(times) for key, times in e2e.items()}
     return {
+        "lpg_engine": lpg_engine()[1],
         "simulate_with_lpg_s": with_s,
         "simulate_without_lpg_s": without_s,
         "simulate_per_truck_s": per_truck_s,
         "per_truck_over_fleet": per_truck_s / with_s,
-        "end_to_end_no_charts_with_lpg_s": e2e_with,
-        "end_to_end_no_charts_without_lpg_s": e2e_without,
-        "lpg_adds_to_end_to_end": e2e_with / e2e_without - 1.0,
+        "end_to_end_no_charts_with_lpg_s": e2e_s["with"],
+        "end_to_end_no_charts_without_lpg_s": e2e_s["without"],
+        "lpg_adds_to_end_to_end": e2e_s["with"] / e2e_s["without"] - 1.0,
+        "lpg_adds_to_end_to_end_pure_python": e2e_s["with_python"] / e2e_s["without_python"] - 1.0,
     }
 
 
@@ -258,6 +273,7 @@ LPG_ROWS = [
     ("run --no-charts, with LPG (s)", "end_to_end_no_charts_with_lpg_s", "{:.2f}"),
     ("run --no-charts, without LPG (s)", "end_to_end_no_charts_without_lpg_s", "{:.2f}"),
     ("LPG adds to the run's wall time", "lpg_adds_to_end_to_end", "{:+.0%}"),
+    ("... with the Python engine", "lpg_adds_to_end_to_end_pure_python", "{:+.0%}"),
 ]
 
 
@@ -287,7 +303,7 @@ def main() -> int:
     print(f"{'gasroutes --help (s)':<{width}}{help_s:>14.3f}")
     lpg = bench_lpg(args.repeats)
     if lpg is not None:
-        print("LPG chain in baseline.yaml")
+        print(f"LPG chain in baseline.yaml (LPG engine: {lpg['lpg_engine']})")
         for label, key, fmt in LPG_ROWS:
             print(f"  {label:<{width - 2}}{fmt.format(lpg[key]):>14}")
     reps = bench_replications(args.repeats)

@@ -19,20 +19,23 @@ import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
 from .buyers import BuyerState
 from .calendar import Calendar
+from .engine import lpg_engine
 from .events import event_timeline
 from .network import schedule_value
 from .pipelines import Batch, Pipeline
-from .rail import LpgNetwork
 from .records import Recorder, Result
 from .scenario import Scenario
 from .timeline import LPG_OPS, Change, build_timeline
 from .uncertainty import delay_draws, noise_series, random_changes
+
+if TYPE_CHECKING:
+    from .rail import LpgNetwork
 
 __all__ = ["Network", "dispatcher", "run"]
 
@@ -340,7 +343,7 @@ def run(
     env = simpy.Environment()
     chain = scenario.lpg
     if chain.plants or chain.rail_routes or chain.depots or chain.terminals or chain.fleets:
-        net.lpg = LpgNetwork(
+        net.lpg = lpg_engine()[0].LpgNetwork(
             env,
             chain,
             net.cal,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .engine import lpg_engine
 from .errors import RunFolderError
 
 if TYPE_CHECKING:
@@ -182,6 +183,7 @@ def manifest(res: Result) -> dict[str, Any]:
         "gasroutes_version": ver("gasroutes"),
         "simpy_version": ver("simpy"),
         "python_version": platform.python_version(),
+        "lpg_engine": lpg_engine()[1],
         "git_commit": _git_commit(),
         "started": _iso(res.started),
         "finished": _iso(finished),

@@ -47,10 +47,24 @@ EPS = 1e-9
 PLANT_TIME, DEPOT_TIME, MONITOR_TIME = 0.25, 0.75, 0.999
 
 
-class Tank(simpy.Container):
-    """A Container whose moves are booked the instant the level changes: ``take_now`` and
-    ``give_now`` move what is there (or what fits) at once and call ``book(amount)``, so the
-    tonnes are never in two places, nor in none."""
+class Tank:
+    """A storage container: a level between 0 and a capacity, in tonnes, as in a
+    ``simpy.Container``, but moved at once: ``take_now`` and ``give_now`` move what is there
+    (or what fits) and call ``book(amount)``, so the tonnes are never in two places, nor in
+    none. Nothing waits on a tank: whoever would have waited (a train for a load, a car
+    for room, a truck for stock) is woken by the one who changes its level."""
+
+    def __init__(self, capacity: float, init: float = 0.0) -> None:
+        self._capacity = float(capacity)
+        self._level = float(init)
+
+    @property
+    def capacity(self) -> float:
+        return self._capacity
+
+    @property
+    def level(self) -> float:
+        return self._level
 
     def take_now(self, amount: float, book: Book) -> None:
         """Take ``amount`` that is there now."""
@@ -167,7 +181,7 @@ class TerminalState:
     bay_capacity_area: float = 0.0  # integral of the number of bays over time
     bays_last: float = 0.0
     # lazily settled unloading (see the class docstring)
-    net: Any = None  # the LpgNetwork (set by it)
+    net: LpgNetwork | None = None  # set by the network
     book: Book = field(default=lambda _: None)  # the booking of an emptied car (set by the network)
     fleets: list[FleetState] = field(default_factory=list)  # the fleets that load here
     log: Callable[[str, str, float, float], None] | None = None  # trace (actor, action, t, at)
@@ -236,13 +250,9 @@ class TerminalState:
         # the common case, in one loop on local copies: nobody is woken by a car, so a
         # car is no more than the tonnes it moves (the same float operations, in the same
         # order, as the per-car path in _settle_each)
-        net, tank, waiting, pop, push = (
-            self.net,
-            self.tank,
-            self.waiting_room,
-            heapq.heappop,
-            heapq.heappush,
-        )
+        net = self.net
+        assert net is not None, "a terminal belongs to a network"
+        tank, waiting, pop, push = self.tank, self.waiting_room, heapq.heappop, heapq.heappush
         cap, level, car_days = tank._capacity, tank._level, self.hours_per_car / 24
         on_trains, unloaded = net.on_trains, net.unloaded_total[self.index]
         while heap:
@@ -514,7 +524,7 @@ class LpgNetwork:
                 pid,
                 i,
                 schedule_value(p.output_kt_per_year, start),
-                Tank(env, capacity=p.storage_t, init=p.initial_t),
+                Tank(p.storage_t, p.initial_t),
                 Signal(env),
             )
             for i, (pid, p) in enumerate(chain.plants.items())
@@ -524,7 +534,7 @@ class LpgNetwork:
             TerminalState(
                 tid,
                 i,
-                Tank(env, capacity=t.storage_t, init=t.initial_t),
+                Tank(t.storage_t, t.initial_t),
                 simpy.Resource(env, capacity=t.bays),
                 t.hours_per_car,
                 Gate(env),
@@ -557,7 +567,7 @@ class LpgNetwork:
                 i,
                 schedule_value(d.demand_kt_per_year, start),
                 1.0,
-                Tank(env, capacity=d.storage_t, init=d.initial_t),
+                Tank(d.storage_t, d.initial_t),
                 d.price_usd_per_t,
             )
             for i, (did, d) in enumerate(chain.depots.items())
@@ -577,9 +587,9 @@ class LpgNetwork:
             for i, (fid, f) in enumerate(chain.fleets.items())
         ]
         self.initial_t = (
-            sum(p.initial_t for p in chain.plants.values())
-            + sum(t.initial_t for t in chain.terminals.values())
-            + sum(d.initial_t for d in chain.depots.values())
+            sum((p.initial_t for p in chain.plants.values()), 0.0)
+            + sum((t.initial_t for t in chain.terminals.values()), 0.0)
+            + sum((d.initial_t for d in chain.depots.values()), 0.0)
         )
         # what is in motion, booked the instant it moves
         self.on_trains = 0.0
@@ -806,11 +816,11 @@ def train(
             next_slot += r.every_days * r.trains  # type: ignore[operator]
             if not r.gate.open:
                 continue
-            amount = min(r.load_t, sum(p.tank.level for p in r.origins))
+            amount = min(r.load_t, sum((p.tank.level for p in r.origins), 0.0))
             if amount <= EPS:
                 continue
         else:
-            if sum(p.tank.level for p in r.origins) + EPS < r.load_t:
+            if sum((p.tank.level for p in r.origins), 0.0) + EPS < r.load_t:
                 yield env.any_of([p.signal.wait() for p in r.origins])
                 continue
             amount = r.load_t
@@ -1108,7 +1118,7 @@ def lpg_monitor(env: simpy.Environment, net: LpgNetwork) -> Generator[simpy.Even
     # nominal capacities: a fleet's mean round trip (t/d = trucks x load / cycle), and a
     # rail route's t/d when open (trainsets x load over the cycle, unloading included)
     fleet_cycles = [
-        (f, f.load_days + sum(trip + back for _, trip, back in f.legs) / len(f.legs))
+        (f, f.load_days + sum((trip + back for _, trip, back in f.legs), 0.0) / len(f.legs))
         for f in net.fleets
     ]
     rail_rates = [

@@ -1,0 +1,53 @@
+"""Which implementation of the LPG chain a run uses: ``rail.py`` as it is, or the same
+source compiled to C with mypyc.
+
+``make`` compiles ``rail.py`` into the extension module ``gasroutes._rail_native`` when it
+can (it needs a C compiler; see ``scripts/build_native.py``). The compiled module carries
+the SHA-256 of the source it was built from and is used only while ``rail.py`` still has
+that digest, so an edit to ``rail.py`` is never shadowed by an old build. Both give
+byte-identical tables (a test checks); the compiled one is about twice as fast.
+
+Set ``GASROUTES_PURE_PYTHON=1`` to run the Python source even when a build is there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import cache
+from importlib import import_module
+from pathlib import Path
+from types import ModuleType
+
+__all__ = ["NATIVE_MODULE", "PURE_ENV", "lpg_engine", "select_engine", "source_digest"]
+
+PURE_ENV = "GASROUTES_PURE_PYTHON"
+NATIVE_MODULE = "gasroutes._rail_native"
+
+
+def source_digest() -> str:
+    """SHA-256 of ``rail.py`` as it is now."""
+    return hashlib.sha256(Path(__file__).with_name("rail.py").read_bytes()).hexdigest()
+
+
+def select_engine(digest: str, pure: bool) -> tuple[ModuleType, str]:
+    """The LPG module to use and its name: ``compiled`` when a build of the source with
+    ``digest`` is there and ``pure`` is not asked for, else ``python`` (with the reason
+    when a build was there but not used)."""
+    rail = import_module("gasroutes.rail")
+    if pure:
+        return rail, "python"
+    try:
+        native = import_module(NATIVE_MODULE)
+    except ImportError:
+        return rail, "python"
+    if getattr(native, "SOURCE_SHA256", None) != digest:
+        return rail, "python (the compiled engine is older than rail.py: run make)"
+    return native, "compiled"
+
+
+@cache
+def lpg_engine() -> tuple[ModuleType, str]:
+    """The engine for this process (chosen once)."""
+    pure = os.environ.get(PURE_ENV, "") not in ("", "0")
+    return select_engine(source_digest(), pure)
