@@ -138,12 +138,11 @@ def write_result(res: Result, folder: Path, *, charts: bool = False, svg: bool =
             drawn = save_charts(res, tmp / "charts", svg=svg)
         from .report import run_report
 
+        meta = manifest(res)  # once: the report and manifest.json say the same
         (tmp / "report.html").write_text(
-            run_report(res.summary, manifest(res), res.event_table, drawn), encoding="utf-8"
+            run_report(res.summary, meta, res.event_table, drawn), encoding="utf-8"
         )
-        (tmp / "manifest.json").write_text(
-            json.dumps(manifest(res), indent=2) + "\n", encoding="utf-8"
-        )
+        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return folder
 
 

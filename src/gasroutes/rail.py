@@ -102,6 +102,25 @@ class Gate:
             self._opened = self.env.event()
 
 
+class Tick:
+    """One SimPy event a day for the processes that act at the same time of day (the
+    plants; the depots). The first to ask for a day's event creates it, the others wait on
+    the same one and are resumed in the order they asked: the order their own events would
+    have had, for one event instead of one each."""
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.day = -1
+        self.event: simpy.Event | None = None
+
+    def at(self, day: int, delay: float) -> simpy.Event:
+        """The event of ``day``, ``delay`` days from now (the same for all who ask)."""
+        if self.day != day or self.event is None:
+            self.day = day
+            self.event = self.env.timeout(delay)
+        return self.event
+
+
 class Signal:
     """An event re-armed each time it fires: lets processes sleep until a stock changes."""
 
@@ -595,6 +614,7 @@ class LpgNetwork:
         self.on_trains = 0.0
         self.on_trucks = 0.0
         self.seq = 0  # tie-breaker of simultaneous arrivals
+        self.plant_tick, self.depot_tick = Tick(env), Tick(env)
         # when tracing: (time, actor, action, tonnes) for every move, for tests and debugging
         self.trace: list[tuple[float, str, str, float]] | None = [] if trace else None
         # random extra days on loaded trips, by trainset (route#k) and by fleet: one
@@ -781,7 +801,8 @@ def plant(
         net.potential[p.index],
         net.shut_in[p.index],
     )
-    yield env.timeout(PLANT_TIME)
+    tick = net.plant_tick
+    yield tick.at(0, PLANT_TIME)
     for day in range(net.cal.days):
         out = p.output_kt * per_days[day]
         stored = min(out, tank._capacity - tank._level)
@@ -794,7 +815,7 @@ def plant(
         shut_in[day] += out - stored
         p.signal.fire()
         if day < last_day:
-            yield env.timeout(1)
+            yield tick.at(day + 1, 1.0)
 
 
 def train(
@@ -1094,7 +1115,8 @@ def depot(
     """Each day: meet the day's demand from stock; record what could not be met."""
     tank, per_days, last_day = d.tank, net.per_day, net.cal.days - 1
     demand, consumed, serving = net.demand[d.index], net.consumed[d.index], net.serving[d.index]
-    yield env.timeout(DEPOT_TIME)
+    tick = net.depot_tick
+    yield tick.at(0, DEPOT_TIME)
     for day in range(net.cal.days):
         if d.arrivals and d.arrivals[0][0] <= env.now:
             settle_arrivals(net, d, env.now)
@@ -1110,7 +1132,7 @@ def depot(
             if f.blocked == "room" or f.blocked == "trucks":
                 f.wake.fire()
         if day < last_day:
-            yield env.timeout(1)
+            yield tick.at(day + 1, 1.0)
 
 
 def lpg_monitor(env: simpy.Environment, net: LpgNetwork) -> Generator[simpy.Event, None, None]:
