@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import simpy
@@ -40,11 +40,14 @@ if TYPE_CHECKING:
 __all__ = ["Gate", "LpgNetwork", "Tank", "depot", "lpg_monitor", "plant", "tanker_truck", "train"]
 
 Book = Callable[[float], None]
-EPS = 1e-9
+EPS: Final = 1e-9
+INF: Final = math.inf  # constants marked Final are inlined by mypyc
 
 # Times of day (fractions) at which the daily actors work: after the day's events (at the
 # start of the day), plants first, depots later, the monitor last.
-PLANT_TIME, DEPOT_TIME, MONITOR_TIME = 0.25, 0.75, 0.999
+PLANT_TIME: Final = 0.25
+DEPOT_TIME: Final = 0.75
+MONITOR_TIME: Final = 0.999
 
 
 class Tank:
@@ -162,7 +165,7 @@ class Cars:
         self.cars = math.ceil(amount / per_car - EPS)
         self.car = 0
         self.began = began
-        self.ready = self.last = math.inf
+        self.ready = self.last = INF
         self.done = done
 
     def load(self) -> float:
@@ -313,9 +316,13 @@ class TerminalState:
         net.unloaded_total[self.index] = unloaded
 
     def _fleet_waits_for_cars(self) -> bool:
-        """Whether a fleet here waits for stock (or for trucks: it then arms a timer when a
-        load is there), so that each car must wake it when it comes in."""
-        return any(f.blocked == "stock" or f.blocked == "trucks" for f in self.fleets)
+        """Whether a fleet here waits for what a car brings, so that each car must wake it
+        when it comes in: for stock, or for trucks with no wake-up set for the first one
+        back (it sets one once a load is there). A fleet waiting for trucks with its wake-up
+        set would wake to do nothing, so the cars need not wake it."""
+        return any(
+            f.blocked == "stock" or (f.blocked == "trucks" and f.timer == INF) for f in self.fleets
+        )
 
     def _settle_each(self, now: float, inclusive: bool) -> None:
         """:meth:`settle`, car by car through the bookings (traced, woken fleets, gates)."""
@@ -392,7 +399,7 @@ class TerminalState:
         heap = self.transferring
         if not heap:
             return
-        due = math.inf
+        due = INF
         room = self.tank._capacity - self.tank._level + 1e-6
         car_days = self.hours_per_car / 24
         for _, _, cars in heap:
@@ -409,11 +416,10 @@ class TerminalState:
             if need > room:
                 continue
             due = min(due, cars.last)
-        for f in self.fleets:
-            if f.blocked == "stock" or f.blocked == "trucks":
-                due = min(due, heap[0][0])
+        if self._fleet_waits_for_cars():
+            due = min(due, heap[0][0])
         alarms = self.alarms
-        if due == math.inf or (alarms and alarms[0] <= due):
+        if due == INF or (alarms and alarms[0] <= due):
             return
         heapq.heappush(alarms, due)
         call_at(self.bays._env, due, self._alarm)
@@ -484,7 +490,7 @@ class FleetState:
     truck_area: float = 0.0  # integral of active trucks over time
     trucks_last: float = 0.0
     returns: list[tuple[float, int]] = field(default_factory=list)  # heap: time, trucks back
-    timer: float = math.inf  # time of the pending wake-up for a returning truck
+    timer: float = INF  # time of the pending wake-up for a returning truck
     blocked: str = "gate"  # what the fleet waits for: gate, trucks, stock or room
 
     def settle_returns(self, now: float) -> None:
@@ -500,7 +506,7 @@ class FleetState:
 
     def choose(self, per_day: float) -> int | None:
         """The leg to the depot with the fewest days of cover that has room for a load."""
-        best, best_cover = None, math.inf
+        best, best_cover = None, INF
         load = self.t_per_truck
         for i, (d, _, _) in enumerate(self.legs):
             tank = d.tank
@@ -508,7 +514,7 @@ class FleetState:
             if held + load > tank._capacity + EPS:
                 continue
             demand = d.volume_kt * d.factor * per_day
-            cover = held / demand if demand > 0 else math.inf
+            cover = held / demand if demand > 0 else INF
             if best is None or cover < best_cover:
                 best, best_cover = i, cover
         return best
@@ -882,7 +888,8 @@ def _unload(net: LpgNetwork, term: TerminalState) -> Book:
         net.on_trains -= amount
         net.unloaded_total[term.index] += amount
         for f in fleets:
-            if f.blocked in ("stock", "trucks") and term.tank._level + EPS >= f.t_per_truck:
+            waits = f.blocked == "stock" or (f.blocked == "trucks" and f.timer == INF)
+            if waits and term.tank._level + EPS >= f.t_per_truck:  # see _fleet_waits_for_cars
                 f.wake.fire()
 
     return book
@@ -951,8 +958,8 @@ def fleet(
     caps = [t._capacity + EPS for t in tanks]
     there0 = [f.load_days + trip for _, trip, _ in f.legs]
     backs = [back for _, _, back in f.legs]
-    legs = range(len(depots))
-    push, tracing, inf = heapq.heappush, net.trace is not None, math.inf
+    n = len(depots)
+    push, tracing, inf = heapq.heappush, net.trace is not None, INF
     delay = net.delays(f.id)
     while True:
         now = env.now
@@ -972,7 +979,7 @@ def fleet(
             en_route = [d.en_route for d in depots]
             demand = [d.volume_kt * d.factor * per_day for d in depots]
             cover, room = [inf] * len(depots), [False] * len(depots)
-            for i in legs:
+            for i in range(n):
                 held = levels[i] + en_route[i]
                 if not held + load > caps[i]:
                     room[i] = True
@@ -981,7 +988,7 @@ def fleet(
             level, on_trucks, busy = stock._level, net.on_trucks, f.busy
             while free > 0 and level + EPS >= load:
                 leg, best = -1, inf
-                for i in legs:
+                for i in range(n):
                     if room[i] and (leg < 0 or cover[i] < best):
                         leg, best = i, cover[i]
                 if leg < 0:
@@ -1017,7 +1024,7 @@ def fleet(
             eligible = True in room
             stock._level, net.on_trucks, f.busy = level, on_trucks, busy
             f.away = f.active - free
-            for i in legs:
+            for i in range(n):
                 depots[i].en_route = en_route[i]
                 if sent[i]:  # the trucks sent together arrive and come back together
                     net.seq += 1
@@ -1042,12 +1049,12 @@ def fleet(
         else:
             f.blocked = "room"
         if term.transferring and (sent_any or f.blocked == "stock" or f.blocked == "trucks"):
-            term.arm()  # trucks made room, or the fleet now waits for cars
+            term.arm()  # trucks made room, or the fleet may now wait for cars
         yield f.wake.wait()
 
 
 def _timer(f: FleetState, _: simpy.Event) -> None:
-    f.timer = math.inf
+    f.timer = INF
     f.wake.fire()
 
 
