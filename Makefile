@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e . --group dev
 	@touch $(STAMP)
 
-$(NATIVE): $(STAMP) src/gasroutes/rail.py scripts/build_native.py
+$(NATIVE): $(STAMP) scripts/build_native.py $(addprefix src/gasroutes/,rail.py network.py calendar.py lpg.py engine.py)
 	$(BIN)/python scripts/build_native.py
 	@touch $(NATIVE)
 

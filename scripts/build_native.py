@@ -1,9 +1,9 @@
 """Compile the LPG chain (src/gasroutes/rail.py) to C with mypyc, as gasroutes._rail_native.
 
-Run by ``make`` whenever rail.py changes. The source is copied to _rail_native.py with its
-SHA-256 appended, compiled in place (the extension modules land next to rail.py) and the
-copy removed. gasroutes uses the build only while rail.py keeps that digest (see
-src/gasroutes/engine.py).
+Run by ``make`` whenever rail.py (or a module whose types it uses) changes. The source is
+copied to _rail_native.py with the sources' SHA-256 appended, compiled in place (the
+extension modules land next to rail.py) and the copy removed. gasroutes uses the build
+only while the sources keep that digest (see src/gasroutes/engine.py).
 
 Compiling is an optimisation, never a requirement: without mypyc or a C compiler this
 prints why and exits 0, and gasroutes runs rail.py as Python, with the same results.
@@ -11,7 +11,6 @@ prints why and exits 0, and gasroutes runs rail.py as Python, with the same resu
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import sys
@@ -36,10 +35,12 @@ def clean() -> None:
 
 def main() -> int:
     clean()
-    digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()
+    from gasroutes.engine import source_digest  # the digest engine.py will check
+
+    digest = source_digest()
     COPY.write_text(
         SOURCE.read_text(encoding="utf-8")
-        + f'\n\n# the rail.py this was compiled from (see engine.py)\nSOURCE_SHA256 = "{digest}"\n',
+        + f'\n\n# the sources this was compiled from (see engine.py)\nSOURCE_SHA256 = "{digest}"\n',
         encoding="utf-8",
     )
     started = time.perf_counter()

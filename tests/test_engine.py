@@ -65,3 +65,13 @@ def test_compiled_and_python_engines_write_the_same_tables(tmp_path: Path) -> No
         python = (tmp_path / "python" / name).read_bytes()
         compiled = (tmp_path / "compiled" / name).read_bytes()
         assert python == compiled, name
+
+
+def test_the_digest_covers_every_module_the_compiled_code_imports() -> None:
+    """A build must go stale when a module whose types it relies on changes."""
+    import re
+
+    source = (ROOT / "src" / "gasroutes" / "rail.py").read_text()
+    imported = {f"{name}.py" for name in re.findall(r"^\s*from \.(\w+) import", source, re.M)}
+    assert imported, "rail.py imports gasroutes modules"
+    assert imported <= set(engine.SOURCES)

@@ -3,8 +3,9 @@ source compiled to C with mypyc.
 
 ``make`` compiles ``rail.py`` into the extension module ``gasroutes._rail_native`` when it
 can (it needs a C compiler; see ``scripts/build_native.py``). The compiled module carries
-the SHA-256 of the source it was built from and is used only while ``rail.py`` still has
-that digest, so an edit to ``rail.py`` is never shadowed by an old build. Both give
+the SHA-256 of the sources it was built from (``rail.py`` and the modules whose types it
+relies on, ``SOURCES``) and is used only while they still have that digest, so an edit is
+never shadowed by an old build. Both give
 byte-identical tables (a test checks); the compiled one is about twice as fast.
 
 Set ``GASROUTES_PURE_PYTHON=1`` to run the Python source even when a build is there.
@@ -19,15 +20,23 @@ from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["NATIVE_MODULE", "PURE_ENV", "lpg_engine", "select_engine", "source_digest"]
+__all__ = ["NATIVE_MODULE", "PURE_ENV", "SOURCES", "lpg_engine", "select_engine", "source_digest"]
 
 PURE_ENV = "GASROUTES_PURE_PYTHON"
 NATIVE_MODULE = "gasroutes._rail_native"
 
 
+# rail.py and the modules whose types the compiled code relies on (it checks them at run
+# time): an edit to any of them makes an older build unusable
+SOURCES = ("rail.py", "network.py", "calendar.py", "lpg.py")
+
+
 def source_digest() -> str:
-    """SHA-256 of ``rail.py`` as it is now."""
-    return hashlib.sha256(Path(__file__).with_name("rail.py").read_bytes()).hexdigest()
+    """SHA-256 of the compiled engine's sources as they are now."""
+    digest = hashlib.sha256()
+    for name in SOURCES:
+        digest.update(name.encode() + b"\0" + Path(__file__).with_name(name).read_bytes())
+    return digest.hexdigest()
 
 
 def select_engine(digest: str, pure: bool) -> tuple[ModuleType, str]:
@@ -42,7 +51,7 @@ def select_engine(digest: str, pure: bool) -> tuple[ModuleType, str]:
     except ImportError:
         return rail, "python"
     if getattr(native, "SOURCE_SHA256", None) != digest:
-        return rail, "python (the compiled engine is older than rail.py: run make)"
+        return rail, "python (the compiled engine is older than its sources: run make)"
     return native, "compiled"
 
 

@@ -383,12 +383,17 @@ class TerminalState:
         if self.waiting_room:
             self.make_room(self.bays._env.now)
 
-    def reopened(self, now: float) -> None:
-        """The terminal opened: the cars that finished their transfer while it was
-        closed go on now, in the order they stopped."""
+    def reopened(self, _: simpy.Event) -> None:
+        """The terminal has opened: the cars that finished their transfer while it was
+        closed go on now, in the order they stopped (if it is still open)."""
+        now = self.bays._env.now
+        if not self.gate.open:
+            return
         for cars in self.waiting_gate:
             self._transfer(cars, now, True)
         self.waiting_gate.clear()
+        self.settle(now)
+        self.arm()
 
     def arm(self) -> None:
         """Make sure a real event comes by the next moment that cannot wait to be settled:
@@ -747,9 +752,12 @@ class LpgNetwork:
             else:
                 gate.commissioned = True
             gate.changed()
-            if term is not None and gate.open:
-                term.reopened(now)
-                term.arm()
+            if term is not None and gate.open and term.waiting_gate:
+                # the held cars go on in an event of their own, scheduled where the trains
+                # waiting for the gate are woken: after what was already due this instant
+                reopen = self.env.event()
+                reopen.callbacks.append(term.reopened)
+                reopen.succeed()
             for f in self.fleets:
                 f.wake.fire()
         elif op == "bays":
