@@ -636,7 +636,7 @@ class LpgNetwork:
             t.net = self
             t.book = _unload(self, t)
             t.fleets = [f for f in self.fleets if f.terminal is t]
-            t.log = self._log_at if trace else None
+            t.log = self.log if trace else None
         self.deliver = [[_deliver(self, f, k) for k in range(len(f.legs))] for f in self.fleets]
         self.serving = [
             [f for f in self.fleets if any(leg[0] is d for leg in f.legs)] for d in self.depots
@@ -688,9 +688,6 @@ class LpgNetwork:
         assert self.trace is not None
         when = self.env.now if at is None else at
         self.trace.append((round(when, 9), actor, action, round(tonnes, 9)))
-
-    def _log_at(self, actor: str, action: str, tonnes: float, at: float) -> None:
-        self.log(actor, action, tonnes, at)
 
     def delays(self, key: str) -> Callable[[], float] | None:
         """The draws of extra days for a trainset (``route#k``) or a fleet, or None."""

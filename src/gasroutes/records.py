@@ -223,13 +223,13 @@ class Result:
         if extra.empty:
             return gas
         both = pd.concat([gas, extra], ignore_index=True)
-        n = len(self.dates)
-        if len(gas) % n or len(extra) % n:  # pragma: no cover - every table is day-major
-            order = np.argsort(both["date"].to_numpy(dtype=str), kind="stable")
-        else:  # both day by day: interleave the days (a stable sort on the day's number)
-            day = np.arange(n)
-            keys = np.concatenate([np.repeat(day, len(gas) // n), np.repeat(day, len(extra) // n)])
-            order = np.argsort(keys, kind="stable")
+        # both are day by day, with a fixed number of rows a day: interleave the days (a
+        # stable sort on the day's number keeps each day's gas rows first)
+        day = np.arange(len(self.dates))
+        keys = np.concatenate(
+            [np.repeat(day, len(gas) // day.size), np.repeat(day, len(extra) // day.size)]
+        )
+        order = np.argsort(keys, kind="stable")
         return both.take(order).reset_index(drop=True)
 
     def _gas_flows(self) -> pd.DataFrame:
