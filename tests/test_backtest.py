@@ -77,9 +77,9 @@ def test_cli_writes_files_and_lists_unknowns(
     ("text", "match"),
     [
         ("year,where,quantity\n2020,china,1\n", "missing column.*destination"),
-        ("year,destination,quantity\n2020,china,lots\n", "line 2.*'quantity'.*a number"),
+        ("year,destination,quantity\n2020,china,lots\n", "line 2.*'quantity'.*a finite number"),
         ("year,destination,quantity\nlast year,china,1\n", "line 2.*'year'"),
-        ("", "not a readable CSV"),
+        ("", "empty file"),
     ],
 )
 def test_malformed_observed_file_exits_2(

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from gasroutes.cli import main
-from gasroutes.output import RUN_FILES
 from gasroutes.records import Result
+from gasroutes.runfolder import RUN_FILES
 
 BAD_INPUTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "unknown key": lambda s: {**s, "colour": "blue"},
@@ -107,17 +107,31 @@ def test_run_writes_every_file(
     assert [p.name for p in out.parent.iterdir()] == ["small"]
 
 
-def test_run_replaces_an_earlier_folder(
+def test_run_replaces_an_earlier_run_folder(
     small: dict[str, Any], write_yaml: Any, tmp_path: Path
 ) -> None:
     path = write_yaml(small)
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "stale.csv").write_text("from an older run\n")
     assert main(["run", str(path), "--out", str(out), "--no-charts"]) == 0
-    assert not (out / "stale.csv").exists()
+    (out / "annual.csv").write_text("from an older run\n")
+    assert main(["run", str(path), "--out", str(out), "--no-charts"]) == 0
+    assert (out / "annual.csv").read_text() != "from an older run\n"
     assert all((out / name).is_file() for name in RUN_FILES)
     assert [p.name for p in tmp_path.iterdir() if p.name != "scenario.yaml"] == ["out"]
+
+
+def test_run_refuses_a_folder_it_did_not_write(
+    small: dict[str, Any], write_yaml: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_yaml(small)
+    out = tmp_path / "mydocs"
+    (out / "sub").mkdir(parents=True)
+    (out / "notes.txt").write_text("precious\n")
+    assert main(["run", str(path), "--out", str(out), "--no-charts"]) == 2
+    err = capsys.readouterr().err
+    assert "did not write" in err and "notes.txt" in err and "Traceback" not in err
+    assert (out / "notes.txt").read_text() == "precious\n"
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "sub"]
 
 
 @pytest.mark.parametrize("failure", [RuntimeError("boom"), KeyboardInterrupt()])
@@ -142,7 +156,7 @@ def test_a_failed_write_leaves_the_earlier_folder_untouched(
 
     monkeypatch.setattr(Result, "summary_json", fail)
     if isinstance(failure, KeyboardInterrupt):
-        assert main(["run", str(path), "--out", str(out), "--no-charts"]) == 130
+        assert main(["run", str(path), "--out", str(out), "--no-charts"]) == 2
         assert "untouched" in capsys.readouterr().err
     else:
         # an internal error: not caught by the command line (exit status 1, with traceback)

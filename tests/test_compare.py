@@ -512,7 +512,12 @@ def test_cli_compare_of_two_run_folders(
     assert code == 0, stderr
     assert stderr == ""
     assert "calm" in stdout and "outage" in stdout and str(out) in stdout
-    assert sorted(p.name for p in out.iterdir()) == ["charts", "kpis.csv", "report.html"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".gasroutes.json",
+        "charts",
+        "kpis.csv",
+        "report.html",
+    ]
     assert sorted(p.name for p in (out / "charts").iterdir()) == sorted(
         f"{n}.png" for n in COMPARE_CHARTS
     )

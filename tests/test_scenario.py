@@ -117,11 +117,11 @@ CASES = [
         _m("malformed YAML at line 3, column 6", "mapping values are not allowed here"),
         id="malformed-yaml-indentation",
     ),
-    pytest.param(_text(""), _m("empty file (got '')"), id="empty-file"),
+    pytest.param(_text(""), _m("empty file; allowed"), id="empty-file"),
     pytest.param(_text("# only a comment\n"), _m("empty file"), id="comments-only"),
     pytest.param(
         _text("- north\n- south\n"),
-        _m("the document is a list, not a mapping (got ['north', 'south'])", "YAML mapping"),
+        _m("the document is a list, not a mapping; allowed", "YAML mapping"),
         id="document-is-a-list",
     ),
     pytest.param(
@@ -188,7 +188,7 @@ CASES = [
     ),
     pytest.param(
         _file(_set("end", 2020)),
-        _m("end: a number is not a date (got 2020); allowed: a date written YYYY-MM-DD"),
+        _m("end: a number is not a date (got 2020); allowed: a real calendar date written YYYY"),
         id="number-for-date",
     ),
     pytest.param(
@@ -214,7 +214,7 @@ CASES = [
     ),
     pytest.param(
         _dict(_set("start", "2020-13-01")),
-        _m("start: not a date (got '2020-13-01'); allowed: a date written YYYY-MM-DD"),
+        _m("start: not a date (got '2020-13-01'); allowed: a real calendar date written"),
         id="impossible-date",
     ),
     pytest.param(
@@ -334,7 +334,7 @@ CASES = [
     ),
     pytest.param(
         _dict(_event(date="2020-01-05", kind="set", path="routes.nope.capacity_bcm_per_year")),
-        _m("events[2].value: missing key (got None); allowed: a value; this key is required"),
+        _m("events[2].value: missing key; allowed: a value; this key is required"),
         id="set-without-value",
     ),
     pytest.param(
@@ -386,7 +386,7 @@ CASES = [
     ),
     pytest.param(
         _dict(_event(date="2020-01-05", route="east")),
-        _m(f"events[2].kind: event without 'kind' (got None); allowed: {ALL_KINDS}"),
+        _m(f"events[2].kind: event without 'kind'; allowed: {ALL_KINDS}"),
         id="event-without-kind",
     ),
     pytest.param(
@@ -426,7 +426,10 @@ def test_invalid_scenario(
     assert len(err.problems) == 1, message
     assert "\n" not in message
     assert message.startswith(f"{err.file}: ")
-    assert f"(got {err.value!r})" in message or len(repr(err.value)) > 80
+    if err.value is None or err.value == "":
+        assert "(got" not in message  # nothing to show: no empty "(got '')"
+    else:
+        assert f"(got {err.value!r})" in message or len(repr(err.value)) > 80
     assert message.endswith(f"allowed: {err.allowed}")
 
 

@@ -1,7 +1,7 @@
 """The ``gasroutes`` command line.
 
-Exit status: 0 done; 2 bad input (scenario, arguments, folders), with a message and no
-traceback; 1 a run that failed inside the model (an internal error).
+Exit status: 0 done; 2 bad input (scenario, arguments, folders) or an interrupted command,
+with a message and no traceback; 1 a run that failed inside the model (an internal error).
 Heavy imports (pandas, SimPy, matplotlib) happen inside the commands, so ``--help`` is quick.
 """
 
@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import ConservationError, GasroutesError
+from .errors import GasroutesError, RunFailedError, short
+from .quantities import MAX_REPLICATIONS, MAX_SEED, MAX_SWEEP_RUNS
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+MAX_WORKERS = 256
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,15 +52,16 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--replications",
-        type=_positive_int,
+        type=_replications,
         default=1,
         metavar="N",
         help="run N replications with seeds derived from the seed (the first is the seed "
-        "itself); tables gain a replication column, summary.json the spread of each KPI",
+        "itself) into outputs/<scenario name>-xN/; tables gain a replication column, "
+        "summary.json the spread of each KPI",
     )
     p.add_argument(
         "--workers",
-        type=_positive_int,
+        type=_workers,
         default=1,
         metavar="N",
         help="worker processes for replications (default 1; results do not depend on it)",
@@ -85,13 +89,13 @@ def _build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", type=Path, metavar="DIR", help="output folder")
     c.add_argument(
         "--replications",
-        type=_positive_int,
+        type=_replications,
         default=1,
         metavar="N",
         help="run each scenario file N times (seeds derived from its seed); differences "
         "then get 95%% confidence intervals, paired when the runs share seeds",
     )
-    c.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="worker processes")
+    c.add_argument("--workers", type=_workers, default=1, metavar="N", help="worker processes")
 
     w = sub.add_parser(
         "sweep",
@@ -105,7 +109,7 @@ def _build_parser() -> argparse.ArgumentParser:
     w.add_argument("sweep", type=Path, metavar="SWEEP.yaml")
     w.add_argument(
         "--workers",
-        type=_positive_int,
+        type=_workers,
         default=1,
         metavar="N",
         help="local worker processes (default 1)",
@@ -118,6 +122,14 @@ def _build_parser() -> argparse.ArgumentParser:
     w.add_argument("--out", type=Path, metavar="DIR", help="output folder")
     w.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
     w.add_argument("--keep-runs", action="store_true", help="also keep every run's folder")
+    w.add_argument(
+        "--max-runs",
+        type=_positive_int,
+        default=MAX_SWEEP_RUNS,
+        metavar="N",
+        help=f"refuse a sweep of more than N runs (points x replications; default "
+        f"{MAX_SWEEP_RUNS:,})",
+    )
 
     b = sub.add_parser(
         "backtest",
@@ -125,21 +137,28 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Compare RUN_DIR/annual.csv with an observed table "
         "(columns year, destination, quantity or bcm). Writes backtest.csv, "
         "backtest.json (MAPE per destination, weighted MAPE) and backtest.png "
-        "to RUN_DIR/backtest/ or --out DIR.",
+        "to RUN_DIR-backtest/ (a folder beside the run, never inside it) or --out DIR.",
     )
     b.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     b.add_argument("observed", type=Path, metavar="OBSERVED.csv")
     b.add_argument(
-        "--out", type=Path, metavar="DIR", help="output folder (default: RUN_DIR/backtest/)"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output folder (default: RUN_DIR-backtest/ beside the run)",
     )
     return parser
 
 
 def _int_at_least(text: str, minimum: int) -> int:
     try:
-        value = int(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from err
+        value = int(text) if len(text) <= 30 else None
+    except ValueError:
+        value = None
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {short(text)}")
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a number up to {MAX_SEED:,}, got {short(text)}")
     if value < minimum:
         raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {value}")
     return value
@@ -153,6 +172,20 @@ def _positive_int(text: str) -> int:
     return _int_at_least(text, 1)
 
 
+def _replications(text: str) -> int:
+    value = _int_at_least(text, 1)
+    if value > MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_REPLICATIONS:,}, got {value:,}")
+    return value
+
+
+def _workers(text: str) -> int:
+    value = _int_at_least(text, 1)
+    if value > MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_WORKERS}, got {value:,}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gasroutes`` console script."""
     args = _build_parser().parse_args(argv)
@@ -160,6 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminated)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
     try:
         if args.command == "run":
             return _run(args)
@@ -171,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _compare(args)
         if args.command == "sweep":
             return _sweep(args)
-    except ConservationError as err:
+    except RunFailedError as err:
         print(f"gasroutes: run failed: {err}", file=sys.stderr)
         return EXIT_INTERNAL
     except GasroutesError as err:
@@ -182,18 +219,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gasroutes: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("gasroutes: interrupted; earlier results are untouched", file=sys.stderr)
-        return 130
+        print(
+            f"gasroutes: interrupted; nothing was written and earlier results are untouched"
+            f"{_resume_hint(args)}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return EXIT_INTERNAL  # pragma: no cover - argparse requires a command
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM (kill, a scheduler's timeout) ends a command as Ctrl-C does: the temporary
+    folder is removed and earlier results stay."""
+    raise KeyboardInterrupt
+
+
+def _resume_hint(args: argparse.Namespace) -> str:
+    if args.command != "sweep":
+        return ""
+    out = f" --out {args.out}" if args.out else ""
+    return (
+        f"; the runs that finished are kept: finish the sweep with "
+        f"'gasroutes sweep {args.sweep}{out} --resume'"
+    )
+
+
 def _run(args: argparse.Namespace) -> int:
+    from .folders import check_target
     from .model import run
     from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    out = args.out or Path("outputs") / scenario.name
-    if args.replications > 1:
+    replicated = args.replications > 1
+    default = f"{scenario.name}-x{args.replications}" if replicated else scenario.name
+    out = args.out or Path("outputs") / default
+    # before the run: a folder that would be refused is told at once
+    check_target(out, "replicated_run" if replicated else "run")
+    if replicated:
         return _replicate(args, scenario, out)
     result = run(scenario, seed=args.seed)
     try:
@@ -276,6 +341,7 @@ def _sweep(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         resume=args.resume,
         keep_runs=args.keep_runs,
+        max_runs=args.max_runs,
         progress=progress_bar,
     )
     runs = result.runs
@@ -341,10 +407,13 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _backtest(args: argparse.Namespace) -> int:
     from .backtest import backtest
+    from .folders import check_apart, check_target
 
+    out = args.out or args.run_dir.parent / f"{args.run_dir.name}-backtest"
+    check_apart(out, [args.run_dir], "backtest")
+    check_target(out, "backtest")
     result = backtest(args.run_dir, args.observed)
-    out = args.out or args.run_dir / "backtest"
-    result.write(out, title=args.run_dir.name)
+    result.write(out, title=args.run_dir.name, reads=args.run_dir)
     s = result.summary
     print(
         f"{args.run_dir.name} against {args.observed.name}: {s['destination_years']} "
@@ -353,7 +422,9 @@ def _backtest(args: argparse.Namespace) -> int:
     )
     for dest, mape in s["mape_by_destination"].items():
         print(f"  MAPE {dest:<24} {100 * mape:7.1f}%")
-    print(f"  weighted MAPE {'':<15} {100 * s['weighted_mape']:7.1f}%")
+    weighted = s["weighted_mape"]
+    shown = "n/a (every observed value is 0)" if weighted is None else f"{100 * weighted:7.1f}%"
+    print(f"  weighted MAPE {'':<15} {shown}")
     if s["unknown_destinations"]:
         print("  skipped (not in the run): " + "; ".join(s["unknown_destinations"]))
     print(f"wrote {out}/")

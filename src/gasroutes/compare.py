@@ -6,7 +6,6 @@ is run first). The first run is the reference: differences are "run - first".
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -127,20 +126,29 @@ class Comparison:
             raise KeyError(f"unknown chart {name!r}; choose one of {', '.join(COMPARE_CHARTS)}")
         return COMPARE_CHARTS[name](self.runs)
 
-    def write(self, folder: Path) -> Path:
-        """Write kpis.csv, charts/*.png and report.html, atomically."""
-        from .output import atomic_folder
+    def write(self, folder: Path, made: Sequence[Result] = ()) -> Path:
+        """Write kpis.csv, charts/*.png and report.html, atomically; the results in
+        ``made`` (runs of scenario files given to compare) are kept under ``runs/``."""
+        from .folders import atomic_folder, check_apart
+
+        check_apart(folder, [r.folder for r in self.runs if r.folder is not None], "compare")
+        with atomic_folder(folder, "compare") as tmp:
+            self.write_into(tmp)
+            for result in made:
+                result.write(tmp / "runs" / result.scenario.name)
+        return folder
+
+    def write_into(self, tmp: Path) -> None:
+        """The comparison's files, written into the (temporary) folder ``tmp``."""
         from .plotting import save_figure
         from .report import comparison_report
 
-        with atomic_folder(folder) as tmp:
-            self.kpis.to_csv(tmp / "kpis.csv", float_format="%.6f")
-            if self.replicated:
-                self.differences.to_csv(tmp / "differences.csv", index=False, float_format="%.6f")
-            (tmp / "charts").mkdir()
-            paths = [save_figure(fig, tmp / "charts", n) for n, fig in self.charts().items()]
-            (tmp / "report.html").write_text(comparison_report(self, paths), encoding="utf-8")
-        return folder
+        self.kpis.to_csv(tmp / "kpis.csv", float_format="%.6f")
+        if self.replicated:
+            self.differences.to_csv(tmp / "differences.csv", index=False, float_format="%.6f")
+        (tmp / "charts").mkdir()
+        paths = [save_figure(fig, tmp / "charts", n) for n, fig in self.charts().items()]
+        (tmp / "report.html").write_text(comparison_report(self, paths), encoding="utf-8")
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -176,7 +184,7 @@ def load_runs(
             out.append(RunData.from_result(item))
         else:
             path = Path(item)
-            if path.suffix in SCENARIO_SUFFIXES and not path.is_dir() and replications > 1:
+            if _is_scenario(path) and replications > 1:
                 from .replicate import run_replications
                 from .sweep import progress_bar
 
@@ -190,7 +198,7 @@ def load_runs(
                     scenario, replications, folder, workers=workers, progress=progress_bar
                 )
                 out.append(RunData.from_folder(folder))
-            elif path.suffix in SCENARIO_SUFFIXES and not path.is_dir():
+            elif _is_scenario(path):
                 result = run(load_scenario(path))
                 made.append(result)
                 out.append(RunData.from_result(result))
@@ -215,31 +223,35 @@ def compare(
     """
     if len(items) < 2:
         raise RunFolderError(f"compare needs at least two runs, got {len(items)}")
-    scratch = None
-    if replications > 1:
-        base = Path(out) if out is not None else Path("outputs") / "compare"
-        base.resolve().parent.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=f".{base.name}.runs-", dir=base.resolve().parent))
-    runs: list[RunData] = []
-    try:
-        runs, made = load_runs(items, replications=replications, workers=workers, scratch=scratch)
-        comparison = Comparison(runs)
-        if out is not None:
-            comparison.write(Path(out))
-            for result in made:  # scenario files given on the command line: keep their runs
-                result.write(Path(out) / "runs" / result.scenario.name)
-            if scratch is not None:
-                for folder in sorted(scratch.iterdir()):
-                    target = Path(out) / "runs" / folder.name
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    folder.rename(target)
-                    for r in runs:
-                        if r.folder == folder:
-                            r.folder = target
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+    if out is None:
+        with tempfile.TemporaryDirectory(prefix="gasroutes-compare-") as scratch:
+            runs, _ = load_runs(
+                items, replications=replications, workers=workers, scratch=Path(scratch)
+            )
             for r in runs:
-                if r.folder is not None and scratch in r.folder.parents:
+                if r.folder is not None and Path(scratch) in r.folder.parents:
                     r.folder = None  # run for this comparison and not kept
+        return Comparison(runs)
+    from .folders import atomic_folder, check_apart, check_target
+
+    target = Path(out)
+    read = [Path(i) for i in items if isinstance(i, str | Path) and not _is_scenario(Path(i))]
+    read += [i.folder for i in items if isinstance(i, RunData) and i.folder is not None]
+    # before anything runs: a refused folder is told at once, not after the runs
+    check_apart(target, read, "compare")
+    check_target(target, "compare")
+    with atomic_folder(target, "compare") as tmp:
+        kept = tmp / "runs"
+        runs, made = load_runs(items, replications=replications, workers=workers, scratch=kept)
+        comparison = Comparison(runs)
+        comparison.write_into(tmp)
+        for result in made:  # scenario files given on the command line: keep their runs
+            result.write(kept / result.scenario.name)
+    for r in runs:
+        if r.folder is not None and tmp in r.folder.parents:
+            r.folder = target / r.folder.relative_to(tmp)
     return comparison
+
+
+def _is_scenario(path: Path) -> bool:
+    return path.suffix in SCENARIO_SUFFIXES and not path.is_dir()

@@ -21,7 +21,7 @@ from .errors import ConservationError
 if TYPE_CHECKING:
     from .records import Result
 
-__all__ = ["TOLERANCE", "check_conservation"]
+__all__ = ["TOLERANCE", "check_conservation", "worst_imbalance"]
 
 TOLERANCE = 1e-9
 
@@ -55,16 +55,22 @@ def check_conservation(result: Result) -> float:
     shut = a["potential"] - a["produced"] - a["shut_in"]
     nodes.append(("shut_in", np.cumsum(shut), np.cumsum(a["potential"])))
 
+    return worst_imbalance(nodes, result.dates)
+
+
+def worst_imbalance(nodes: list[tuple[str, np.ndarray, np.ndarray]], dates: list[str]) -> float:
+    """The worst relative imbalance over ``(node, imbalance, scale)`` series; raise
+    ConservationError at the first day one exceeds TOLERANCE or is not a number (NaN
+    compares false with everything, so it is tested for explicitly)."""
     worst = 0.0
     for node, imbalance, scale in nodes:
-        rel = np.abs(imbalance) / np.maximum(np.abs(scale), 1.0)
-        if not len(rel):
+        if not len(imbalance):
             continue
-        i = int(np.argmax(rel))
-        if rel[i] > TOLERANCE:
-            first = int(np.argmax(rel > TOLERANCE))
-            raise ConservationError(
-                result.dates[first], node, float(imbalance[first]), float(rel[first])
-            )
-        worst = max(worst, float(rel[i]))
+        with np.errstate(invalid="ignore"):
+            rel = np.abs(imbalance) / np.maximum(np.abs(scale), 1.0)
+        bad = ~(rel <= TOLERANCE)
+        if bad.any():
+            first = int(np.argmax(bad))
+            raise ConservationError(dates[first], node, float(imbalance[first]), float(rel[first]))
+        worst = max(worst, float(rel.max()))
     return worst

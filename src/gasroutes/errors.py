@@ -6,12 +6,15 @@ them into a one-paragraph message and exit status 2 (bad input) or 1 (a failed r
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 __all__ = [
     "ConservationError",
     "DataError",
     "GasroutesError",
+    "NonFiniteError",
+    "RunFailedError",
     "RunFolderError",
     "ScenarioError",
 ]
@@ -58,16 +61,30 @@ class ScenarioError(GasroutesError, ValueError):
 
 def _render_one(file: str, path: str, value: Any, allowed: str, problem: str) -> str:
     where = f"{file}: {path}" if path else file
-    shown = _short(value)
-    return f"{where}: {problem} (got {shown}); allowed: {allowed}"
+    got = "" if value is None or value == "" else f" (got {short(value)})"
+    return f"{where}: {problem}{got}; allowed: {allowed}"
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxtuple, _REPR.maxset = 3, 4, 6, 6, 6
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong = 60, 60, 40
+
+
+def short(value: Any) -> str:
+    """A value as a message shows it: at most 80 characters, found without walking or
+    printing all of a large value (reprlib looks at the first few items only)."""
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        value = value.item()  # np.float64(nan) reads as nan
+    text = _REPR.repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-class ConservationError(GasroutesError):
+class RunFailedError(GasroutesError):
+    """A run (or a replication, a calibration run) failed inside the model or its worker
+    process died: an internal failure, exit status 1, not bad input."""
+
+
+class ConservationError(RunFailedError):
     """Mass does not balance at some node on some day of a finished run."""
 
     def __init__(self, day: str, node: str, imbalance: float, relative: float) -> None:
@@ -78,6 +95,19 @@ class ConservationError(GasroutesError):
         super().__init__(
             f"conservation of mass fails on {day} at node {node!r}: imbalance {imbalance:.6g} "
             f"(relative {relative:.3g}, tolerance 1e-9)"
+        )
+
+
+class NonFiniteError(RunFailedError):
+    """A finished run produced a value that is not a finite number (NaN or infinite)."""
+
+    def __init__(self, where: str, day: str | None = None) -> None:
+        self.where = where
+        self.day = day
+        on = f" on {day}" if day else ""
+        super().__init__(
+            f"the run produced a value that is not a finite number in {where}{on}; "
+            "no table was written"
         )
 
 

@@ -8,11 +8,23 @@ rail routes are ``route``s too) and may carry a ``reason`` that tables and chart
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .quantities import (
+    MAX_PRICE_USD_PER_TCM,
+    Bcm,
+    Count,
+    Date,
+    Factor,
+    Kt,
+    PositiveBcm,
+    PositiveUsd,
+    Usd,
+    UsdPerTcm,
+)
 
 if TYPE_CHECKING:
     import simpy
@@ -40,15 +52,15 @@ SETTABLE_PATHS: tuple[str, ...] = (
 
 
 class _Base(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    date: dt.date = Field(description="Day the event takes effect (start of day).")
+    date: Date = Field(description="Day the event takes effect (start of day).")
     id: Id | None = Field(
         None,
         description="Optional id; a child scenario's event replaces "
         "its parent's event of the same id.",
     )
-    reason: str = Field("", description="Free text shown in tables and charts.")
+    reason: str = Field("", max_length=500, description="Free text shown in tables and charts.")
     enabled: bool = Field(True, description="False drops the event (to disable a parent's).")
 
 
@@ -92,7 +104,7 @@ class Outage(_Base):
     kind: Literal["outage"]
     route: Id | None = None
     terminal: Id | None = None
-    until: dt.date = Field(description="Last day of the outage (inclusive).")
+    until: Date = Field(description="Last day of the outage (inclusive).")
 
     @model_validator(mode="after")
     def _one_target(self) -> Outage:
@@ -110,10 +122,10 @@ class Capacity(_Base):
     plant: Id | None = None
     terminal: Id | None = None
     fleet: Id | None = None
-    capacity_bcm_per_year: Annotated[float, Field(ge=0)] | None = None
-    output_kt_per_year: Annotated[float, Field(ge=0)] | None = None
-    bays: Annotated[int, Field(ge=0)] | None = None
-    trucks: Annotated[int, Field(ge=0)] | None = None
+    capacity_bcm_per_year: Bcm | None = None
+    output_kt_per_year: Kt | None = None
+    bays: Count | None = None
+    trucks: Count | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> Capacity:
@@ -144,7 +156,7 @@ class Commission(_Base):
 
     kind: Literal["commission"]
     route: Id
-    capacity_bcm_per_year: Annotated[float, Field(gt=0)] | None = None
+    capacity_bcm_per_year: PositiveBcm | None = None
 
 
 class Demand(_Base):
@@ -154,9 +166,9 @@ class Demand(_Base):
     kind: Literal["demand"]
     buyer: Id | None = None
     depot: Id | None = None
-    volume_bcm_per_year: Annotated[float, Field(ge=0)] | None = None
-    volume_kt_per_year: Annotated[float, Field(ge=0)] | None = None
-    factor: Annotated[float, Field(ge=0)] | None = None
+    volume_bcm_per_year: Bcm | None = None
+    volume_kt_per_year: Kt | None = None
+    factor: Factor | None = None
 
     @model_validator(mode="after")
     def _one_value(self) -> Demand:
@@ -177,7 +189,7 @@ class Price(_Base):
 
     kind: Literal["price"]
     buyer: Id
-    price_usd_per_tcm: Annotated[float, Field(ge=0)]
+    price_usd_per_tcm: UsdPerTcm
 
 
 class PaymentEvent(_Base):
@@ -185,15 +197,15 @@ class PaymentEvent(_Base):
 
     kind: Literal["payment"]
     buyer: Id
-    amount_usd: Annotated[float, Field(gt=0)]
+    amount_usd: PositiveUsd
 
 
 class SetParameter(_Base):
     """Set any parameter listed in SETTABLE_PATHS, e.g. ``buyers.iran.payment.share_paid``."""
 
     kind: Literal["set"]
-    path: str
-    value: Annotated[float, Field(ge=0)]
+    path: str = Field(max_length=200)
+    value: Annotated[float, Field(ge=0, le=MAX_PRICE_USD_PER_TCM, allow_inf_nan=False)]
 
 
 Event = Annotated[
@@ -205,24 +217,24 @@ Event = Annotated[
 class CutoffOnArrears(BaseModel):
     """Cut a buyer off on the first day its arrears exceed ``above_usd``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
     kind: Literal["cutoff_on_arrears"]
     id: Id | None = None
     buyer: Id
-    above_usd: Annotated[float, Field(ge=0)]
-    reason: str = ""
+    above_usd: Usd
+    reason: str = Field("", max_length=500)
     enabled: bool = True
 
 
 class ResumeOnArrears(BaseModel):
     """Resume a cut-off buyer on the first day its arrears fall below ``below_usd``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
     kind: Literal["resume_on_arrears"]
     id: Id | None = None
     buyer: Id
-    below_usd: Annotated[float, Field(ge=0)]
-    reason: str = ""
+    below_usd: Usd
+    reason: str = Field("", max_length=500)
     enabled: bool = True
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import ConservationError
+from .conservation import worst_imbalance
 from .tables import by_date, labels, long_flows
 
 if TYPE_CHECKING:
@@ -261,19 +261,13 @@ class LpgResult:
             + a["on_trucks"]
             + np.cumsum(a["consumed"].sum(axis=0))
         )
-        worst = 0.0
-        for node, imbalance, scale in (
-            ("lpg_chain", inflow - held, inflow),
-            ("lpg_depots", self._depot_balance(), inflow),
-        ):
-            rel = np.abs(imbalance) / np.maximum(np.abs(scale), 1.0)
-            if len(rel) and rel.max() > 1e-9:
-                first = int(np.argmax(rel > 1e-9))
-                raise ConservationError(
-                    dates[first], node, float(imbalance[first]), float(rel[first])
-                )
-            worst = max(worst, float(rel.max(initial=0.0)))
-        return worst
+        return worst_imbalance(
+            [
+                ("lpg_chain", inflow - held, inflow),
+                ("lpg_depots", self._depot_balance(), inflow),
+            ],
+            dates,
+        )
 
     def _depot_balance(self) -> np.ndarray:
         """Per depot, cumulatively: initial + delivered - sold - stock; the worst depot each

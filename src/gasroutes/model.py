@@ -378,4 +378,5 @@ def run(
     if net.lpg is not None and net.lpg.trace is not None:
         result.trace = sorted(net.lpg.trace)
     result.check_conservation()
+    result.check_finite()
     return result

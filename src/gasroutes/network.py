@@ -13,11 +13,26 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .quantities import (
+    Bcm,
+    Date,
+    Kt,
+    Latitude,
+    Longitude,
+    PositiveBcm,
+    Share,
+    UsdPerTcm,
+    Weight,
+    WholeDays,
+)
+
 __all__ = [
+    "BcmRamp",
     "Buyer",
     "Contract",
     "Domestic",
     "GasField",
+    "KtSchedule",
     "Payment",
     "Ramp",
     "Route",
@@ -29,9 +44,6 @@ __all__ = [
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
-NonNegative = Annotated[float, Field(ge=0)]
-Positive = Annotated[float, Field(gt=0)]
-
 
 class Ramp(BaseModel):
     """A quantity that moves linearly between dated points: ``{linear: {date: value, ...}}``.
@@ -40,16 +52,24 @@ class Ramp(BaseModel):
     run applies it in monthly steps (the value on the 1st of each month).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    linear: dict[dt.date, NonNegative] = Field(min_length=2)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    linear: dict[Date, Kt] = Field(min_length=2, max_length=10_000)
+
+
+class BcmRamp(Ramp):
+    """A ramp of a gas quantity, bcm/yr."""
+
+    linear: dict[Date, Bcm] = Field(min_length=2, max_length=10_000)
 
 
 # A quantity that may change over time: a number; a mapping from date to the value that
-# holds from that date on (steps; 0 before the first date); or a linear ramp.
-Schedule = NonNegative | dict[dt.date, NonNegative] | Ramp
+# holds from that date on (steps; 0 before the first date); or a linear ramp. Gas
+# quantities are in bcm/yr, LPG ones in kt/yr, each with its own limit.
+Schedule = Bcm | dict[Date, Bcm] | BcmRamp
+KtSchedule = Kt | dict[Date, Kt] | Ramp
 
 
-def schedule_value(schedule: Schedule, day: dt.date) -> float:
+def schedule_value(schedule: Schedule | KtSchedule, day: dt.date) -> float:
     """Value of ``schedule`` in force on ``day``."""
     if isinstance(schedule, Ramp):
         points = sorted(schedule.linear.items())
@@ -68,7 +88,7 @@ def schedule_value(schedule: Schedule, day: dt.date) -> float:
     return float(schedule)
 
 
-def schedule_steps(schedule: Schedule) -> list[tuple[dt.date, float]]:
+def schedule_steps(schedule: Schedule | KtSchedule) -> list[tuple[dt.date, float]]:
     """The dated steps a schedule makes (monthly steps along a ramp)."""
     if isinstance(schedule, Ramp):
         points = sorted(schedule.linear)
@@ -84,7 +104,7 @@ def schedule_steps(schedule: Schedule) -> list[tuple[dt.date, float]]:
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 def _check_profile(profile: tuple[float, ...] | None) -> tuple[float, ...] | None:
@@ -125,7 +145,7 @@ class Domestic(_Record):
     """Domestic consumption, served before any export."""
 
     demand_bcm_per_year: Schedule = Field(0.0, description="Annual domestic demand.")
-    monthly_profile: tuple[float, ...] | None = Field(
+    monthly_profile: tuple[Weight, ...] | None = Field(
         None, description="12 relative weights, Jan..Dec; normalised so a year sums to demand."
     )
 
@@ -135,8 +155,8 @@ class Domestic(_Record):
 class Route(_Record):
     """An export pipeline (or a group of parallel strings) from the fields to a border."""
 
-    capacity_bcm_per_year: Positive = Field(description="Design capacity of the line.")
-    commissioned_date: dt.date | None = Field(
+    capacity_bcm_per_year: PositiveBcm = Field(description="Design capacity of the line.")
+    commissioned_date: Date | None = Field(
         None, description="First day in service; absent means in service from the start."
     )
     transit_time_days: Annotated[int, Field(ge=0, le=60)] = Field(
@@ -145,9 +165,10 @@ class Route(_Record):
     third_party_bcm_per_year: Schedule = Field(
         0.0, description="Capacity taken by others' gas that shares the line (transit)."
     )
-    path_lonlat: tuple[tuple[float, float], ...] | None = Field(
+    path_lonlat: tuple[tuple[Longitude, Latitude], ...] | None = Field(
         None,
         min_length=2,
+        max_length=1000,
         description="Approximate course as [longitude, latitude] points, for the network map.",
     )
     description: str = ""
@@ -159,15 +180,15 @@ class Contract(_Record):
     volume_bcm_per_year: Schedule = Field(
         description="Annual contract quantity; a number, steps or a linear ramp."
     )
-    monthly_profile: tuple[float, ...] | None = Field(
+    monthly_profile: tuple[Weight, ...] | None = Field(
         None, description="12 relative weights, Jan..Dec; normalised so a year sums to volume."
     )
-    priority: Annotated[int, Field(ge=1)] = Field(
+    priority: Annotated[int, Field(ge=1, le=1000)] = Field(
         1, description="Dispatch order: 1 is served first; ties go in file order."
     )
-    price_usd_per_tcm: NonNegative = Field(description="Border price, USD per 1000 m3.")
-    start_date: dt.date | None = Field(None, description="First day of the contract.")
-    end_date: dt.date | None = Field(None, description="Last day of the contract.")
+    price_usd_per_tcm: UsdPerTcm = Field(description="Border price, USD per 1000 m3.")
+    start_date: Date | None = Field(None, description="First day of the contract.")
+    end_date: Date | None = Field(None, description="Last day of the contract.")
 
     _profile = field_validator("monthly_profile")(_check_profile)
 
@@ -175,10 +196,10 @@ class Contract(_Record):
 class Payment(_Record):
     """How a buyer pays its invoices."""
 
-    share_paid: Annotated[float, Field(ge=0, le=1)] = Field(
+    share_paid: Share = Field(
         1.0, description="Share of each invoice paid when due; the rest becomes arrears."
     )
-    delay_days: Annotated[int, Field(ge=0)] = Field(
+    delay_days: WholeDays = Field(
         30, description="Days between delivery and the payment falling due."
     )
 
@@ -187,7 +208,9 @@ class Buyer(_Record):
     """A buyer reached through one or more routes, with a contract and payment behaviour."""
 
     routes: tuple[Annotated[str, Field(pattern=ID_PATTERN)], ...] = Field(
-        min_length=1, description="Route ids in the order the dispatcher fills them."
+        min_length=1,
+        max_length=100,
+        description="Route ids in the order the dispatcher fills them.",
     )
     contract: Contract
     payment: Payment = Payment()

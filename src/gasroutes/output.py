@@ -1,16 +1,15 @@
 """Writing a run's folder: tables, summary, manifest, resolved scenario, charts.
 
 Everything is written into a temporary sibling folder first and renamed into place at the
-end, so a failed or interrupted write never damages an earlier run's results.
+end (:class:`gasroutes.folders.atomic_folder`), so a failed or interrupted write never
+damages an earlier run's results, and only a folder gasroutes wrote is ever replaced.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import platform
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -19,72 +18,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .engine import lpg_engine
-from .errors import RunFolderError
+from .folders import atomic_folder
+from .runfolder import FORMAT_VERSION, TABLES
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from .records import Result
 
-__all__ = ["RUN_FILES", "atomic_folder", "manifest", "write_result", "write_tables"]
+__all__ = ["manifest", "write_result", "write_tables"]
 
-RUN_FILES = (
-    "flows.csv",
-    "deliveries.csv",
-    "annual.csv",
-    "money.csv",
-    "production.csv",
-    "events.csv",
-    "summary.json",
-    "manifest.json",
-    "scenario.resolved.yaml",
-    "report.html",
-)
-FORMAT_VERSION = 1
-
-
-class atomic_folder:
-    """Context manager yielding a temporary folder that replaces ``target`` on success."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target.resolve()
-        self.tmp = self.target.parent / f".{self.target.name}.tmp-{os.getpid()}"
-
-    def __enter__(self) -> Path:
-        here = Path.cwd().resolve()
-        if self.target == here or self.target in here.parents:
-            raise RunFolderError(
-                f"cannot write results to {self.target}: it is the current "
-                "folder or one of its parents; give a folder of its own"
-            )
-        if self.target.exists() and not self.target.is_dir():
-            # without this check the file would be renamed aside and the rename of the
-            # new folder into place would fail half-way
-            raise RunFolderError(
-                f"cannot write results to {self.target}: it exists and is not a folder"
-            )
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        if self.tmp.exists():
-            shutil.rmtree(self.tmp)
-        self.tmp.mkdir()
-        return self.tmp
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return
-        old = self.target.parent / f".{self.target.name}.old-{os.getpid()}"
-        if self.target.exists():
-            self.target.rename(old)
-        try:
-            self.tmp.rename(self.target)
-        except OSError:
-            if old.exists():  # put the earlier results back before failing
-                old.rename(self.target)
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            raise
-        if old.exists():
-            shutil.rmtree(old)
+# float formats by table (money to the cent)
+FLOAT_FORMATS = {"money.csv": "%.2f"}
 
 
 def write_csv(frame: pd.DataFrame, path: Path, float_format: str) -> None:
@@ -125,7 +70,7 @@ def write_result(res: Result, folder: Path, *, charts: bool = False, svg: bool =
     """Write a run's folder; return its path."""
     from .scenario import scenario_to_yaml
 
-    with atomic_folder(folder) as tmp:
+    with atomic_folder(folder, "run") as tmp:
         write_tables(res, tmp)
         (tmp / "summary.json").write_text(res.summary_json(), encoding="utf-8")
         (tmp / "scenario.resolved.yaml").write_text(
@@ -142,23 +87,35 @@ def write_result(res: Result, folder: Path, *, charts: bool = False, svg: bool =
         (tmp / "report.html").write_text(
             run_report(res.summary, meta, res.event_table, drawn), encoding="utf-8"
         )
-        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        meta["files"] = [*written(tmp), "manifest.json"]
+        (tmp / "manifest.json").write_text(
+            json.dumps(meta, indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        )
     return folder
 
 
 def write_tables(res: Result, folder: Path) -> list[str]:
-    """Write a run's tables (the CSV files) into ``folder``; return their names."""
-    write_csv(res.flows, folder / "flows.csv", "%.6f")
-    write_csv(res.deliveries, folder / "deliveries.csv", "%.6f")
-    write_csv(res.annual, folder / "annual.csv", "%.6f")
-    write_csv(res.money, folder / "money.csv", "%.2f")
-    write_csv(res.production, folder / "production.csv", "%.6f")
-    res.event_table.to_csv(folder / "events.csv", index=False)
-    names = ["flows.csv", "deliveries.csv", "annual.csv", "money.csv", "production.csv"]
-    names.append("events.csv")
-    if res.lpg_queues is not None:
-        write_csv(res.lpg_queues, folder / "lpg_queues.csv", "%.6f")
-        names.append("lpg_queues.csv")
+    """Write a run's tables (the CSV files of TABLES it has) into ``folder``; return their
+    names."""
+    frames = {
+        "flows.csv": res.flows,
+        "deliveries.csv": res.deliveries,
+        "annual.csv": res.annual,
+        "money.csv": res.money,
+        "production.csv": res.production,
+        "events.csv": res.event_table,
+        "lpg_queues.csv": res.lpg_queues,
+    }
+    names = []
+    for name in TABLES:
+        frame = frames[name]
+        if frame is None:
+            continue
+        if name == "events.csv":  # free text: quoted by pandas
+            frame.to_csv(folder / name, index=False)
+        else:
+            write_csv(frame, folder / name, FLOAT_FORMATS.get(name, "%.6f"))
+        names.append(name)
     return names
 
 
@@ -188,8 +145,14 @@ def manifest(res: Result) -> dict[str, Any]:
         "finished": _iso(finished),
         "simulation_wall_s": round(res.wall_s, 4),
         "wall_s": round(finished - res.started, 4),
-        "files": list(RUN_FILES),
     }
+
+
+def written(folder: Path) -> list[str]:
+    """The entries written into a folder so far (its marker left out)."""
+    from .folders import MARKER
+
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(MARKER))
 
 
 def _iso(t: float) -> str:

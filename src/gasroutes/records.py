@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from .conservation import check_conservation
+from .errors import NonFiniteError
 from .lpg_records import LpgResult
+from .runfolder import finite_numbers
 from .tables import by_date, labels, long_flows
 
 if TYPE_CHECKING:
@@ -205,6 +207,29 @@ class Result:
             worst = max(worst, self.lpg.check(self.dates))
         self.conservation_error = worst
         return self.conservation_error
+
+    def check_finite(self) -> None:
+        """Raise NonFiniteError if any array a table is built from, or any figure of the
+        summary, is not a finite number (the tables are built from these arrays)."""
+        series = {**self.arrays, "route_initial": self.route_initial}
+        if self.lpg is not None:
+            series.update({f"LPG {k}": v for k, v in self.lpg.arrays.items()})
+            series.update(
+                {
+                    f"LPG delivered by {f}": v
+                    for f, v in zip(self.lpg.fleet_ids, self.lpg.delivered, strict=True)
+                }
+            )
+        for name, values in series.items():
+            values = np.asarray(values, dtype=float)
+            bad = ~np.isfinite(values)
+            if bad.any():
+                day = None
+                if values.ndim and values.shape[-1] == len(self.dates):
+                    day = self.dates[int(np.argwhere(bad)[0][-1])]
+                raise NonFiniteError(f"the series {name}", day)
+        if not finite_numbers(self.summary):
+            raise NonFiniteError("summary.json")
 
     # ------------------------------------------------------------------ tables
 
@@ -399,4 +424,4 @@ class Result:
         return write_result(self, Path(folder), charts=charts, svg=svg)
 
     def summary_json(self) -> str:
-        return json.dumps(self.summary, indent=2, sort_keys=False) + "\n"
+        return json.dumps(self.summary, indent=2, sort_keys=False, allow_nan=False) + "\n"

@@ -32,8 +32,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .output import FORMAT_VERSION, _iso, atomic_folder, manifest, write_csv, write_tables
+from .folders import atomic_folder
+from .output import _iso, manifest, write_csv, write_tables, written
 from .report import flatten_kpis
+from .runfolder import FORMAT_VERSION
 from .uncertainty import replication_seeds
 
 if TYPE_CHECKING:
@@ -199,7 +201,7 @@ def run_replications(
     if seed is not None and seed != scenario.seed:
         scenario = scenario.model_copy(update={"seed": seed})
     seeds = replication_seeds(scenario.seed, n)
-    with atomic_folder(out) as tmp:
+    with atomic_folder(out, "replicated_run") as tmp:
         tasks = [_Task(i, s, scenario, str(tmp)) for i, s in enumerate(seeds)]
         done: list[dict[str, Any]] = []
         for result in _results(tasks, workers):
@@ -238,7 +240,9 @@ def run_replications(
             "kpis": kpi_stats(kpis[kpi_cols]),
             "conservation_error": max(r["summary"]["conservation_error"] for r in done),
         }
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        (tmp / "summary.json").write_text(
+            json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        )
         from .scenario import scenario_to_yaml
 
         (tmp / "scenario.resolved.yaml").write_text(scenario_to_yaml(scenario), encoding="utf-8")
@@ -265,14 +269,16 @@ def run_replications(
                 "finished": _iso(finished),
                 "simulation_wall_s": round(sum(r["wall_s"] for r in done), 4),
                 "wall_s": round(finished - started, 4),
-                "files": [*sorted(p.name for p in tmp.iterdir() if p.is_file()), "manifest.json"],
+                "files": [*written(tmp), "manifest.json"],
             }
         )
         (tmp / "report.html").write_text(
             replicated_report(summary, meta, scheduled.drop(columns="replication"), drawn),
             encoding="utf-8",
         )
-        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        (tmp / "manifest.json").write_text(
+            json.dumps(meta, indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        )
     return Replicated(scenario, seeds, kpis, band, summary, out)
 
 

@@ -6,32 +6,22 @@ and a run made a second ago are compared the same way.
 
 from __future__ import annotations
 
-import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import yaml
 
-from .errors import RunFolderError
+from .errors import RunFolderError, ScenarioError, short
+from .quantities import MAX_REPLICATIONS
+from .runfolder import READ_TABLES, SUPPORTED_FORMATS, read_json, read_table
+from .yamlio import read_yaml
 
 if TYPE_CHECKING:
     from .records import Result
 
-__all__ = ["REQUIRED_FILES", "RunData"]
-
-REQUIRED_FILES = (
-    "annual.csv",
-    "deliveries.csv",
-    "flows.csv",
-    "money.csv",
-    "production.csv",
-    "events.csv",
-    "summary.json",
-    "manifest.json",
-)
-SUPPORTED_FORMATS = (1,)
+__all__ = ["RunData"]
 
 
 @dataclass
@@ -101,66 +91,54 @@ class RunData:
                 f"{folder}: no such run folder; give a folder written by "
                 "'gasroutes run' or a scenario file"
             )
-        missing = [f for f in REQUIRED_FILES if not (folder / f).is_file()]
+        missing = [
+            f for f in (*READ_TABLES, "events.csv", *JSON_FILES) if not (folder / f).is_file()
+        ]
         if missing:
             raise RunFolderError(
                 f"{folder}: not a complete run folder, missing "
                 f"{', '.join(missing)}; run the scenario again with "
                 "'gasroutes run'"
             )
-        try:
-            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise RunFolderError(
-                f"{folder}: unreadable manifest.json or summary.json ({err})"
-            ) from err
-        if not isinstance(manifest, dict) or not isinstance(summary, dict):
-            raise RunFolderError(
-                f"{folder}: manifest.json or summary.json is not a JSON "
-                "object; run the scenario again"
-            )
-        version = manifest.get("format_version")
+        manifest = read_json(folder, "manifest.json", {"format_version": int})
+        version = manifest["format_version"]
         if version not in SUPPORTED_FORMATS:
             raise RunFolderError(
                 f"{folder}: made by an incompatible version of gasroutes (format "
-                f"{version!r}, gasroutes {manifest.get('gasroutes_version', 'unknown')}); "
+                f"{version!r}, gasroutes {short(manifest.get('gasroutes_version', 'unknown'))}); "
                 f"this version reads format {', '.join(map(str, SUPPORTED_FORMATS))}: run "
                 "the scenario again"
             )
-        paths: dict[str, list[tuple[float, float]]] = {}
-        resolved = folder / "scenario.resolved.yaml"
-        if resolved.is_file():
-            routes = (yaml.safe_load(resolved.read_text(encoding="utf-8")) or {}).get("routes", {})
-            paths = {
-                r: [tuple(p) for p in v["path_lonlat"]]
-                for r, v in routes.items()
-                if v.get("path_lonlat")
-            }
-
-        def csv(name: str, **kw: Any) -> pd.DataFrame:
-            try:
-                frame: pd.DataFrame = pd.read_csv(folder / name, **kw)
-                return frame
-            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-                raise RunFolderError(
-                    f"{folder}: {name} is not a readable table ({err}); run the scenario again"
-                ) from err
-
-        events = csv("events.csv", dtype=str, keep_default_na=False)
-        if int(manifest.get("replications", 1)) > 1:
-            return cls._replicated(folder, manifest, summary, events, paths, csv)
+        read_json(folder, "manifest.json", MANIFEST_FIELDS)
+        replications = manifest["replications"]
+        if not 1 <= replications <= MAX_REPLICATIONS:
+            raise RunFolderError(
+                f"{folder}: manifest.json: field 'replications' is {replications}, not a "
+                f"number from 1 to {MAX_REPLICATIONS:,}; run the scenario again"
+            )
+        summary = read_json(folder, "summary.json", {})
+        if not isinstance(manifest["seed"], int) or manifest["seed"] < 0:
+            raise RunFolderError(f"{folder}: manifest.json: field 'seed' is not a seed")
+        paths = _paths(folder)
+        events = read_table(folder, "events.csv")
+        if replications > 1:
+            return cls._replicated(folder, manifest, summary, events, paths)
+        if "replication" in events.columns:
+            raise RunFolderError(
+                f"{folder}: events.csv has a replication column but manifest.json says one "
+                "replication; run the scenario again"
+            )
         return cls(
-            name=str(manifest.get("scenario", folder.name)),
-            annual=csv("annual.csv"),
-            deliveries=csv("deliveries.csv"),
-            flows=csv("flows.csv"),
-            money=csv("money.csv"),
-            production=csv("production.csv"),
+            name=str(manifest["scenario"]),
+            annual=read_table(folder, "annual.csv"),
+            deliveries=read_table(folder, "deliveries.csv"),
+            flows=read_table(folder, "flows.csv"),
+            money=read_table(folder, "money.csv"),
+            production=read_table(folder, "production.csv"),
             events=events,
             summary=summary,
             manifest=manifest,
-            seed=int(manifest.get("seed", 0)),
+            seed=int(manifest["seed"]),
             paths=paths,
             folder=folder,
         )
@@ -173,7 +151,6 @@ class RunData:
         summary: dict[str, Any],
         events: pd.DataFrame,
         paths: dict[str, list[tuple[float, float]]],
-        csv: Any,
     ) -> RunData:
         """A replicated run: KPI means as the summary, the median annual table, and the
         scheduled events (random outages and rule firings differ between replications and
@@ -184,16 +161,30 @@ class RunData:
             raise RunFolderError(
                 f"{folder}: a replicated run without replications.csv; run the scenario again"
             )
-        reps = csv("replications.csv")
-        annual_reps = csv("annual.csv")
+        reps = _replications(folder, manifest["replications"])
+        annual_reps = read_table(folder, "annual.csv")
+        if "replication" not in annual_reps.columns or "replication" not in events.columns:
+            raise RunFolderError(
+                f"{folder}: annual.csv or events.csv has no replication column, but "
+                "manifest.json says the run is replicated; run the scenario again"
+            )
         keys = ["year", "destination", "commodity", "unit"]
         median = annual_reps.groupby(keys, sort=False)["quantity"].median().reset_index()
-        flat = {k: v["mean"] for k, v in summary.get("kpis", {}).items() if isinstance(v, dict)}
+        kpis = summary.get("kpis", {})
+        flat = (
+            {
+                k: v["mean"]
+                for k, v in kpis.items()
+                if isinstance(v, dict) and isinstance(v.get("mean"), int | float)
+            }
+            if isinstance(kpis, dict)
+            else {}
+        )
         head = {k: summary.get(k) for k in ("scenario", "start", "end", "days", "seed")}
-        scheduled = events[(events["replication"] == "0") & events["source"].isin(FIXED_SOURCES)]
+        scheduled = events[(events["replication"] == 0) & events["source"].isin(FIXED_SOURCES)]
         empty = pd.DataFrame()
         return cls(
-            name=str(manifest.get("scenario", folder.name)),
+            name=str(manifest["scenario"]),
             annual=median[["year", "destination", "commodity", "quantity", "unit"]],
             deliveries=empty,
             flows=empty,
@@ -202,9 +193,65 @@ class RunData:
             events=scheduled.drop(columns="replication").reset_index(drop=True),
             summary={**head, **flat},
             manifest=manifest,
-            seed=int(manifest.get("seed", 0)),
+            seed=int(manifest["seed"]),
             paths=paths,
             folder=folder,
             replications=reps,
             annual_reps=annual_reps,
         )
+
+
+MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "format_version": int,
+    "scenario": str,
+    "seed": int,
+    "replications": int,
+}
+JSON_FILES = ("summary.json", "manifest.json")
+
+
+def _paths(folder: Path) -> dict[str, list[tuple[float, float]]]:
+    """Map coordinates of the routes, from the resolved scenario (optional: the map is
+    drawn without them)."""
+    resolved = folder / "scenario.resolved.yaml"
+    if not resolved.is_file():
+        return {}
+    try:
+        data = read_yaml(resolved, "resolved scenario")
+    except ScenarioError as err:
+        raise RunFolderError(f"{folder}: scenario.resolved.yaml is unreadable: {err}") from err
+    paths: dict[str, list[tuple[float, float]]] = {}
+    sections = [data.get("routes")] if isinstance(data, dict) else []
+    if isinstance(data, dict) and isinstance(data.get("lpg"), dict):
+        sections.append(data["lpg"].get("rail_routes"))
+    for routes in sections:
+        if not isinstance(routes, dict):
+            continue
+        for route, spec in routes.items():
+            points = spec.get("path_lonlat") if isinstance(spec, dict) else None
+            if not isinstance(points, list):
+                continue
+            good = [
+                (float(p[0]), float(p[1]))
+                for p in points
+                if isinstance(p, list)
+                and len(p) == 2
+                and all(isinstance(x, int | float) and math.isfinite(x) for x in p)
+            ]
+            if len(good) >= 2 and len(good) == len(points):
+                paths[str(route)] = good
+    return paths
+
+
+def _replications(folder: Path, n: int) -> pd.DataFrame:
+    """replications.csv: replication and seed (whole numbers), then every KPI (finite)."""
+    head = pd.read_csv(folder / "replications.csv", nrows=0, dtype=str).columns
+    kpis = tuple((c, "float") for c in head if c not in ("replication", "seed"))
+    columns = (("replication", "int"), ("seed", "int"), *kpis)
+    frame = read_table(folder, "replications.csv", columns)
+    if sorted(frame["replication"].tolist()) != list(range(n)):
+        raise RunFolderError(
+            f"{folder}: replications.csv does not hold replications 0 to {n - 1} once each, "
+            "as manifest.json says; run the scenario again"
+        )
+    return frame

@@ -9,9 +9,7 @@ names the file, the field path, the bad value and what is allowed.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
-import typing
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +20,10 @@ from .errors import ScenarioError
 from .events import Event, Rule
 from .lpg import LpgChain
 from .network import Buyer, Domestic, GasField, Route, Settings
+from .quantities import MAX_HORIZON_DAYS, Date, Seed
 from .uncertainty import Uncertainty
-from .validation import (
-    Problem,
-    check_references,
-    join_path,
-    lax_scalars,
-    pydantic_problems,
-    shown,
-)
+from .validation import Problem, check_references, lax_scalars, pydantic_problems
+from .yamlio import join_path, read_yaml
 
 __all__ = ["Scenario", "load_scenario", "scenario_from_dict", "scenario_to_yaml"]
 
@@ -40,16 +33,17 @@ MERGED_LISTS = ("events", "rules")
 class Scenario(BaseModel):
     """A whole, valid scenario: network, contracts, events and rules over a horizon."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     name: str = Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        max_length=100,
         description="Run name; the default output folder is outputs/<name>/.",
     )
-    description: str = ""
-    start: dt.date = Field(description="First simulated day.")
-    end: dt.date = Field(description="Last simulated day (inclusive).")
-    seed: int = Field(0, ge=0, description="Seed of every random stream of the run.")
+    description: str = Field("", max_length=5000)
+    start: Date = Field(description="First simulated day.")
+    end: Date = Field(description="Last simulated day (inclusive).")
+    seed: Seed = Field(0, description="Seed of every random stream of the run.")
     settings: Settings = Settings()
     fields: dict[str, GasField] = Field(min_length=1)
     domestic: Domestic = Domestic()
@@ -64,6 +58,8 @@ class Scenario(BaseModel):
     def _horizon(self) -> Scenario:
         if self.end < self.start:
             raise ValueError("'end' is before 'start'")
+        if (self.end - self.start).days + 1 > MAX_HORIZON_DAYS:
+            raise ValueError("horizon too long")
         return self
 
     @property
@@ -79,59 +75,9 @@ class Scenario(BaseModel):
 # --------------------------------------------------------------------------- reading YAML
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
-
-
-class _DuplicateKeyError(yaml.constructor.ConstructorError):
-    """A key given twice in one mapping; ``context_mark`` is where it was first given."""
-
-    def __init__(self, key: Any, first: yaml.Mark, again: yaml.Mark) -> None:
-        super().__init__("first given", first, f"duplicate key {key!r}", again)
-        self.key = key
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    # keys written in this mapping must be unique; keys it takes from a merge (`<<: *x`)
-    # may be overridden by its own, as YAML specifies (flatten_mapping puts them first)
-    own = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
-    loader.flatten_mapping(node)
-    merged = len(node.value) - own
-    mapping: dict[Any, Any] = {}
-    first: dict[Any, yaml.Mark] = {}
-    for i, (key_node, value_node) in enumerate(node.value):
-        key = loader.construct_object(key_node)
-        if not isinstance(key, typing.Hashable):
-            raise yaml.constructor.ConstructorError(
-                None, None, "a list or mapping cannot be a key", key_node.start_mark
-            )
-        if key in first and i >= merged:
-            raise _DuplicateKeyError(key, first[key], key_node.start_mark)
-        if i >= merged:
-            first[key] = key_node.start_mark
-        mapping[key] = loader.construct_object(value_node)
-    return mapping
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def _read(path: Path) -> dict[str, Any]:
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as err:
-        raise ScenarioError(name, "", name, "an existing YAML file", "file not found") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(name, "", name, "a readable UTF-8 file", str(err)) from err
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except _DuplicateKeyError as err:
-        raise _duplicate_key(name, text, err) from err
-    except yaml.MarkedYAMLError as err:
-        raise _malformed(name, text, err) from err
-    except yaml.YAMLError as err:
-        raise ScenarioError(name, "", "", f"well-formed YAML ({err})", "malformed YAML") from err
+    data = read_yaml(path, "scenario file (YAML)")
     if data is None:
         raise ScenarioError(
             name, "", "", "a YAML mapping with a scenario (name, start, end, ...)", "empty file"
@@ -141,7 +87,7 @@ def _read(path: Path) -> dict[str, Any]:
         raise ScenarioError(
             name,
             "",
-            shown(data),
+            "",
             "a YAML mapping (key: value lines) at the top level",
             f"the document is a {kind}, not a mapping",
         )
@@ -149,61 +95,6 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 _YAML_KINDS = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
-
-
-def _malformed(file: str, text: str, err: yaml.MarkedYAMLError) -> ScenarioError:
-    """Malformed YAML: the line and column, the text of that line, what the parser says."""
-    mark = err.problem_mark or err.context_mark
-    lines = text.splitlines()
-    said = (err.problem or "").strip()
-    if err.context and err.context_mark and err.context_mark is not mark:
-        said = f"{err.context.strip()} (line {err.context_mark.line + 1}), {said}"
-    if mark is None:
-        return ScenarioError(
-            file, "", "", f"well-formed YAML; the parser says: {said}", "malformed YAML"
-        )
-    got = lines[mark.line].strip() if mark.line < len(lines) else ""
-    return ScenarioError(
-        file,
-        "",
-        got,
-        f"well-formed YAML; the parser says: {said}",
-        f"malformed YAML at line {mark.line + 1}, column {mark.column + 1}",
-    )
-
-
-def _duplicate_key(file: str, text: str, err: _DuplicateKeyError) -> ScenarioError:
-    """A key given twice: the field path of the second one and both line numbers."""
-    again, first = err.problem_mark, err.context_mark
-    assert again is not None and first is not None
-    path = _node_path(yaml.compose(text, Loader=yaml.SafeLoader), again) or ""
-    parent = path.rsplit(".", 1)[0] if "." in path else "the top level"
-    return ScenarioError(
-        file,
-        path,
-        err.key,
-        f"each key once in {parent} (ids must be unique); it is first given at line "
-        f"{first.line + 1}",
-        f"duplicate key at line {again.line + 1}",
-    )
-
-
-def _node_path(node: yaml.Node | None, mark: yaml.Mark, path: str = "") -> str | None:
-    """Field path of the mapping key that starts at ``mark``."""
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            here = join_path(path, key_node.value)
-            if key_node.start_mark.index == mark.index:
-                return here
-            found = _node_path(value_node, mark, here)
-            if found:
-                return found
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            found = _node_path(item, mark, f"{path}[{i}]")
-            if found:
-                return found
-    return None
 
 
 # --------------------------------------------------------------------------- extends / merge

@@ -16,8 +16,10 @@ import json
 import logging
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import GasroutesError, RunFolderError, ScenarioError
+from .folders import marker_of, open_folder, seal
+from .quantities import MAX_SWEEP_RUNS
+from .runfolder import read_json
 from .sweep_spec import SweepSpec, design_points, load_sweep, set_path
 
 __all__ = ["SweepResult", "run_sweep", "sweep"]
@@ -104,20 +109,48 @@ def _plain(v: Any) -> Any:
 
 
 def check_kpis(spec: SweepSpec, base: dict[str, Any], file: str) -> None:
-    """KPI names must be summary keys or annual.<destination>.<year>."""
+    """KPI names must be summary keys or annual.<destination>.<year>, with a destination
+    of the base scenario and a year of its horizon."""
     from .model import run
     from .scenario import scenario_from_dict
 
     probe = dict(base, end=base["start"], events=[])  # one day names every summary key
     summary = run(scenario_from_dict(probe, file=file)).summary
+    destinations = [
+        *base["buyers"],
+        *(
+            [base["lpg"]["destination"]]
+            if base["lpg"].get("plants") or base["lpg"].get("depots")
+            else []
+        ),
+    ]
+    first, last = base["start"].year, base["end"].year
     for i, name in enumerate(spec.kpis):
         parts = name.split(".")
         if parts[0] == "annual":
-            if len(parts) == 3 and parts[2].isdigit():
-                continue
-            raise ScenarioError(
-                file, f"kpis[{i}]", name, "annual.<destination>.<year>", "bad annual KPI"
-            )
+            if len(parts) != 3 or not parts[2].isdigit():
+                raise ScenarioError(
+                    file, f"kpis[{i}]", name, "annual.<destination>.<year>", "bad annual KPI"
+                )
+            if parts[1] not in destinations:
+                raise ScenarioError(
+                    file,
+                    f"kpis[{i}]",
+                    name,
+                    "annual.<destination>.<year> with a destination of the base scenario: "
+                    + ", ".join(destinations),
+                    "unknown destination",
+                )
+            if not first <= int(parts[2]) <= last:
+                raise ScenarioError(
+                    file,
+                    f"kpis[{i}]",
+                    name,
+                    f"annual.<destination>.<year> with a year from {first} to {last} (the "
+                    "base scenario's horizon)",
+                    "year outside the horizon",
+                )
+            continue
         value: Any = summary
         for p in parts:
             value = value.get(p) if isinstance(value, dict) else None
@@ -157,25 +190,72 @@ def tasks_of(spec: SweepSpec, base: dict[str, Any], keep: Path | None) -> list[T
 # ----------------------------------------------------------------------------- engines
 
 
+WORKER_DIED = "WorkerDied"
+
+
+def _lost(task: Task, why: str) -> dict[str, Any]:
+    """The row of a run whose worker process died under it (killed, out of memory)."""
+    return {
+        "run_id": task.run_id,
+        "point": task.point,
+        "replication": task.replication,
+        "seed": task.seed,
+        "values": {k: _plain(v) for k, v in task.values.items()},
+        "status": "failed",
+        "error": f"{WORKER_DIED}: {why}",
+        "kpis": {k: None for k in task.kpis},
+        "annual": [],
+        "wall_s": 0.0,
+    }
+
+
 def local_engine(tasks: list[Task], workers: int) -> Iterator[dict[str, Any]]:
     """Results as they finish, from a process pool (or in this process for one worker).
 
     At most two tasks per worker are in flight, and a finished future is dropped as soon as
-    its result is handed on, so memory does not grow with the number of runs."""
+    its result is handed on, so memory does not grow with the number of runs. A worker
+    that dies (killed, out of memory) breaks the pool: the runs it had in flight are run
+    again once in a new pool, and recorded as failed if they are lost a second time."""
     if workers <= 1:
         for t in tasks:
             yield run_task(t)
         return
-    pending = iter(tasks)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        running = {pool.submit(run_task, t) for t in itertools.islice(pending, 2 * workers)}
-        while running:
-            done, running = wait(running, return_when=FIRST_COMPLETED)
-            for fut in done:
-                nxt = next(pending, None)
-                if nxt is not None:
-                    running.add(pool.submit(run_task, nxt))
-                yield fut.result()
+    pending = deque(tasks)
+    retried: set[str] = set()
+    while pending:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            running: dict[Any, Task] = {}
+            broken = False
+            while pending or running:
+                while pending and len(running) < 2 * workers and not broken:
+                    task = pending.popleft()
+                    try:
+                        running[pool.submit(run_task, task)] = task
+                    except BrokenProcessPool:
+                        pending.appendleft(task)
+                        broken = True
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    task = running.pop(fut)
+                    try:
+                        yield fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        for lost in [task, *running.values()]:
+                            if lost.run_id in retried:
+                                yield _lost(
+                                    lost, "its worker process died twice (killed or out of memory)"
+                                )
+                            else:
+                                retried.add(lost.run_id)
+                                pending.appendleft(lost)
+                        running.clear()
+                        break
+                if broken:
+                    log.warning("a worker process died; starting a new pool")
+                    break
 
 
 def dask_engine(tasks: list[Task], address: str) -> Iterator[dict[str, Any]]:
@@ -193,14 +273,25 @@ def dask_engine(tasks: list[Task], address: str) -> Iterator[dict[str, Any]]:
     try:
         window = 2 * max(sum(client.nthreads().values()), 1)
         pending = iter(tasks)
-        queue = dask_completed(
-            [client.submit(run_task, t, pure=False) for t in itertools.islice(pending, window)]
-        )
+        tasks_by_id = {t.run_id: t for t in tasks}
+        futures: dict[Any, str] = {}
+
+        def submit(task: Task) -> Any:
+            fut = client.submit(run_task, task, pure=False)
+            futures[fut] = task.run_id
+            return fut
+
+        queue = dask_completed([submit(t) for t in itertools.islice(pending, window)])
         for fut in queue:
             nxt = next(pending, None)
             if nxt is not None:
-                queue.add(client.submit(run_task, nxt, pure=False))
-            result = fut.result()
+                queue.add(submit(nxt))
+            try:
+                result = fut.result()
+            except Exception as err:  # a worker lost for good (KilledWorker), the run recorded
+                result = _lost(tasks_by_id[futures.pop(fut)], f"{type(err).__name__}: {err}")
+            else:
+                futures.pop(fut, None)
             fut.release()
             yield result
     finally:
@@ -228,18 +319,26 @@ def run_sweep(
     scheduler: str | None = None,
     resume: bool = False,
     keep_runs: bool = False,
+    max_runs: int = MAX_SWEEP_RUNS,
     progress: Callable[[int, int, int, float], None] | None = None,
 ) -> SweepResult:
-    """Run (or finish, with ``resume``) the sweep in ``path``; write its folder."""
-    spec, base, sha = load_sweep(path)
+    """Run (or finish, with ``resume``) the sweep in ``path``; write its folder.
+
+    The folder must be new, empty, or (with ``resume``) a sweep folder of the same sweep
+    file; runs that failed are run again on a resume."""
+    spec, base, sha = load_sweep(path, max_runs)
     check_kpis(spec, base, str(path))
     out = out or Path("outputs") / "sweeps" / spec.name
     journal = out / JOURNAL
     manifest_path = out / "sweep.json"
+    holds = out.is_dir() and not out.is_symlink() and (marker_of(out) or {}).get("kind") == "sweep"
     if resume:
-        if not manifest_path.is_file():
-            raise RunFolderError(f"{out}: nothing to resume (no sweep.json); run without --resume")
-        previous = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if not holds or not manifest_path.is_file():
+            raise RunFolderError(
+                f"{out}: nothing to resume (not a sweep folder, or no sweep.json); run without "
+                "--resume"
+            )
+        previous = read_json(out, "sweep.json", {"sweep_sha256": str, "base_sha256": str})
         if previous.get("sweep_sha256") != sha:
             raise RunFolderError(
                 f"{out}: the sweep file {path} has changed since this sweep "
@@ -252,16 +351,17 @@ def run_sweep(
             )
         started_before = previous.get("started")
     else:
+        if holds and (journal.exists() or manifest_path.exists()):
+            raise RunFolderError(
+                f"{out}: already holds a sweep; use --resume to finish it or --out for a new folder"
+            )
+        open_folder(out, "sweep")
         started_before = None
-    if not resume and journal.exists():
-        raise RunFolderError(
-            f"{out}: already holds a sweep; use --resume to finish it or --out for a new folder"
-        )
-    out.mkdir(parents=True, exist_ok=True)
     keep = out / "runs" if keep_runs else None
     tasks = tasks_of(spec, base, keep)
     _drop_torn_line(journal)
-    done = {r["run_id"] for r in _read_journal(journal)}
+    known = {t.run_id for t in tasks}
+    done = {r["run_id"] for r in _read_journal(journal, known) if r["status"] == "ok"}
     todo = [t for t in tasks if t.run_id not in done]
     engine = f"dask:{scheduler}" if scheduler else f"local:{workers}"
     started = time.time()
@@ -280,11 +380,12 @@ def run_sweep(
             failed += row["status"] != "ok"
             if progress:
                 progress(len(done) + k, len(tasks), failed, time.perf_counter() - clock)
-    rows = _read_journal(journal)
+    rows = _read_journal(journal, known)
     result = _tables(spec, rows, out)
     from .sweep_report import write_sweep_outputs
 
     write_sweep_outputs(result)
+    seal(out, "sweep")
     manifest.update(
         status="done",
         failed=int((result.runs["status"] != "ok").sum()),
@@ -309,19 +410,44 @@ def _base_sha(base: dict[str, Any]) -> str:
     return hashlib.sha256(yaml.safe_dump(base, sort_keys=True).encode()).hexdigest()
 
 
-def _read_journal(journal: Path) -> list[dict[str, Any]]:
-    """Finished runs, the last record of each run id winning; a torn last line (a crash
-    while writing) is ignored."""
+def _read_journal(journal: Path, known: set[str]) -> list[dict[str, Any]]:
+    """Finished runs of this sweep, the last record of each run id winning; a line that is
+    not a well-formed record of one of its runs (torn by a crash, or edited) is ignored,
+    and that run is run again."""
     if not journal.exists():
         return []
     rows: dict[str, dict[str, Any]] = {}
-    for line in journal.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        rows[row["run_id"]] = row
+    with journal.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            try:
+                row = json.loads(line, parse_constant=_not_finite)
+            except (ValueError, RecursionError):
+                continue
+            if _well_formed(row) and row["run_id"] in known:
+                rows[row["run_id"]] = row
     return list(rows.values())
+
+
+def _not_finite(text: str) -> float:
+    raise ValueError(text)
+
+
+def _well_formed(row: Any) -> bool:
+    return (
+        isinstance(row, dict)
+        and isinstance(row.get("run_id"), str)
+        and row.get("status") in ("ok", "failed")
+        and isinstance(row.get("point"), int)
+        and isinstance(row.get("replication"), int)
+        and isinstance(row.get("seed"), int)
+        and isinstance(row.get("values"), dict)
+        and isinstance(row.get("kpis"), dict)
+        and all(v is None or isinstance(v, int | float) for v in row["kpis"].values())
+        and isinstance(row.get("annual"), list)
+        and all(isinstance(a, dict) for a in row["annual"])
+        and isinstance(row.get("error", ""), str)
+        and isinstance(row.get("wall_s", 0.0), int | float)
+    )
 
 
 def _drop_torn_line(journal: Path) -> None:
@@ -345,11 +471,14 @@ def _tables(spec: SweepSpec, rows: Iterable[dict[str, Any]], out: Path) -> Sweep
             "replication": r["replication"],
             "seed": r["seed"],
         }
-        rec.update(r["values"])
+        rec.update({p.path: r["values"].get(p.path) for p in spec.parameters})
         rec.update(
-            status=r["status"], error=r["error"], wall_s=r["wall_s"], engine=r.get("engine", "")
+            status=r["status"],
+            error=r.get("error", ""),
+            wall_s=r.get("wall_s", 0.0),
+            engine=r.get("engine", ""),
         )
-        rec.update(r["kpis"])
+        rec.update({k: r["kpis"].get(k) for k in spec.kpis})
         records.append(rec)
     runs = pd.DataFrame(records)
     annual = pd.DataFrame([{"run_id": r["run_id"], **a} for r in rows for a in r["annual"]])

@@ -18,37 +18,62 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from .errors import ScenarioError
+from .quantities import (
+    MAX_RANGE_STEPS,
+    MAX_REPLICATIONS,
+    MAX_SAMPLES,
+    MAX_SWEEP_RUNS,
+    Date,
+    Seed,
+)
+from .yamlio import read_yaml
 
-__all__ = ["Parameter", "SweepSpec", "design_points", "load_sweep", "set_path"]
+__all__ = ["Parameter", "SweepSpec", "count_runs", "design_points", "load_sweep", "set_path"]
 
-Scalar = float | int | dt.date | str
+MAX_VALUE = 1e15  # a swept number (the scenario's own limits apply once it is set)
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+Number = Annotated[float, Field(ge=-MAX_VALUE, le=MAX_VALUE, allow_inf_nan=False)]
+Scalar = Number | int | Date | Annotated[str, Field(max_length=200)]
 
 
 class Range(_Record):
     """Evenly spaced values from ``start`` to ``stop`` (both included), ``steps`` of them."""
 
-    start: float | dt.date
-    stop: float | dt.date
-    steps: Annotated[int, Field(ge=2)]
+    start: Number | Date
+    stop: Number | Date
+    steps: Annotated[int, Field(ge=2, le=MAX_RANGE_STEPS)]
+
+    @model_validator(mode="after")
+    def _same_kind(self) -> Range:
+        if isinstance(self.start, dt.date) != isinstance(self.stop, dt.date):
+            raise ValueError("start and stop must both be numbers or both be dates")
+        return self
 
 
 class Distribution(_Record):
     """Values drawn for ``random`` and ``lhs`` designs."""
 
     kind: Literal["uniform", "normal", "choice"]
-    low: float | None = None
-    high: float | None = None
-    mean: float | None = None
-    sd: Annotated[float, Field(gt=0)] | None = None
-    options: tuple[Scalar, ...] | None = None
+    low: Number | None = None
+    high: Number | None = None
+    mean: Number | None = None
+    sd: Annotated[float, Field(gt=0, le=MAX_VALUE, allow_inf_nan=False)] | None = None
+    options: tuple[Scalar, ...] | None = Field(None, min_length=1, max_length=100_000)
 
     @model_validator(mode="after")
     def _complete(self) -> Distribution:
@@ -69,8 +94,8 @@ class Distribution(_Record):
 class Parameter(_Record):
     """One swept parameter: a path and its values (a list, a range or a distribution)."""
 
-    path: str
-    values: tuple[Scalar, ...] | None = Field(None, min_length=1)
+    path: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    values: tuple[Scalar, ...] | None = Field(None, min_length=1, max_length=100_000)
     range: Range | None = None
     distribution: Distribution | None = None
     integer: bool = Field(False, description="Round drawn or spaced values to whole numbers.")
@@ -123,20 +148,23 @@ class Parameter(_Record):
 class SweepSpec(_Record):
     """A whole sweep: the base scenario, the parameters, the design, what to collect."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    description: str = ""
-    base: str = Field(description="Scenario file, relative to the sweep file.")
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)
+    description: str = Field("", max_length=5000)
+    base: str = Field(max_length=1000, description="Scenario file, relative to the sweep file.")
     design: Literal["grid", "random", "lhs"] = "grid"
-    samples: Annotated[int, Field(ge=1)] | None = Field(
+    samples: Annotated[int, Field(ge=1, le=MAX_SAMPLES)] | None = Field(
         None, description="Points of a random or lhs design."
     )
-    replications: Annotated[int, Field(ge=1)] = 1
-    seed: Annotated[int, Field(ge=0)] = 0
-    parameters: tuple[Parameter, ...] = Field(min_length=1)
-    kpis: tuple[str, ...] = Field(
-        ("exports_bcm_total", "revenue_usd_total"),
-        min_length=1,
-        description="summary.json keys (nested with '.'), or annual.<destination>.<year>.",
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 1
+    seed: Seed = 0
+    parameters: tuple[Parameter, ...] = Field(min_length=1, max_length=100)
+    kpis: tuple[Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)], ...] = (
+        Field(
+            ("exports_bcm_total", "revenue_usd_total"),
+            min_length=1,
+            max_length=1000,
+            description="summary.json keys (nested with '.'), or annual.<destination>.<year>.",
+        )
     )
 
     @model_validator(mode="after")
@@ -157,36 +185,55 @@ class SweepSpec(_Record):
         return self
 
 
-def load_sweep(path: Path) -> tuple[SweepSpec, dict[str, Any], str]:
+def count_runs(spec: SweepSpec) -> int:
+    """The number of runs of the sweep (points x replications), counted without building
+    its design."""
+    if spec.design == "grid":
+        points = 1
+        for p in spec.parameters:
+            if p.values is not None:
+                points *= len(p.values)
+            elif p.range is not None:
+                points *= p.range.steps
+            else:
+                assert p.distribution is not None and p.distribution.options is not None
+                points *= len(p.distribution.options)
+    else:
+        points = spec.samples or 1
+    return points * spec.replications
+
+
+def load_sweep(path: Path, max_runs: int = MAX_SWEEP_RUNS) -> tuple[SweepSpec, dict[str, Any], str]:
     """Read and check a sweep file; return it, its base scenario (resolved, as a mapping)
-    and the sha256 of the sweep file. Every problem is a ScenarioError naming the file."""
+    and the sha256 of the sweep file. Every problem is a ScenarioError naming the file;
+    a sweep of more than ``max_runs`` runs is refused before its design is built."""
     from .scenario import load_scenario
+    from .validation import lax_scalars, pydantic_problems
 
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text)
-    except FileNotFoundError as err:
-        raise ScenarioError(name, "", name, "an existing sweep file", "file not found") from err
-    except yaml.YAMLError as err:
-        raise ScenarioError(
-            name, "", str(err).splitlines()[0], "well-formed YAML", "malformed YAML"
-        ) from err
+    raw = read_yaml(path, "sweep file (YAML)")
     if not isinstance(raw, dict):
-        raise ScenarioError(name, "", type(raw).__name__, "a YAML mapping", "not a mapping")
+        raise ScenarioError(
+            name, "", "", "a YAML mapping (base, parameters, design, ...)", "not a mapping"
+        )
     raw.setdefault("name", path.stem)
+    problems = [(name, *p) for p in lax_scalars(raw, SweepSpec)]
+    if problems:
+        raise ScenarioError(*problems[0], problems=problems)
     try:
         spec = SweepSpec.model_validate(raw)
     except ValidationError as err:
-        e = err.errors()[0]
-        loc = ".".join(str(x) for x in e["loc"])
+        problems = [(name, *p) for p in pydantic_problems(err.errors(), raw, SweepSpec)]
+        raise ScenarioError(*problems[0], problems=problems) from err
+    runs = count_runs(spec)
+    if runs > max_runs:
         raise ScenarioError(
             name,
-            loc,
-            e.get("input"),
-            str(e.get("ctx", {}).get("error", e["msg"])),
-            "invalid sweep",
-        ) from err
+            "design",
+            f"{runs:,} runs",
+            f"at most {max_runs:,} runs (points x replications); raise the limit with --max-runs N",
+            "too many runs",
+        )
     base_path = path.parent / spec.base
     if not base_path.is_file():
         raise ScenarioError(
@@ -200,8 +247,8 @@ def load_sweep(path: Path) -> tuple[SweepSpec, dict[str, Any], str]:
     base = scenario.model_dump(mode="python", exclude_none=True)
     valid = leaf_paths(base)
     for i, p in enumerate(spec.parameters):
-        if _normalise(p.path) not in valid:
-            near = difflib.get_close_matches(_normalise(p.path), sorted(valid), n=6, cutoff=0.5)
+        if p.path not in valid:
+            near = difflib.get_close_matches(p.path, sorted(valid), n=6, cutoff=0.5)
             allowed = (
                 ("a path in the scenario, e.g. " + ", ".join(near))
                 if near
@@ -210,14 +257,11 @@ def load_sweep(path: Path) -> tuple[SweepSpec, dict[str, Any], str]:
             raise ScenarioError(
                 name, f"parameters[{i}].path", p.path, allowed, "unknown parameter path"
             )
-    return spec, base, hashlib.sha256(text.encode()).hexdigest()
+    text = path.read_bytes()
+    return spec, base, hashlib.sha256(text).hexdigest()
 
 
 _INDEXED = re.compile(r"^(events|rules)\[([a-z][a-z0-9_]*)\]\.(\w+)$")
-
-
-def _normalise(path: str) -> str:
-    return path.strip()
 
 
 def leaf_paths(data: dict[str, Any]) -> set[str]:

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .network import Schedule, schedule_steps
+from .network import KtSchedule, Schedule, schedule_steps
 
 if TYPE_CHECKING:
     from .calendar import Calendar
@@ -78,7 +78,7 @@ def build_timeline(s: Scenario, cal: Calendar) -> list[tuple[int, Change]]:
         elif 0 < i < cal.days:
             out.append((i, change))
 
-    def schedule(sched: Schedule, op: str, target: int, tid: str, kind: str) -> None:
+    def schedule(sched: Schedule | KtSchedule, op: str, target: int, tid: str, kind: str) -> None:
         for day, value in schedule_steps(sched):
             if day > s.start:
                 add(day, Change(op, target, value, kind, tid, "schedule"))

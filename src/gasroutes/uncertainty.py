@@ -60,7 +60,8 @@ __all__ = [
     "stream",
 ]
 
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+MAX_DISTRIBUTION_DAYS = 1e6  # a mean, sd or value of a duration distribution (2,700 years)
+Positive = Annotated[float, Field(gt=0, le=MAX_DISTRIBUTION_DAYS, allow_inf_nan=False)]
 
 # Random processes run on a fixed calendar from this day, so a stream's draw for a given
 # date is the same in every scenario (common random numbers hold across scenarios with
@@ -70,7 +71,7 @@ NOISE_EPOCH = dt.date(2000, 1, 1)  # noise needs no burn-in: a later origin is c
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Distribution(_Record):
@@ -81,8 +82,11 @@ class Distribution(_Record):
     distribution: Literal["exponential", "lognormal", "empirical"]
     mean: Positive | None = Field(None, description="Mean, days.")
     sd: Positive | None = Field(None, description="Standard deviation, days (lognormal).")
-    values: tuple[Annotated[float, Field(ge=0, allow_inf_nan=False)], ...] | None = Field(
-        None, min_length=1, description="Observed durations, days (empirical)."
+    values: (
+        tuple[Annotated[float, Field(ge=0, le=MAX_DISTRIBUTION_DAYS, allow_inf_nan=False)], ...]
+        | None
+    ) = Field(
+        None, min_length=1, max_length=100_000, description="Observed durations, days (empirical)."
     )
 
     @model_validator(mode="after")
@@ -131,7 +135,7 @@ class Outages(_Record):
         description="Time in service between two failures (stress days: see winter_factor)."
     )
     repair_days: Distribution = Field(description="Time out of service per failure.")
-    loss: Annotated[float, Field(gt=0, le=1)] = Field(
+    loss: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
         1.0,
         description="Share of capacity lost while out: 1 takes the route or field out, "
         "less derates it. Rail routes only go fully out.",
@@ -140,7 +144,10 @@ class Outages(_Record):
         1.0, description="How many times more often failures come in winter months."
     )
     winter_months: tuple[Annotated[int, Field(ge=1, le=12)], ...] = Field(
-        (12, 1, 2), min_length=1, description="Months (1-12) that winter_factor applies to."
+        (12, 1, 2),
+        min_length=1,
+        max_length=12,
+        description="Months (1-12) that winter_factor applies to.",
     )
     enabled: bool = Field(True, description="False drops this source (to disable a parent's).")
 
@@ -148,10 +155,10 @@ class Outages(_Record):
 class Noise(_Record):
     """Multiplicative AR(1) noise around 1, day by day."""
 
-    sd: Annotated[float, Field(gt=0, le=1)] = Field(
+    sd: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
         description="Standard deviation of a day's factor."
     )
-    lag1: Annotated[float, Field(ge=0, lt=1)] = Field(
+    lag1: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(
         0.9, description="Correlation between one day's factor and the next."
     )
     enabled: bool = True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import itertools
 import re
 import types
 import typing
@@ -21,6 +22,8 @@ from pydantic import BaseModel
 
 from .events import SETTABLE_PATHS
 from .network import ID_PATTERN
+from .quantities import MAX_BCM_PER_YEAR, MAX_DAYS, MAX_HORIZON_DAYS, MAX_HORIZON_YEARS
+from .yamlio import join_path
 
 if TYPE_CHECKING:
     from .scenario import Scenario
@@ -28,7 +31,6 @@ if TYPE_CHECKING:
 __all__ = [
     "Problem",
     "check_references",
-    "join_path",
     "lax_scalars",
     "pydantic_problems",
     "shown",
@@ -36,11 +38,6 @@ __all__ = [
 
 Problem = tuple[str, str, Any, str, str]  # file, path, value, allowed, problem
 Locate = Callable[[str, Any, str, str], Problem]
-
-
-def join_path(path: str, key: Any) -> str:
-    key = key.isoformat() if isinstance(key, dt.date) else key
-    return f"{path}.{key}" if path else str(key)
 
 
 def _root() -> Any:
@@ -51,7 +48,7 @@ def _root() -> Any:
 
 # ---- turning pydantic's errors into problems: path, value, allowed, problem
 
-_DATE = "a date written YYYY-MM-DD"
+_DATE = "a real calendar date written YYYY-MM-DD"
 _ID_RULE = "a lowercase id (letters a-z, digits and _, starting with a letter)"
 _NAME_RULE = (
     "letters, digits, '_', '.' and '-', starting with a letter or digit (it names the "
@@ -59,6 +56,7 @@ _NAME_RULE = (
 )
 _TYPES = {  # pydantic error type: (problem, allowed)
     "float_type": ("not a number", "a number"),
+    "finite_number": ("not a finite number", "a finite number"),
     "float_parsing": ("not a number", "a number"),
     "int_type": ("not a whole number", "a whole number"),
     "int_parsing": ("not a whole number", "a whole number"),
@@ -96,8 +94,13 @@ class _Error:
     key: bool  # the error is about a mapping key, not its value
 
 
-def pydantic_problems(errors: Any, raw: dict[str, Any]) -> list[tuple[str, Any, str, str]]:
-    located = [_locate(e) for e in errors]
+def pydantic_problems(
+    errors: Any, raw: dict[str, Any], root: Any = None
+) -> list[tuple[str, Any, str, str]]:
+    """pydantic's errors for ``raw`` (validated as ``root``, the Scenario by default) as
+    (path, value, allowed, problem), in the words of the file."""
+    root = root if root is not None else _root()
+    located = [_locate(e, root) for e in errors]
     located = _one_branch_per_union(located)
     # a tuple that is "too short after validation" only because an item failed: say the item
     located = [
@@ -108,14 +111,14 @@ def pydantic_problems(errors: Any, raw: dict[str, Any]) -> list[tuple[str, Any, 
             and any(o.path.startswith((f"{e.path}.", f"{e.path}[")) for o in located)
         )
     ]
-    return [_describe(e, raw) for e in located]
+    return [_describe(e, raw, root) for e in located]
 
 
-def _locate(detail: Any) -> _Error:
+def _locate(detail: Any, root: Any) -> _Error:
     """Render pydantic's location as the file's path (``events[3].route``), dropping union
     tags and branch names, which are not in the file."""
     path = ""
-    annotation: Any = _root()
+    annotation: Any = root
     branch: tuple[str, str, Any] | None = None
     key = False
     for part in detail["loc"]:
@@ -175,7 +178,7 @@ def _one_branch_per_union(errors: list[_Error]) -> list[_Error]:
     return [instead.get(id(e), e) for e in errors if id(e) not in drop or id(e) in instead]
 
 
-def _describe(e: _Error, raw: dict[str, Any]) -> tuple[str, Any, str, str]:
+def _describe(e: _Error, raw: dict[str, Any], root: Any) -> tuple[str, Any, str, str]:
     """(path, value, allowed, problem) for one error, in the words of the file."""
     d = e.detail
     kind = d["type"]
@@ -183,7 +186,7 @@ def _describe(e: _Error, raw: dict[str, Any]) -> tuple[str, Any, str, str]:
     value = d.get("input")
     path = e.path
     if kind == "extra_forbidden":
-        keys = _allowed_keys(e.model_loc[:-1])
+        keys = _allowed_keys(e.model_loc[:-1], root)
         bad = str(e.model_loc[-1])
         close = difflib.get_close_matches(bad, keys, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -207,7 +210,10 @@ def _describe(e: _Error, raw: dict[str, Any]) -> tuple[str, Any, str, str]:
     if kind in _BOUNDS:
         op, problem = _BOUNDS[kind]
         bound = next(iter(ctx.values()))
-        limit = f"{bound:g}" if isinstance(bound, int | float) else bound
+        if isinstance(bound, dt.date):
+            side = "on or after" if op.startswith(">") else "on or before"
+            return (path, shown(value), f"a date {side} {bound.isoformat()}", problem)
+        limit = f"{bound:,.12g}" if isinstance(bound, int | float) else bound
         return (path, shown(value), f"a number {op} {limit}", problem)
     if kind == "literal_error":
         return (path, shown(value), str(ctx.get("expected")), "not an allowed value")
@@ -225,6 +231,10 @@ def _describe(e: _Error, raw: dict[str, Any]) -> tuple[str, Any, str, str]:
             allowed, problem = f"at most {ctx.get('max_length')} item(s)", "too many items"
         return (path, shown(value), allowed, problem)
     if kind == "value_error":
+        if not path and isinstance(value, dict):  # a rule about the whole file
+            whole = "invalid sweep" if getattr(root, "__name__", "") == "SweepSpec" else None
+            if whole:
+                return ("", "", str(ctx.get("error", d["msg"])), whole)
         return _value_error(path, value, str(ctx.get("error", d["msg"])), raw)
     return (path, shown(value), d["msg"], "invalid value")
 
@@ -236,6 +246,15 @@ def _value_error(
     if text == "'end' is before 'start'":
         start = shown(raw.get("start"))
         return ("end", shown(raw.get("end")), f"a date on or after start ({start})", text)
+    if text == "horizon too long":
+        start = shown(raw.get("start"))
+        return (
+            "end",
+            shown(raw.get("end")),
+            f"a date at most {MAX_HORIZON_YEARS} years after start ({start}): a horizon of at "
+            f"most {MAX_HORIZON_DAYS:,} days",
+            "horizon too long",
+        )
     if path.endswith("monthly_profile"):
         allowed = "12 weights (Jan..Dec), each >= 0, with a positive sum"
         if isinstance(value, list | tuple) and len(value) != 12:
@@ -258,14 +277,25 @@ def _value_error(
     return (path, shown(value), text, "invalid value")
 
 
-def shown(value: Any) -> Any:
-    """The value as the file wrote it: dates as YYYY-MM-DD; big mappings cut to four keys."""
+def shown(value: Any, depth: int = 0) -> Any:
+    """The value as the file wrote it, dates as YYYY-MM-DD; only the first few items of a
+    large mapping or list, and never deeper than three levels (a value is shown, not
+    walked)."""
     if isinstance(value, dt.date):
         return value.isoformat()
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        return value.item()
+    if isinstance(value, dict | list | tuple) and depth >= 3:
+        return "..."
     if isinstance(value, dict):
-        return {shown(k): shown(v) for k, v in list(value.items())[:4]}
+        items = list(itertools.islice(value.items(), 5))
+        out = {shown(k, depth + 1): shown(v, depth + 1) for k, v in items[:4]}
+        if len(items) > 4:
+            out["..."] = "..."
+        return out
     if isinstance(value, list | tuple):
-        return [shown(v) for v in value]
+        head = [shown(v, depth + 1) for v in itertools.islice(value, 6)]
+        return [*head[:5], "..."] if len(head) > 5 else head
     return value
 
 
@@ -329,8 +359,8 @@ def _step(annotation: Any, part: Any) -> tuple[Any, bool]:
     return None, False
 
 
-def _allowed_keys(model_loc: tuple[Any, ...]) -> list[str]:
-    annotation: Any = _root()
+def _allowed_keys(model_loc: tuple[Any, ...], root: Any) -> list[str]:
+    annotation: Any = root
     for part in model_loc:
         if part != "[key]":
             annotation, _ = _step(annotation, part)
@@ -358,6 +388,18 @@ def _union_allowed(annotation: Any) -> str:
     return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1]
 
 
+def _takes(member: Any, value: Any) -> bool:
+    """Whether a scalar member of a union takes ``value`` without converting it."""
+    member = _unwrap(member)
+    if member in (float, int):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if member is dt.date:
+        return isinstance(value, dt.date)
+    if member is str:
+        return isinstance(value, str)
+    return False
+
+
 def lax_scalars(value: Any, annotation: Any, path: str = "") -> list[tuple[str, Any, str, str]]:
     """Scalars pydantic would convert without a word: a number for a date (read as seconds
     since 1970, so ``date: 0`` was 1 January 1970 and ``end: 2035`` a puzzling error) and
@@ -375,6 +417,8 @@ def lax_scalars(value: Any, annotation: Any, path: str = "") -> list[tuple[str, 
         if isinstance(value, dict):
             tagged = [m for m in members if value.get("kind") in _tags_of(m)]
             members = tagged or members
+        elif not isinstance(value, list | tuple) and any(_takes(m, value) for m in members):
+            return out  # a scalar that one member takes as it is (a number for a float)
         for member in members:
             out += [p for p in lax_scalars(value, member, path) if p not in out]
     elif _is_model(annotation) and isinstance(value, dict):
@@ -647,8 +691,10 @@ def _bad_set_value(path: str, value: float) -> str | None:
     """What a ``set`` event's value must be for its parameter, if ``value`` is not that."""
     if path.endswith("payment.share_paid") and not 0 <= value <= 1:
         return "a share from 0 to 1"
-    if path.endswith("payment.delay_days") and value != int(value):
-        return "a whole number of days"
+    if path.endswith("payment.delay_days") and (value != int(value) or value > MAX_DAYS):
+        return f"a whole number of days from 0 to {MAX_DAYS:,.0f}"
+    if path.endswith("_bcm_per_year") and value > MAX_BCM_PER_YEAR:
+        return f"a number from 0 to {MAX_BCM_PER_YEAR:,.0f} (bcm/yr)"
     return None
 
 
