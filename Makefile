@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # the LPG chain compiled with mypyc (optional: without a C compiler, rail.py runs as Python)
 NATIVE := $(VENV)/.native
 
-.PHONY: run test lint typecheck pytest bench native clean
+.PHONY: run test lint typecheck pytest fuzz bench native clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ typecheck: $(STAMP)
 
 pytest: $(NATIVE)
 	$(BIN)/pytest -q -n auto
+
+# the long fuzz profile of tests/test_fuzz.py (make test runs a bounded one)
+fuzz: $(NATIVE)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q -p no:xdist tests/test_fuzz.py
 
 bench: $(NATIVE)
 	$(BIN)/python benchmarks/bench.py

@@ -25,6 +25,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .errors import RunFailedError
 from .folders import atomic_folder
 from .output import _iso, manifest, write_csv, write_tables, written
 from .report import flatten_kpis
@@ -182,7 +184,13 @@ def _results(tasks: list[_Task], workers: int) -> Iterator[dict[str, Any]]:
             yield _one(t)
         return
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
-        yield from pool.map(_one, tasks)
+        try:
+            yield from pool.map(_one, tasks)
+        except BrokenProcessPool as err:
+            raise RunFailedError(
+                "a worker process died (killed, or out of memory) before every replication "
+                "was done; nothing was written and earlier results are untouched"
+            ) from err
 
 
 def run_replications(

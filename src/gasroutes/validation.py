@@ -74,6 +74,9 @@ _TYPES = {  # pydantic error type: (problem, allowed)
     "list_type": ("not a list", "a list"),
     "tuple_type": ("not a list", "a list"),
 }
+# errors that only say a member of a union is not the value's type (a non-finite number
+# is the right type with a wrong value: it is kept)
+_WRONG_TYPE = set(_TYPES) - {"finite_number"}
 _BOUNDS = {
     "greater_than": (">", "too small"),
     "greater_than_equal": (">=", "too small"),
@@ -165,7 +168,7 @@ def _one_branch_per_union(errors: list[_Error]) -> list[_Error]:
             ]
             keep = fits[0] if fits else min(inside.values(), key=len)
         else:
-            keep = [e for e in group if e.detail["type"] not in _TYPES]
+            keep = [e for e in group if e.detail["type"] not in _WRONG_TYPE]
         kept = {id(e) for e in keep}
         drop.update(id(e) for e in group if id(e) not in kept)
         if not keep:  # the value is of a type no member takes: one problem for the union
