@@ -108,13 +108,13 @@ CASES = [
         _text("name: broken\nstart: [2020-01-01\nend: 2020-01-10\n"),
         _m(
             "malformed YAML at line 3, column 4 (got 'end: 2020-01-10'); allowed: well-formed",
-            "while parsing a flow sequence (line 2), expected ',' or ']'",
+            "while parsing a flow sequence (line 2), did not find expected ',' or ']'",
         ),
         id="malformed-yaml-unclosed-list",
     ),
     pytest.param(
         _text("name: broken\nstart: 2020-01-01\n  end: 2020-01-10\n"),
-        _m("malformed YAML at line 3, column 6", "mapping values are not allowed here"),
+        _m("malformed YAML at line 3, column 6", "mapping values are not allowed"),
         id="malformed-yaml-indentation",
     ),
     pytest.param(_text(""), _m("empty file; allowed"), id="empty-file"),
@@ -157,7 +157,7 @@ CASES = [
         _dict(_set("fields.north.capacity_bcm_per_yr", 3.0)),
         _m(
             "fields.north.capacity_bcm_per_yr: unknown key",
-            "allowed: one of capacity_bcm_per_year, description; "
+            "allowed: one of capacity_bcm_per_year, monthly_profile, description; "
             "did you mean 'capacity_bcm_per_year'?",
         ),
         id="unknown-field-key",
@@ -328,7 +328,7 @@ CASES = [
         _dict(_event(date="2020-01-05", kind="set", path="routes.east.speed", value=1)),
         _m(
             "events[2].path: unknown parameter path (got 'routes.east.speed'); "
-            "allowed: one of fields.<id>.capacity_bcm_per_year, routes.<id>.capacity_bcm"
+            "allowed: one of fields.<id>.capacity_bcm_per_year, connections.<id>.capacity_bcm"
         ),
         id="bad-set-path",
     ),
@@ -460,7 +460,8 @@ def test_attributes_of_an_unknown_key_in_a_file(small: dict[str, Any], write_yam
     assert err.path == "fields.north.capacity_bcm_per_yr"
     assert err.value == "capacity_bcm_per_yr"
     assert err.allowed == (
-        "one of capacity_bcm_per_year, description; did you mean 'capacity_bcm_per_year'?"
+        "one of capacity_bcm_per_year, monthly_profile, description; did you mean "
+        "'capacity_bcm_per_year'?"
     )
 
 

@@ -41,6 +41,7 @@ Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 # Parameters a generic `set` event may change, as `section.<id>.attribute` patterns.
 SETTABLE_PATHS: tuple[str, ...] = (
     "fields.<id>.capacity_bcm_per_year",
+    "connections.<id>.capacity_bcm_per_year",
     "routes.<id>.capacity_bcm_per_year",
     "routes.<id>.third_party_bcm_per_year",
     "buyers.<id>.contract.volume_bcm_per_year",
@@ -113,12 +114,13 @@ class Outage(_Base):
 
 
 class Capacity(_Base):
-    """A new capacity: a pipeline's or a field's (bcm/yr), an LPG plant's output (kt/yr),
-    a terminal's transload bays, or a fleet's trucks."""
+    """A new capacity: a pipeline's, a field's or a supply connection's (bcm/yr), an LPG
+    plant's output (kt/yr), a terminal's transload bays, or a fleet's trucks."""
 
     kind: Literal["capacity"]
     route: Id | None = None
     field: Id | None = None
+    connection: Id | None = None
     plant: Id | None = None
     terminal: Id | None = None
     fleet: Id | None = None
@@ -129,10 +131,11 @@ class Capacity(_Base):
 
     @model_validator(mode="after")
     def _one_target(self) -> Capacity:
-        _exactly_one(self, ("route", "field", "plant", "terminal", "fleet"))
+        _exactly_one(self, ("route", "field", "connection", "plant", "terminal", "fleet"))
         wanted = {
             "route": "capacity_bcm_per_year",
             "field": "capacity_bcm_per_year",
+            "connection": "capacity_bcm_per_year",
             "plant": "output_kt_per_year",
             "terminal": "bays",
             "fleet": "trucks",

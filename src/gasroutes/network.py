@@ -11,6 +11,7 @@ import datetime as dt
 import itertools
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .quantities import (
@@ -29,20 +30,27 @@ from .quantities import (
 __all__ = [
     "BcmRamp",
     "Buyer",
+    "Connection",
     "Contract",
     "Domestic",
     "GasField",
+    "Hub",
     "KtSchedule",
+    "NeedSchedule",
+    "Offtake",
     "Payment",
     "Ramp",
     "Route",
     "Schedule",
     "Settings",
+    "Trend",
+    "schedule_daily",
     "schedule_steps",
     "schedule_value",
 ]
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=100)]
 
 
 class Ramp(BaseModel):
@@ -62,15 +70,43 @@ class BcmRamp(Ramp):
     linear: dict[Date, Bcm] = Field(min_length=2, max_length=10_000)
 
 
+class TrendLine(BaseModel):
+    """A straight line through time: ``level`` on ``start_date``, changing by ``per_year``
+    each year (a year being 365.25 days), never below 0."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    start_date: Date = Field(description="The day the line has the value 'level'.")
+    level: Bcm = Field(description="Value on start_date, bcm/yr.")
+    per_year: Annotated[float, Field(ge=-1000, le=1000, allow_inf_nan=False)] = Field(
+        description="Change per year, bcm/yr per year."
+    )
+
+
+class Trend(BaseModel):
+    """A quantity on a trend line: ``{trend: {start_date, level, per_year}}`` (a buyer's
+    need, fitted by calibration). Unlike a ramp it moves every day."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    trend: TrendLine
+
+
 # A quantity that may change over time: a number; a mapping from date to the value that
 # holds from that date on (steps; 0 before the first date); or a linear ramp. Gas
 # quantities are in bcm/yr, LPG ones in kt/yr, each with its own limit.
 Schedule = Bcm | dict[Date, Bcm] | BcmRamp
 KtSchedule = Kt | dict[Date, Kt] | Ramp
+# a buyer's need may also follow a trend line
+NeedSchedule = Bcm | dict[Date, Bcm] | BcmRamp | Trend
 
 
-def schedule_value(schedule: Schedule | KtSchedule, day: dt.date) -> float:
+DAYS_PER_YEAR = 365.25
+
+
+def schedule_value(schedule: Schedule | KtSchedule | NeedSchedule, day: dt.date) -> float:
     """Value of ``schedule`` in force on ``day``."""
+    if isinstance(schedule, Trend):
+        t = schedule.trend
+        return max(t.level + t.per_year * (day - t.start_date).days / DAYS_PER_YEAR, 0.0)
     if isinstance(schedule, Ramp):
         points = sorted(schedule.linear.items())
         if day < points[0][0]:
@@ -90,6 +126,7 @@ def schedule_value(schedule: Schedule | KtSchedule, day: dt.date) -> float:
 
 def schedule_steps(schedule: Schedule | KtSchedule) -> list[tuple[dt.date, float]]:
     """The dated steps a schedule makes (monthly steps along a ramp)."""
+    assert not isinstance(schedule, Trend), "a trend moves every day: see schedule_daily"
     if isinstance(schedule, Ramp):
         points = sorted(schedule.linear)
         steps = [(points[0], schedule_value(schedule, points[0]))]
@@ -101,6 +138,22 @@ def schedule_steps(schedule: Schedule | KtSchedule) -> list[tuple[dt.date, float
     if isinstance(schedule, dict):
         return sorted(schedule.items())
     return []
+
+
+def schedule_daily(schedule: NeedSchedule, first: dt.date, days: int) -> np.ndarray:
+    """The schedule's value on each of ``days`` days from ``first``: steps as given, a ramp
+    in monthly steps (as the run applies it), a trend every day."""
+    if isinstance(schedule, Trend):
+        t = schedule.trend
+        offset = (first - t.start_date).days + np.arange(days, dtype=float)
+        out: np.ndarray = np.maximum(t.level + t.per_year * offset / DAYS_PER_YEAR, 0.0)
+        return out
+    values = np.full(days, schedule_value(schedule, first), dtype=float)
+    for day, value in schedule_steps(schedule):
+        i = (day - first).days
+        if 0 < i < days:
+            values[i:] = value
+    return values
 
 
 class _Record(BaseModel):
@@ -138,6 +191,34 @@ class GasField(_Record):
     capacity_bcm_per_year: Schedule = Field(
         description="Production capacity; a number, or {date: value} steps (0 before the first)."
     )
+    monthly_profile: tuple[Weight, ...] | None = Field(
+        None,
+        description="Deliverability through the year: 12 relative weights, Jan..Dec, "
+        "normalised so that a year delivers its annual capacity (a winter peak above the "
+        "average, a summer trough below it).",
+    )
+    description: str = ""
+
+    _profile = field_validator("monthly_profile")(_check_profile)
+
+
+class Hub(_Record):
+    """A point of the supply network where gas meets: a processing plant, a compressor
+    station, the head of an export line. Connections bring gas to it; routes, domestic
+    demand and other connections take it away."""
+
+    description: str = ""
+
+
+class Connection(_Record):
+    """A line of the supply network carrying gas from a field or hub to a hub."""
+
+    source: Id = Field(description="Field or hub the gas comes from.")
+    target: Id = Field(description="Hub the gas goes to.")
+    capacity_bcm_per_year: Schedule = Field(description="What the line can carry.")
+    commissioned_date: Date | None = Field(
+        None, description="First day in service; absent means in service from the start."
+    )
     description: str = ""
 
 
@@ -147,6 +228,12 @@ class Domestic(_Record):
     demand_bcm_per_year: Schedule = Field(0.0, description="Annual domestic demand.")
     monthly_profile: tuple[Weight, ...] | None = Field(
         None, description="12 relative weights, Jan..Dec; normalised so a year sums to demand."
+    )
+    nodes: dict[Id, Weight] | None = Field(
+        None,
+        max_length=1000,
+        description="Where the demand is, as shares by field or hub id (normalised); "
+        "absent: it draws on every field.",
     )
 
     _profile = field_validator("monthly_profile")(_check_profile)
@@ -165,6 +252,11 @@ class Route(_Record):
     third_party_bcm_per_year: Schedule = Field(
         0.0, description="Capacity taken by others' gas that shares the line (transit)."
     )
+    entry: Id | None = Field(
+        None,
+        description="Field or hub of the supply network where gas enters the route; "
+        "absent: the route draws on every field.",
+    )
     path_lonlat: tuple[tuple[Longitude, Latitude], ...] | None = Field(
         None,
         min_length=2,
@@ -174,11 +266,32 @@ class Route(_Record):
     description: str = ""
 
 
+class Offtake(_Record):
+    """What the buyer takes and why: its need for this gas (``need_bcm_per_year``, with
+    the contract's monthly profile), less what other supplies contracted to meet the same
+    need bring (``shared_bcm_per_year``), within the contract: at least ``take_or_pay``
+    of the contract volume, at most the contract volume, day by day."""
+
+    need_bcm_per_year: NeedSchedule = Field(
+        description="The buyer's need for gas of this kind, before the other supplies."
+    )
+    shared_bcm_per_year: Schedule = Field(
+        0.0, description="Other supplies meeting the same need (their contracted volumes)."
+    )
+    take_or_pay: Share = Field(
+        0.0, description="Floor of the nominations, as a share of the contract volume."
+    )
+
+
 class Contract(_Record):
     """What a buyer nominates and pays."""
 
     volume_bcm_per_year: Schedule = Field(
-        description="Annual contract quantity; a number, steps or a linear ramp."
+        description="Annual contract quantity (with an offtake: the contract maximum); a "
+        "number, steps or a linear ramp."
+    )
+    offtake: Offtake | None = Field(
+        None, description="Nominations from the buyer's need (absent: the contract volume)."
     )
     monthly_profile: tuple[Weight, ...] | None = Field(
         None, description="12 relative weights, Jan..Dec; normalised so a year sums to volume."

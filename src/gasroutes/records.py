@@ -25,97 +25,68 @@ from .tables import by_date, labels, long_flows
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .buyers import BuyerState
     from .calendar import Calendar
-    from .pipelines import Pipeline
+    from .gas import GasRun
     from .rail import LpgNetwork
     from .scenario import Scenario
 
 __all__ = ["Recorder", "Result"]
-
-# The recorder's per-day lists: one row per route, buyer or pair, or a single series.
-ROWS = (
-    "pair_sent",
-    "pair_arrived",
-    "route_capacity",
-    "route_third_party",
-    "route_linepack",
-    "route_lost",
-    "buyer_nominated",
-    "buyer_invoiced",
-    "buyer_paid",
-    "buyer_settled",
-    "buyer_arrears",
-    "buyer_cut_off",
-)
-SERIES = ("potential", "domestic_demand", "domestic", "produced", "shut_in")
 
 GAS = "pipeline_gas"
 BCM_PER_MCM = 1e-3
 THIRD_PARTY = "third_party"
 
 
-def _zeros(rows: int, days: int) -> list[list[float]]:
-    return [[0.0] * days for _ in range(rows)]
-
-
 @dataclass
 class Recorder:
-    """Per-day lists the model fills in; one list per route, buyer or (route, buyer) pair."""
+    """The run's daily arrays (from the solved pipeline gas) and the log of events."""
 
-    days: int
     route_ids: list[str]
     buyer_ids: list[str]
+    field_ids: list[str]
+    connection_ids: list[str]
     pairs: list[tuple[int, int]]
-    pair_index: dict[tuple[int, int], int]
-    pair_sent: list[list[float]]
-    pair_arrived: list[list[float]]
-    route_capacity: list[list[float]]
-    route_third_party: list[list[float]]
-    route_linepack: list[list[float]]
-    route_lost: list[list[float]]
-    route_initial: list[float]
-    buyer_nominated: list[list[float]]
-    buyer_invoiced: list[list[float]]
-    buyer_paid: list[list[float]]
-    buyer_settled: list[list[float]]
-    buyer_arrears: list[list[float]]
-    buyer_cut_off: list[list[bool]]
-    potential: list[float]
-    domestic_demand: list[float]
-    domestic: list[float]
-    produced: list[float]
-    shut_in: list[float]
+    arrays: dict[str, np.ndarray]
+    route_initial: np.ndarray
     events: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def empty(cls, days: int, routes: list[Pipeline], buyers: list[BuyerState]) -> Recorder:
-        pairs = sorted({(r, b.index) for b in buyers for r in b.routes})
-        nr, nb = len(routes), len(buyers)
+    def of(cls, gas: GasRun, cal: Calendar) -> Recorder:
+        i = gas.inputs
+        produced = gas.field_out.sum(axis=0)
+        potential = i.field_potential.sum(axis=0)
+        arrays = {
+            "pair_sent": gas.sends,
+            "pair_arrived": gas.arrived,
+            "route_capacity": i.route_capacity,
+            "route_third_party": i.route_third_party,
+            "route_linepack": gas.linepack,
+            "route_lost": gas.lost,
+            "buyer_nominated": i.nominated,
+            "buyer_invoiced": gas.invoiced,
+            "buyer_paid": gas.paid,
+            "buyer_settled": gas.settled,
+            "buyer_arrears": gas.arrears,
+            "buyer_cut_off": gas.cut.astype(float),
+            "potential": potential,
+            "domestic_demand": i.domestic_demand,
+            "domestic": gas.domestic,
+            "produced": produced,
+            "shut_in": potential - produced,
+            "field_potential": i.field_potential,
+            "field_produced": gas.field_out,
+            "connection_capacity": i.conn_capacity,
+            "connection_flow": gas.conn_flow,
+            "route_field": gas.route_field,
+        }
         return cls(
-            days=days,
-            route_ids=[r.id for r in routes],
-            buyer_ids=[b.id for b in buyers],
-            pairs=pairs,
-            pair_index={p: i for i, p in enumerate(pairs)},
-            pair_sent=_zeros(len(pairs), days),
-            pair_arrived=_zeros(len(pairs), days),
-            route_capacity=_zeros(nr, days),
-            route_third_party=_zeros(nr, days),
-            route_linepack=_zeros(nr, days),
-            route_lost=_zeros(nr, days),
-            route_initial=[0.0] * nr,
-            buyer_nominated=_zeros(nb, days),
-            buyer_invoiced=_zeros(nb, days),
-            buyer_paid=_zeros(nb, days),
-            buyer_settled=_zeros(nb, days),
-            buyer_arrears=_zeros(nb, days),
-            buyer_cut_off=[[False] * days for _ in range(nb)],
-            potential=[0.0] * days,
-            domestic_demand=[0.0] * days,
-            domestic=[0.0] * days,
-            produced=[0.0] * days,
-            shut_in=[0.0] * days,
+            route_ids=list(gas.graph_route_ids),
+            buyer_ids=list(gas.graph_buyer_ids),
+            field_ids=list(gas.graph.field_ids),
+            connection_ids=list(gas.graph.conn_ids),
+            pairs=list(i.pairs),
+            arrays=arrays,
+            route_initial=gas.initial,
         )
 
     def log_event(
@@ -150,6 +121,8 @@ class Result:
     events: list[dict[str, Any]]
     started: float
     wall_s: float
+    field_ids: list[str] = field(default_factory=list)
+    connection_ids: list[str] = field(default_factory=list)
     conservation_error: float = 0.0
     sim_events: int = 0
     lpg: LpgResult | None = None
@@ -166,9 +139,6 @@ class Result:
         wall_s: float,
         lpg: LpgNetwork | None = None,
     ) -> Result:
-        arrays = {n: np.asarray(getattr(rec, n), dtype=float) for n in (*ROWS, *SERIES)}
-        for n in ROWS:
-            arrays[n] = arrays[n].reshape(-1, cal.days)
         return cls(
             scenario=scenario,
             seed=scenario.seed,
@@ -177,8 +147,10 @@ class Result:
             route_ids=rec.route_ids,
             buyer_ids=rec.buyer_ids,
             pairs=rec.pairs,
-            arrays=arrays,
-            route_initial=np.asarray(rec.route_initial, dtype=float),
+            arrays=rec.arrays,
+            route_initial=rec.route_initial,
+            field_ids=rec.field_ids,
+            connection_ids=rec.connection_ids,
             events=rec.events,
             started=started,
             wall_s=wall_s,

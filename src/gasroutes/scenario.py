@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .errors import ScenarioError
 from .events import Event, Rule
 from .lpg import LpgChain
-from .network import Buyer, Domestic, GasField, Route, Settings
+from .network import Buyer, Connection, Domestic, GasField, Hub, Route, Settings
 from .quantities import MAX_HORIZON_DAYS, Date, Seed
 from .uncertainty import Uncertainty
 from .validation import Problem, check_references, lax_scalars, pydantic_problems
@@ -45,13 +45,15 @@ class Scenario(BaseModel):
     end: Date = Field(description="Last simulated day (inclusive).")
     seed: Seed = Field(0, description="Seed of every random stream of the run.")
     settings: Settings = Settings()
-    fields: dict[str, GasField] = Field(min_length=1)
+    fields: dict[str, GasField] = Field(min_length=1, max_length=1000)
+    hubs: dict[str, Hub] = Field(default_factory=dict, max_length=1000)
+    connections: dict[str, Connection] = Field(default_factory=dict, max_length=1000)
     domestic: Domestic = Domestic()
-    routes: dict[str, Route] = Field(min_length=1)
-    buyers: dict[str, Buyer] = Field(min_length=1)
+    routes: dict[str, Route] = Field(min_length=1, max_length=1000)
+    buyers: dict[str, Buyer] = Field(min_length=1, max_length=1000)
     lpg: LpgChain = LpgChain()
-    events: tuple[Event, ...] = ()
-    rules: tuple[Rule, ...] = ()
+    events: tuple[Event, ...] = Field((), max_length=100_000)
+    rules: tuple[Rule, ...] = Field((), max_length=1000)
     uncertainty: Uncertainty = Uncertainty()
 
     @model_validator(mode="after")
@@ -200,13 +202,14 @@ def _merge(
 
 
 def _mergeable(value: Any) -> bool:
-    """A mapping of named keys merges key by key; a schedule ({date: value} steps or a
-    {linear: ...} ramp) and a distribution ({distribution: ..., ...}) are one value each
-    and replace the base's."""
+    """A mapping of named keys merges key by key; a schedule ({date: value} steps, a
+    {linear: ...} ramp or a {trend: ...} line) and a distribution ({distribution: ...})
+    are one value each and replace the base's."""
     return (
         isinstance(value, dict)
         and all(isinstance(k, str) for k in value)
         and "linear" not in value
+        and "trend" not in value
         and "distribution" not in value
     )
 

@@ -56,6 +56,8 @@ def ids_of(s: Scenario) -> dict[str, list[str]]:
     """The ids of each kind of component, in file order (their indices in the model)."""
     return {
         "fields": list(s.fields),
+        "hubs": list(s.hubs),
+        "connections": list(s.connections),
         "routes": list(s.routes),
         "buyers": list(s.buyers),
         "plants": list(s.lpg.plants),
@@ -91,6 +93,10 @@ def build_timeline(s: Scenario, cal: Calendar) -> list[tuple[int, Change]]:
 
     for i, f in enumerate(s.fields.values()):
         schedule(f.capacity_bcm_per_year, "field_capacity", i, ids["fields"][i], "capacity")
+    for i, c in enumerate(s.connections.values()):
+        cid = ids["connections"][i]
+        schedule(c.capacity_bcm_per_year, "connection_capacity", i, cid, "capacity")
+        commission(c.commissioned_date, "connection_commission", i, cid)
     schedule(s.domestic.demand_bcm_per_year, "domestic_demand", 0, "domestic", "demand")
     for i, b in enumerate(s.buyers.values()):
         schedule(b.contract.volume_bcm_per_year, "buyer_volume", i, ids["buyers"][i], "demand")
@@ -137,6 +143,9 @@ def _event_changes(ev: Any, ids: dict[str, list[str]]) -> list[tuple[dt.date, Ch
             (ev.until + dt.timedelta(days=1), c(op, section, tid, -1, "outage_end")),
         ]
     if kind == "capacity":
+        if ev.connection is not None:
+            cap = ev.capacity_bcm_per_year
+            return [(ev.date, c("connection_capacity", "connections", ev.connection, cap))]
         if ev.route is not None:
             return [(ev.date, c("route_capacity", "routes", ev.route, ev.capacity_bcm_per_year))]
         if ev.field is not None:
@@ -169,6 +178,7 @@ def _event_changes(ev: Any, ids: dict[str, list[str]]) -> list[tuple[dt.date, Ch
 
 _SET_OPS = {
     ("fields", "capacity_bcm_per_year"): "field_capacity",
+    ("connections", "capacity_bcm_per_year"): "connection_capacity",
     ("routes", "capacity_bcm_per_year"): "route_capacity",
     ("routes", "third_party_bcm_per_year"): "route_third_party",
     ("buyers", "contract.volume_bcm_per_year"): "buyer_volume",

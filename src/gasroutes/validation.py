@@ -456,6 +456,8 @@ def check_references(s: Scenario, locate: Locate) -> list[Problem]:
     seen: dict[str, str] = {}
     sections: list[tuple[str, dict[str, Any]]] = [
         ("fields", s.fields),
+        ("hubs", s.hubs),
+        ("connections", s.connections),
         ("routes", s.routes),
         ("buyers", s.buyers),
         *((f"lpg.{k}", getattr(s.lpg, k)) for k in LPG_SECTIONS),
@@ -538,6 +540,7 @@ def check_references(s: Scenario, locate: Locate) -> list[Problem]:
                 bad_value = _bad_set_value(ev.path, ev.value)
                 if bad_value:
                     add(f"{base}.value", ev.value, bad_value, "value out of range")
+    problems += _check_supply(s, locate)
     problems += _check_lpg(s, locate)
     problems += _check_uncertainty(s, locate)
     for i, rule in enumerate(s.rules):
@@ -603,6 +606,102 @@ def _check_uncertainty(s: Scenario, locate: Locate) -> list[Problem]:
     return out
 
 
+def _check_supply(s: Scenario, locate: Locate) -> list[Problem]:
+    """The supply network: connections between known nodes, no cycle, every entry and
+    domestic node a field or hub, and not too many paths to dispatch along."""
+    out: list[Problem] = []
+    nodes = {**s.fields, **s.hubs}
+    horizon = f"a date from {s.start} to {s.end}, or none (in service from the start)"
+    for cid, c in s.connections.items():
+        base = f"connections.{cid}"
+        if c.source not in nodes:
+            out.append(locate(f"{base}.source", c.source, _ids(nodes), "unknown field or hub"))
+        if c.target not in s.hubs:
+            allowed = _ids(s.hubs) if s.hubs else "a hub id (the scenario has no hubs)"
+            out.append(locate(f"{base}.target", c.target, allowed, "unknown hub"))
+        if c.source == c.target:
+            out.append(locate(f"{base}.target", c.target, "a node other than the source", "a loop"))
+        if c.commissioned_date is not None and c.commissioned_date > s.end:
+            out.append(
+                locate(
+                    f"{base}.commissioned_date",
+                    c.commissioned_date.isoformat(),
+                    horizon,
+                    "date outside the horizon",
+                )
+            )
+    if not out:
+        cycle = _cycle({cid: (c.source, c.target) for cid, c in s.connections.items()})
+        if cycle:
+            out.append(
+                locate(
+                    f"connections.{cycle[0]}",
+                    " -> ".join(cycle),
+                    "connections that never lead back to where they start (gas flows one way)",
+                    "the connections form a cycle",
+                )
+            )
+    for rid, r in s.routes.items():
+        if r.entry is not None and r.entry not in nodes:
+            out.append(locate(f"routes.{rid}.entry", r.entry, _ids(nodes), "unknown field or hub"))
+    for node in s.domestic.nodes or {}:
+        if node not in nodes:
+            out.append(locate(f"domestic.nodes.{node}", node, _ids(nodes), "unknown field or hub"))
+    if s.domestic.nodes is not None and not sum(s.domestic.nodes.values()) > 0:
+        out.append(
+            locate(
+                "domestic.nodes", shown(s.domestic.nodes), "shares with a positive sum", "no share"
+            )
+        )
+    if not out:
+        from .gas import MAX_PATHS, SupplyGraph
+
+        try:
+            SupplyGraph.build(s)
+        except ValueError:
+            out.append(
+                locate(
+                    "connections",
+                    f"{len(s.connections)} connections",
+                    f"a network with at most {MAX_PATHS:,} paths from the fields to any node",
+                    "too many paths",
+                )
+            )
+    return out
+
+
+def _cycle(edges: dict[str, tuple[str, str]]) -> list[str] | None:
+    """The connections of a cycle (as ids), or None (an iterative depth-first search)."""
+    out_of: dict[str, list[tuple[str, str]]] = {}
+    for cid, (a, b) in edges.items():
+        out_of.setdefault(a, []).append((cid, b))
+    state: dict[str, int] = {}  # 1: on the current trail, 2: done
+    for root in list(out_of):
+        if root in state:
+            continue
+        state[root] = 1
+        stack: list[tuple[str, int]] = [(root, 0)]
+        trail: list[str] = []
+        while stack:
+            node, k = stack[-1]
+            nexts = out_of.get(node, [])
+            if k == len(nexts):
+                state[node] = 2
+                stack.pop()
+                if trail:
+                    trail.pop()
+                continue
+            stack[-1] = (node, k + 1)
+            cid, nxt = nexts[k]
+            if state.get(nxt) == 1:
+                return [*trail, cid]
+            if nxt not in state:
+                state[nxt] = 1
+                trail.append(cid)
+                stack.append((nxt, 0))
+    return None
+
+
 LPG_SECTIONS = ("plants", "terminals", "rail_routes", "fleets", "depots")
 
 
@@ -612,6 +711,7 @@ def _event_targets(s: Scenario) -> dict[str, dict[str, Any]]:
         "buyer": s.buyers,
         "route": {**s.routes, **s.lpg.rail_routes},
         "field": s.fields,
+        "connection": s.connections,
         "plant": s.lpg.plants,
         "terminal": s.lpg.terminals,
         "fleet": s.lpg.fleets,
