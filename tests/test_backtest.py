@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import gasroutes
 from gasroutes.backtest import backtest
 from gasroutes.cli import main
 from gasroutes.errors import DataError
@@ -102,25 +103,15 @@ def test_missing_run_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_historical_values_are_the_calibrated_ones() -> None:
-    """historical.yaml carries scripts/calibrate.py's fit (rounded), not numbers by hand."""
-    import gasroutes
+    """The scenario files carry the fit of scenarios/calibration/historical.yaml (its
+    output, historical.fitted.json), not numbers by hand; and the fit saw 2018 at most."""
+    from gasroutes.sweep_spec import get_path
 
-    cal = json.loads((ROOT / "scenarios" / "data" / "calibration.json").read_text())
-    p = cal["parameters"]
+    fitted = json.loads((ROOT / "scenarios" / "calibration" / "historical.fitted.json").read_text())
+    assert fitted["fit_until"] == "2018-12-31"
     s = gasroutes.load_scenario(ROOT / "scenarios" / "historical.yaml")
-    ramp = s.buyers["china"].contract.volume_bcm_per_year.linear  # type: ignore[union-attr]
-    (_, v0), (d1, v1) = sorted(ramp.items())
-    assert v0 == pytest.approx(p["china_level_2010"], abs=0.01)
-    assert d1.isoformat() == cal["china_reaches_40_bcm_on"] and v1 == 40.0
-    events = {e.id: e for e in s.events if e.id}
-    assert events["iran_volume_2010"].volume_bcm_per_year == pytest.approx(  # type: ignore[union-attr]
-        p["iran_volume"], abs=0.01
-    )
-    assert events["russia_volume_2010"].volume_bcm_per_year == pytest.approx(  # type: ignore[union-attr]
-        p["russia_volume_2010_2014"], abs=0.01
-    )
-    assert events["iran_stops_paying"].value == pytest.approx(  # type: ignore[union-attr]
-        p["iran_share_paid_from_2013"], abs=1e-4
-    )
-    assert cal["window"] == ["2008-01-01", "2018-12-31"]
-    assert all(row["year"] <= 2018 for row in cal["fit"])
+    data = s.model_dump(mode="python", exclude_none=True)
+    values = {**fitted["parameters"], **fitted["timing"]}
+    assert len(values) == 7
+    for path, p in values.items():
+        assert get_path(data, path) == pytest.approx(p["value"], abs=1e-4), path

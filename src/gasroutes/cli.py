@@ -131,6 +131,33 @@ def _build_parser() -> argparse.ArgumentParser:
         f"{MAX_SWEEP_RUNS:,})",
     )
 
+    k = sub.add_parser(
+        "calibrate",
+        help="fit a scenario's parameters to observed tables",
+        description="Fit the parameters a calibration file names (with bounds) to its "
+        "observed tables, on the years up to its fit_until date only. Writes fitted.json, "
+        "fit.csv, fit.png and report.html to --out DIR (default: "
+        "outputs/calibration/<name>/).",
+    )
+    k.add_argument("calibration", type=Path, metavar="CALIBRATION.yaml")
+    k.add_argument("--out", type=Path, metavar="DIR", help="output folder")
+
+    h = sub.add_parser(
+        "hindcast",
+        help="test a calibration on the years it did not see",
+        description="For each origin Y: calibrate on the years up to Y only, run the "
+        "scenario, and score the years after Y (up to the last observed year) against the "
+        "record and against persistence (Y's value held flat). Writes hindcast.csv, "
+        "hindcast.json, hindcast.png and report.html to --out DIR (default: "
+        "outputs/hindcast/<name>/).",
+    )
+    h.add_argument("calibration", type=Path, metavar="CALIBRATION.yaml")
+    h.add_argument(
+        "--origins", type=_year, nargs="+", required=True, metavar="YEAR", help="origin years"
+    )
+    h.add_argument("--out", type=Path, metavar="DIR", help="output folder")
+    h.add_argument("--workers", type=_workers, default=2, metavar="N", help="processes (default 2)")
+
     b = sub.add_parser(
         "backtest",
         help="compare a run's annual exports with observed data",
@@ -172,6 +199,13 @@ def _positive_int(text: str) -> int:
     return _int_at_least(text, 1)
 
 
+def _year(text: str) -> int:
+    value = _int_at_least(text, 1900)
+    if value > 2200:
+        raise argparse.ArgumentTypeError(f"expected a year up to 2200, got {value}")
+    return value
+
+
 def _replications(text: str) -> int:
     value = _int_at_least(text, 1)
     if value > MAX_REPLICATIONS:
@@ -208,6 +242,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _compare(args)
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "calibrate":
+            return _calibrate(args)
+        if args.command == "hindcast":
+            return _hindcast(args)
     except RunFailedError as err:
         print(f"gasroutes: run failed: {err}", file=sys.stderr)
         return EXIT_INTERNAL
@@ -401,6 +439,60 @@ def _compare(args: argparse.Namespace) -> int:
         if key in kpis.index:
             row = kpis.loc[key]
             print(f"  {label:<24}" + "".join(f"{row[n] / scale:>17,.2f}" for n in comparison.names))
+    print(f"wrote {out}/")
+    return EXIT_OK
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from .calibration import calibrate, load_calibration
+    from .folders import check_target
+
+    problem = load_calibration(args.calibration)
+    out = args.out or Path("outputs") / "calibration" / problem.spec.name
+    check_target(out, "calibration")
+
+    def progress(n: int) -> None:
+        if n % 10 == 0:
+            print(f"\r  {n} model runs", end="", file=sys.stderr, flush=True)
+
+    fit = calibrate(problem, progress=progress)
+    print(file=sys.stderr)
+    fit.write(out)
+    s = fit.summary()
+    print(
+        f"{problem.spec.name}: fitted on {s['observations']} observations up to "
+        f"{s['fit_until']} in {s['evaluations']} model runs ({s['method']})"
+    )
+    width = max(len(p) for p in s["parameters"]) if s["parameters"] else 10
+    for path, p in s["parameters"].items():
+        lo, hi = p["bounds"]
+        print(f"  {path:<{width}} {p['value']:12.4f}   (bounds {lo:g} to {hi:g})")
+    for path, t in s["timing"].items():
+        print(f"  {path:<{width}} {t['value']:12.4f}   ({t['rule']} fires on {t['fires_on']})")
+    mape = s["weighted_mape"]
+    print(f"  weighted MAPE in sample {'n/a' if mape is None else f'{100 * mape:.1f}%'}")
+    print(f"wrote {out}/")
+    return EXIT_OK
+
+
+def _hindcast(args: argparse.Namespace) -> int:
+    from .calibration import hindcast, load_calibration
+    from .folders import check_target
+    from .sweep import progress_bar
+
+    problem = load_calibration(args.calibration)
+    out = args.out or Path("outputs") / "hindcast" / problem.spec.name
+    check_target(out, "hindcast")
+    result = hindcast(problem, args.origins, workers=args.workers, progress=progress_bar)
+    result.write(out)
+    print(f"{problem.spec.name}: hindcasts, weighted MAPE over china, russia and total")
+    print(f"  {'origin':<8}{'years':>11}{'model':>10}{'persistence':>13}")
+    for origin, o in result.scores().items():
+        years = f"{o['years'][0]}-{o['years'][-1]}" if o["years"] else ""
+        print(
+            f"  {origin:<8}{years:>11}{100 * o['weighted_mape_model']:9.1f}%"
+            f"{100 * o['weighted_mape_persistence']:12.1f}%"
+        )
     print(f"wrote {out}/")
     return EXIT_OK
 

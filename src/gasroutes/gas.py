@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .network import schedule_daily, schedule_value
+from .network import Saturating, Schedule, Trend, schedule_daily, schedule_value
 
 if TYPE_CHECKING:
     from .calendar import Calendar
@@ -131,7 +131,10 @@ def _paths_to(
 def _stepped(initial: float, changes: Iterable[tuple[int, float]], days: int) -> np.ndarray:
     """A daily series that starts at ``initial`` and takes each change's value from its
     day on (changes in the order they apply)."""
-    out = np.full(days, initial, dtype=float)
+    return _stepped_over(np.full(days, initial, dtype=float), changes)
+
+
+def _stepped_over(out: np.ndarray, changes: Iterable[tuple[int, float]]) -> np.ndarray:
     for day, value in changes:
         out[day:] = value
     return out
@@ -182,20 +185,26 @@ def build_inputs(
     for day, ch in timeline:
         by.setdefault((ch.op, ch.target), []).append((day, ch.value))
 
-    def series(op: str, target: int, initial: float) -> np.ndarray:
-        return _stepped(initial, by.get((op, target), ()), days)
+    def series(op: str, target: int, initial: float | Schedule) -> np.ndarray:
+        """A parameter day by day: its schedule (steps and ramps replayed from the
+        timeline; a trend evaluated each day), changed by the dated events on it."""
+        changes = by.get((op, target), ())
+        if isinstance(initial, Trend | Saturating):
+            return _stepped_over(schedule_daily(initial, s.start, days), changes)
+        value = initial if isinstance(initial, float | int) else schedule_value(initial, s.start)
+        return _stepped(float(value), changes, days)
 
     fields = list(s.fields.values())
     field_potential = np.zeros((len(fields), days))
     for i, f in enumerate(fields):
-        cap = series("field_capacity", i, schedule_value(f.capacity_bcm_per_year, s.start))
+        cap = series("field_capacity", i, f.capacity_bcm_per_year)
         derate = series("field_derate", i, 1.0)
         shape = np.asarray(cal.shape(f.monthly_profile))
         field_potential[i] = cap * derate * shape
     conns = list(s.connections.values())
     conn_capacity = np.zeros((len(conns), days))
     for i, conn in enumerate(conns):
-        cap = series("connection_capacity", i, schedule_value(conn.capacity_bcm_per_year, s.start))
+        cap = series("connection_capacity", i, conn.capacity_bcm_per_year)
         on = _commissioned(conn.commissioned_date, cal)
         conn_capacity[i] = cap * per_day * on
     routes = list(s.routes.values())
@@ -220,7 +229,7 @@ def build_inputs(
             days,
         )
         derate = series("route_derate", i, 1.0)
-        tp = series("route_third_party", i, schedule_value(r.third_party_bcm_per_year, s.start))
+        tp = series("route_third_party", i, r.third_party_bcm_per_year)
         cut = np.zeros(days, dtype=bool)
         outages = np.zeros(days + 1, dtype=np.int64)
         state_cut, state_out, state_on = False, 0, bool(commissioned[0])
@@ -244,7 +253,7 @@ def build_inputs(
         route_capacity[i] = np.where(up, usable * per_day, 0.0)
         route_third_party[i] = np.where(up, np.minimum(tp, usable) * per_day, 0.0)
         route_free[i] = np.where(up, np.maximum(usable - tp, 0.0) * per_day, 0.0)
-    domestic = series("domestic_demand", 0, schedule_value(s.domestic.demand_bcm_per_year, s.start))
+    domestic = series("domestic_demand", 0, s.domestic.demand_bcm_per_year)
     domestic_demand = domestic * np.asarray(cal.shape(s.domestic.monthly_profile))
     if s.domestic.nodes:
         total = sum(s.domestic.nodes.values()) or 1.0
@@ -262,7 +271,7 @@ def build_inputs(
     payments: list[tuple[int, int, float]] = []
     for i, b in enumerate(buyers):
         c = b.contract
-        volume = series("buyer_volume", i, schedule_value(c.volume_bcm_per_year, s.start))
+        volume = series("buyer_volume", i, c.volume_bcm_per_year)
         factor = series("buyer_factor", i, 1.0)
         shape = np.asarray(cal.shape(c.monthly_profile, c.start_date, c.end_date))
         noise = np.ones(days) if demand_noise[i] is None else np.asarray(demand_noise[i])

@@ -78,8 +78,32 @@ class TrendLine(BaseModel):
     start_date: Date = Field(description="The day the line has the value 'level'.")
     level: Bcm = Field(description="Value on start_date, bcm/yr.")
     per_year: Annotated[float, Field(ge=-1000, le=1000, allow_inf_nan=False)] = Field(
-        description="Change per year, bcm/yr per year."
+        description="Change per year, bcm/yr per year (at start_date, if damped)."
     )
+    damping_years: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] | None = Field(
+        None,
+        description="A damped trend: the yearly change falls by the share 1 - 1/e every "
+        "this many years (absent: a straight line).",
+    )
+
+
+class SaturationCurve(BaseModel):
+    """A quantity that grows from 0 on ``start_date`` towards ``plateau``, closing the
+    gap by the share 1 - 1/e every ``years`` (a build-up that slows as it matures)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    start_date: Date = Field(description="The day it starts from 0.")
+    plateau: Bcm = Field(description="The level it approaches, bcm/yr.")
+    years: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = Field(
+        description="Time constant: after this many years it is 63% of the way there."
+    )
+
+
+class Saturating(BaseModel):
+    """A quantity on a saturation curve: ``{saturating: {start_date, plateau, years}}``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    saturating: SaturationCurve
 
 
 class Trend(BaseModel):
@@ -91,12 +115,11 @@ class Trend(BaseModel):
 
 
 # A quantity that may change over time: a number; a mapping from date to the value that
-# holds from that date on (steps; 0 before the first date); or a linear ramp. Gas
-# quantities are in bcm/yr, LPG ones in kt/yr, each with its own limit.
-Schedule = Bcm | dict[Date, Bcm] | BcmRamp
+# holds from that date on (steps; 0 before the first date); a linear ramp; or (for gas) a
+# trend line. Gas quantities are in bcm/yr, LPG ones in kt/yr, each with its own limit.
+Schedule = Bcm | dict[Date, Bcm] | BcmRamp | Trend | Saturating
 KtSchedule = Kt | dict[Date, Kt] | Ramp
-# a buyer's need may also follow a trend line
-NeedSchedule = Bcm | dict[Date, Bcm] | BcmRamp | Trend
+NeedSchedule = Schedule
 
 
 DAYS_PER_YEAR = 365.25
@@ -104,9 +127,8 @@ DAYS_PER_YEAR = 365.25
 
 def schedule_value(schedule: Schedule | KtSchedule | NeedSchedule, day: dt.date) -> float:
     """Value of ``schedule`` in force on ``day``."""
-    if isinstance(schedule, Trend):
-        t = schedule.trend
-        return max(t.level + t.per_year * (day - t.start_date).days / DAYS_PER_YEAR, 0.0)
+    if isinstance(schedule, Trend | Saturating):
+        return float(schedule_daily(schedule, day, 1)[0])
     if isinstance(schedule, Ramp):
         points = sorted(schedule.linear.items())
         if day < points[0][0]:
@@ -125,8 +147,10 @@ def schedule_value(schedule: Schedule | KtSchedule | NeedSchedule, day: dt.date)
 
 
 def schedule_steps(schedule: Schedule | KtSchedule) -> list[tuple[dt.date, float]]:
-    """The dated steps a schedule makes (monthly steps along a ramp)."""
-    assert not isinstance(schedule, Trend), "a trend moves every day: see schedule_daily"
+    """The dated steps a schedule makes (monthly steps along a ramp; none for a trend,
+    which moves every day: see schedule_daily)."""
+    if isinstance(schedule, Trend | Saturating):
+        return []
     if isinstance(schedule, Ramp):
         points = sorted(schedule.linear)
         steps = [(points[0], schedule_value(schedule, points[0]))]
@@ -145,9 +169,16 @@ def schedule_daily(schedule: NeedSchedule, first: dt.date, days: int) -> np.ndar
     in monthly steps (as the run applies it), a trend every day."""
     if isinstance(schedule, Trend):
         t = schedule.trend
-        offset = (first - t.start_date).days + np.arange(days, dtype=float)
-        out: np.ndarray = np.maximum(t.level + t.per_year * offset / DAYS_PER_YEAR, 0.0)
+        years = ((first - t.start_date).days + np.arange(days, dtype=float)) / DAYS_PER_YEAR
+        if t.damping_years is not None:  # tau (1 - e^(-t/tau)): linear at first, then flat
+            years = t.damping_years * -np.expm1(-years / t.damping_years)
+        out: np.ndarray = np.maximum(t.level + t.per_year * years, 0.0)
         return out
+    if isinstance(schedule, Saturating):
+        c = schedule.saturating
+        years = ((first - c.start_date).days + np.arange(days, dtype=float)) / DAYS_PER_YEAR
+        grown: np.ndarray = np.where(years > 0, c.plateau * -np.expm1(-years / c.years), 0.0)
+        return grown
     values = np.full(days, schedule_value(schedule, first), dtype=float)
     for day, value in schedule_steps(schedule):
         i = (day - first).days

@@ -11,8 +11,10 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
+    "calibration_report",
     "comparison_report",
     "flatten_kpis",
+    "hindcast_report",
     "render_page",
     "replicated_report",
     "run_report",
@@ -349,3 +351,71 @@ def comparison_report(comparison: Any, charts: Sequence[Path]) -> str:
             "periods (the charts align them on the calendar)"
         )
     return render_page(f"gasroutes comparison: {names}", meta, sections)
+
+
+def calibration_report(fit: Any, chart: Path) -> str:
+    """The report of a calibration: the fitted values, the fit table, the chart."""
+    s = fit.summary()
+    params = pd.DataFrame(
+        [
+            {
+                "parameter": path,
+                "fitted": p["value"],
+                "initial": p["initial"],
+                "low": p["bounds"][0],
+                "high": p["bounds"][1],
+            }
+            for path, p in s["parameters"].items()
+        ]
+    )
+    timing = pd.DataFrame(
+        [
+            {"parameter": path, "value": t["value"], "rule": t["rule"], "fires on": t["fires_on"]}
+            for path, t in s["timing"].items()
+        ]
+    )
+    mape = s["weighted_mape"]
+    meta = (
+        f"fitted on {s['observations']} observations up to {s['fit_until']} "
+        f"({s['method']}, {s['evaluations']} model runs); objective {s['objective_value']:.6g}; "
+        f"weighted MAPE {'n/a' if mape is None else f'{100 * mape:.1f}%'}"
+    )
+    sections = [
+        ("Fitted parameters", table(params, numeric=("fitted", "initial", "low", "high"))),
+    ]
+    if len(timing):
+        sections.append(("Timing targets", table(timing, numeric=("value",))))
+    sections += [
+        ("The fit", table(fit.table, numeric=("observed", "simulated", "error", "relative_error"))),
+        ("Chart", image(chart, "Simulated against observed on the years fitted.")),
+    ]
+    return render_page(f"gasroutes calibration: {s['calibration']}", meta, sections)
+
+
+def hindcast_report(hc: Any, scores: Mapping[str, Any], chart: Path) -> str:
+    """The report of a hindcast: the scores by origin, the table, the chart."""
+    rows = [
+        {
+            "origin": origin,
+            "years scored": f"{o['years'][0]}-{o['years'][-1]}" if o["years"] else "",
+            "model, weighted MAPE": o["weighted_mape_model"],
+            "persistence, weighted MAPE": o["weighted_mape_persistence"],
+            "model better": "yes" if o["model_beats_persistence"] else "no",
+            "in-sample weighted MAPE": o["in_sample_weighted_mape"],
+        }
+        for origin, o in scores["origins"].items()
+    ]
+    meta = (
+        "for each origin, the model calibrated on the years up to it, against persistence "
+        "(the origin's value held flat); weighted MAPE over "
+        f"{', '.join(scores['destinations_scored'])}, weights the observed quantities"
+    )
+    sections = [
+        (
+            "Scores",
+            table(pd.DataFrame(rows), numeric=[k for k in rows[0] if "MAPE" in k] if rows else ()),
+        ),
+        ("Chart", image(chart, "Hindcasts from each origin against the record and persistence.")),
+        ("Table", table(hc.table, numeric=("simulated", "persistence", "observed"))),
+    ]
+    return render_page(f"gasroutes hindcast: {hc.spec.name}", meta, sections)

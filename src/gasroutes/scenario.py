@@ -210,6 +210,7 @@ def _mergeable(value: Any) -> bool:
         and all(isinstance(k, str) for k in value)
         and "linear" not in value
         and "trend" not in value
+        and "saturating" not in value
         and "distribution" not in value
     )
 

@@ -38,7 +38,15 @@ from .quantities import (
 )
 from .yamlio import read_yaml
 
-__all__ = ["Parameter", "SweepSpec", "count_runs", "design_points", "load_sweep", "set_path"]
+__all__ = [
+    "Parameter",
+    "SweepSpec",
+    "count_runs",
+    "design_points",
+    "get_path",
+    "load_sweep",
+    "set_path",
+]
 
 MAX_VALUE = 1e15  # a swept number (the scenario's own limits apply once it is set)
 
@@ -288,6 +296,21 @@ def leaf_paths(data: dict[str, Any]) -> set[str]:
 
 def _is_schedule(value: dict[Any, Any]) -> bool:
     return "linear" in value or any(isinstance(k, dt.date) for k in value)
+
+
+def get_path(data: dict[str, Any], path: str) -> Any:
+    """The value at ``path`` in a resolved scenario mapping."""
+    m = _INDEXED.match(path)
+    if m:
+        kind, ident, field = m.groups()
+        for item in data[kind]:
+            if item.get("id") == ident:
+                return item[field]
+        raise KeyError(path)
+    node: Any = data
+    for key in path.split("."):
+        node = node[key]
+    return node
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:

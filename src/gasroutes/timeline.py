@@ -87,8 +87,8 @@ def build_timeline(s: Scenario, cal: Calendar) -> list[tuple[int, Change]]:
 
     def commission(day: dt.date | None, op: str, i: int, tid: str) -> None:
         if day is not None and day > s.start:
-            if day > s.end:
-                log.warning("%s is commissioned after the horizon ends", tid)
+            if day > s.end:  # said once by scenario_warnings, not on every run
+                log.debug("%s is commissioned after the horizon ends", tid)
             add(day, Change(op, i, 0, "commission", tid, "scenario", "commissioned"))
 
     for i, f in enumerate(s.fields.values()):

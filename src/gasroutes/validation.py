@@ -611,7 +611,6 @@ def _check_supply(s: Scenario, locate: Locate) -> list[Problem]:
     domestic node a field or hub, and not too many paths to dispatch along."""
     out: list[Problem] = []
     nodes = {**s.fields, **s.hubs}
-    horizon = f"a date from {s.start} to {s.end}, or none (in service from the start)"
     for cid, c in s.connections.items():
         base = f"connections.{cid}"
         if c.source not in nodes:
@@ -621,15 +620,6 @@ def _check_supply(s: Scenario, locate: Locate) -> list[Problem]:
             out.append(locate(f"{base}.target", c.target, allowed, "unknown hub"))
         if c.source == c.target:
             out.append(locate(f"{base}.target", c.target, "a node other than the source", "a loop"))
-        if c.commissioned_date is not None and c.commissioned_date > s.end:
-            out.append(
-                locate(
-                    f"{base}.commissioned_date",
-                    c.commissioned_date.isoformat(),
-                    horizon,
-                    "date outside the horizon",
-                )
-            )
     if not out:
         cycle = _cycle({cid: (c.source, c.target) for cid, c in s.connections.items()})
         if cycle:
