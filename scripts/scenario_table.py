@@ -1,9 +1,13 @@
-"""Regenerate the README's table of shipped scenarios from real runs.
+"""Regenerate the README's tables that come from real runs.
 
-Runs every scenario in scenarios/ (without charts), and for each what-if compares it with
-the scenario it extends (historical or baseline): cumulative exports and revenue over the
-horizon, and the change in each. The table goes between the markers
-``<!-- scenario-table:start -->`` and ``<!-- scenario-table:end -->`` in README.md.
+The table of shipped scenarios: runs every scenario in scenarios/ (without charts), and
+for each what-if compares it with the scenario it extends (historical or baseline):
+cumulative exports and revenue over the horizon, and the change in each. It goes between
+the markers ``<!-- scenario-table:start -->`` and ``<!-- scenario-table:end -->``.
+
+The hindcast table: ``gasroutes hindcast scenarios/calibration/historical.yaml --origins
+2013 2014 2015 2016``, between ``<!-- hindcast-table:start -->`` and
+``<!-- hindcast-table:end -->``.
 
     .venv/bin/python scripts/scenario_table.py          # rewrite the README
     .venv/bin/python scripts/scenario_table.py --check  # exit 1 if the README is stale
@@ -21,6 +25,8 @@ import gasroutes
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- scenario-table:start -->", "<!-- scenario-table:end -->"
+HSTART, HEND = "<!-- hindcast-table:start -->", "<!-- hindcast-table:end -->"
+ORIGINS = (2013, 2014, 2015, 2016)
 
 
 def question(path: Path) -> str:
@@ -47,7 +53,7 @@ def figures(scenario: gasroutes.Scenario) -> dict[str, float]:
 
 
 def table() -> str:
-    files = sorted((ROOT / "scenarios").glob("*.yaml"))
+    files = sorted((ROOT / "scenarios").glob("*.yaml"))  # not the sweeps/ or calibration/
     scenarios = {f.stem: gasroutes.load_scenario(f) for f in files}
     runs = {name: figures(s) for name, s in scenarios.items()}
     lines = [
@@ -77,25 +83,47 @@ def table() -> str:
     return "\n".join(lines)
 
 
+def hindcast_table() -> str:
+    from gasroutes.calibration import hindcast, load_calibration
+
+    problem = load_calibration(ROOT / "scenarios" / "calibration" / "historical.yaml")
+    scores = hindcast(problem, ORIGINS, workers=2).scores()
+    lines = [
+        "| origin | years scored | model, weighted MAPE | persistence, weighted MAPE |",
+        "|---|---|---|---|",
+    ]
+    for origin, o in scores.items():
+        lines.append(
+            f"| {origin} | {o['years'][0]}-{o['years'][-1]} | "
+            f"{100 * o['weighted_mape_model']:.1f}% | {100 * o['weighted_mape_persistence']:.1f}% |"
+        )
+    return "\n".join(lines)
+
+
+def _between(text: str, start: str, end: str, body: str) -> str:
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if the README is stale")
     args = parser.parse_args()
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    new = f"{head}{START}\n{table()}\n{END}{tail}"
+    new = _between(text, START, END, table())
+    new = _between(new, HSTART, HEND, hindcast_table())
     if args.check:
         if new != text:
             print(
-                "README.md's scenario table is stale: run scripts/scenario_table.py",
+                "README.md's scenario or hindcast table is stale: run scripts/scenario_table.py",
                 file=sys.stderr,
             )
             return 1
         return 0
     readme.write_text(new, encoding="utf-8")
-    print("README.md: scenario table updated")
+    print("README.md: scenario and hindcast tables updated")
     return 0
 
 

@@ -102,7 +102,8 @@ def test_run_writes_every_file(
     assert not (out / "charts").exists()
     captured = capsys.readouterr()
     assert str(out) in captured.out
-    assert captured.err == ""
+    # the small scenario's contracts are larger than their routes: warned, nothing else
+    assert all(line.startswith("gasroutes: warning: buyers.") for line in captured.err.splitlines())
     # nothing but the folder itself is left next to it
     assert [p.name for p in out.parent.iterdir()] == ["small"]
 
@@ -203,7 +204,7 @@ def test_validate_accepts_valid_files(
     two = write_yaml({**small, "name": "two"}, "two.yaml")
     assert main(["validate", str(one), str(two)]) == 0
     captured = capsys.readouterr()
-    assert captured.err == ""
+    assert all(line.startswith("gasroutes: warning: buyers.") for line in captured.err.splitlines())
     assert str(one) in captured.out
     assert str(two) in captured.out
 

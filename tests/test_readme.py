@@ -23,7 +23,19 @@ from gasroutes.events import (
     ResumeOnArrears,
     SetParameter,
 )
-from gasroutes.network import Buyer, Contract, Domestic, GasField, Payment, Route, Settings
+from gasroutes.network import (
+    Buyer,
+    Connection,
+    Contract,
+    Domestic,
+    GasField,
+    Hub,
+    Offtake,
+    Payment,
+    Route,
+    Settings,
+    TrendLine,
+)
 from gasroutes.scenario import Scenario
 from gasroutes.uncertainty import Delays, Distribution, Noise, Outages, Uncertainty
 
@@ -50,9 +62,13 @@ MODELS: list[type[BaseModel]] = [
     Scenario,
     Settings,
     GasField,
+    Hub,
+    Connection,
     Domestic,
     Route,
     Contract,
+    Offtake,
+    TrendLine,
     Payment,
     Buyer,
     Cutoff,

@@ -1,7 +1,8 @@
 """Every shipped scenario file validates and runs (briefly) with mass conserved.
 
 New files under ``scenarios/`` are picked up automatically; sweep files
-(``scenarios/sweeps/``) are not scenarios and are left out.
+(``scenarios/sweeps/``) and calibration files (``scenarios/calibration/``) are not
+scenarios and are left out.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 MAX_DAYS = 400  # runs are cut to at most this many days after `start`, to stay fast
 
 FILES = sorted(
-    p for p in SCENARIOS.rglob("*.yaml") if p.relative_to(SCENARIOS).parts[0] != "sweeps"
+    p
+    for p in SCENARIOS.rglob("*.yaml")
+    if p.relative_to(SCENARIOS).parts[0] not in ("sweeps", "calibration")
 )
 
 

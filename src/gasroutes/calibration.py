@@ -487,20 +487,31 @@ def _time_rule(
                 return dt.date.fromisoformat(e["date"])
         return None
 
-    lo, hi = t.bounds
-    early = fired(lo)
-    if early is None or early > t.fires_on:
-        value = float(get_path(base, t.path))
-        return value, None
-    for _ in range(30):
-        mid = (lo + hi) / 2
-        day = fired(mid)
-        if day is not None and day <= t.fires_on:
-            lo = mid
-        else:
-            hi = mid
-    day = fired(lo)
-    return lo, day.isoformat() if day else None
+    def boundary(target: dt.date) -> float | None:
+        """The largest value (within the bounds) for which the rule fires by ``target``
+        (firing later with the value: it is paid more, say), or None if none does."""
+        lo, hi = t.bounds
+        early = fired(lo)
+        if early is None or early > target:
+            return None
+        for _ in range(30):
+            mid = (lo + hi) / 2
+            day = fired(mid)
+            if day is not None and day <= target:
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+    upper = boundary(t.fires_on)
+    if upper is None:
+        return float(get_path(base, t.path)), None
+    # the middle of the values that fire on the date itself, not at an end of them, so
+    # that a rounded value still fires on it
+    lower = boundary(t.fires_on - dt.timedelta(days=1))
+    value = upper if lower is None else (lower + upper) / 2
+    day = fired(value)
+    return value, day.isoformat() if day else None
 
 
 def _rule_of(problem: Problem, rule_id: str, event: dict[str, Any]) -> bool:

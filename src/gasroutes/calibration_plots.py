@@ -73,15 +73,22 @@ def hindcast_chart(table: pd.DataFrame, title: str) -> Figure:
         ax.set_ylim(0, float(top) * 1.35)
         ax.grid(alpha=0.3)
         ax.set_xticks(sorted(set(t["year"]) | set(origins)))
-    axes[0].legend(
-        loc="lower left",
-        bbox_to_anchor=(0, 1.12),
-        ncols=len(origins) + 1,
-        fontsize=7,
-        frameon=False,
+    height = fig.get_figheight()
+    fig.subplots_adjust(top=1 - 1.05 / height)
+    fig.suptitle(
+        f"{title}: hindcasts from each origin (solid) against persistence (dotted)",
+        y=1 - 0.12 / height,
+        fontsize=11,
     )
-    axes[0].set_title(
-        f"{title}: hindcasts from each origin (solid) against persistence (dotted)", pad=26
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 1 - 0.45 / height),
+        ncols=len(labels),
+        fontsize=8,
+        frameon=False,
     )
     axes[-1].set_xlabel("year")
     return fig

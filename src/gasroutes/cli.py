@@ -285,12 +285,21 @@ def _resume_hint(args: argparse.Namespace) -> str:
     )
 
 
+def _warn(scenario: Any) -> None:
+    """Print the scenario's consistency warnings (once per command)."""
+    from .consistency import scenario_warnings
+
+    for text in scenario_warnings(scenario):
+        print(f"gasroutes: warning: {text}", file=sys.stderr)
+
+
 def _run(args: argparse.Namespace) -> int:
     from .folders import check_target
     from .model import run
     from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
+    _warn(scenario)
     replicated = args.replications > 1
     default = f"{scenario.name}-x{args.replications}" if replicated else scenario.name
     out = args.out or Path("outputs") / default
@@ -536,6 +545,7 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"invalid: {err}", file=sys.stderr)
         else:
             print(f"valid: {path} ({s.name}, {s.start} to {s.end})")
+            _warn(s)
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 

@@ -39,6 +39,7 @@ class LpgResult:
     queue_area: dict[str, float]
     arrivals: dict[str, int]
     bay_busy: dict[str, float]
+    bay_blocked: dict[str, float]
     bay_capacity: dict[str, float]
     truck_busy: dict[str, float]
     truck_capacity: dict[str, float]
@@ -85,6 +86,7 @@ class LpgResult:
             queue_area={t.id: t.area for t in net.terminals},
             arrivals={t.id: t.arrivals for t in net.terminals},
             bay_busy={t.id: t.bay_busy for t in net.terminals},
+            bay_blocked={t.id: t.bay_blocked for t in net.terminals},
             bay_capacity={t.id: t.bay_capacity_area for t in net.terminals},
             truck_busy={f.id: f.busy for f in net.fleets},
             truck_capacity={f.id: f.truck_area for f in net.fleets},
@@ -233,6 +235,11 @@ class LpgResult:
             "lpg_trains_by_terminal": {t: self.arrivals[t] for t in self.terminal_ids},
             "lpg_bay_utilisation_by_terminal": {
                 t: r(self.bay_busy[t] / self.bay_capacity[t], 4) if self.bay_capacity[t] else 0.0
+                for t in self.terminal_ids
+            },
+            # the part of bay time a train waited, its cars full, for room in storage
+            "lpg_bay_blocked_share_by_terminal": {
+                t: r(self.bay_blocked[t] / self.bay_busy[t], 4) if self.bay_busy[t] else 0.0
                 for t in self.terminal_ids
             },
             "lpg_truck_utilisation_by_fleet": {

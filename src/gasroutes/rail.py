@@ -49,6 +49,13 @@ PLANT_TIME: Final = 0.25
 DEPOT_TIME: Final = 0.75
 MONITOR_TIME: Final = 0.999
 
+# Missed demand counts against a depot's stock when trucks and trains are shared out,
+# forgotten by half every OWED_HALF_LIFE_DAYS, so that under lasting scarcity each depot's
+# shortfall, in days of its own demand, is kept level (LPG shared in proportion to
+# demand), and a month or two after the scarcity ends the depots are equals again.
+OWED_HALF_LIFE_DAYS: Final = 30.0
+OWED_DECAY: Final = 0.9771599684342459  # 0.5 ** (1 / OWED_HALF_LIFE_DAYS)
+
 
 class Tank:
     """A storage container: a level between 0 and a capacity, in tonnes, as in a
@@ -154,7 +161,18 @@ class Cars:
     (``ready``, while it transfers) and when the last car would be emptied if nothing held
     the train up (``last``)."""
 
-    __slots__ = ("amount", "began", "car", "cars", "done", "label", "last", "per_car", "ready")
+    __slots__ = (
+        "amount",
+        "began",
+        "car",
+        "cars",
+        "done",
+        "label",
+        "last",
+        "per_car",
+        "ready",
+        "waiting_since",
+    )
 
     def __init__(
         self, label: str, amount: float, per_car: float, began: float, done: simpy.Event
@@ -166,6 +184,7 @@ class Cars:
         self.car = 0
         self.began = began
         self.ready = self.last = INF
+        self.waiting_since = 0.0  # when the current car began to wait for room
         self.done = done
 
     def load(self) -> float:
@@ -200,6 +219,7 @@ class TerminalState:
     arrivals: int = 0
     waits: list[float] = field(default_factory=list)  # days, one per train that started
     bay_busy: float = 0.0  # bay-days of unloading
+    bay_blocked: float = 0.0  # of which cars waited for room in storage
     bay_capacity_area: float = 0.0  # integral of the number of bays over time
     bays_last: float = 0.0
     # lazily settled unloading (see the class docstring)
@@ -289,6 +309,7 @@ class TerminalState:
                     tank._level, net.on_trains = level, on_trains
                     net.unloaded_total[self.index] = unloaded
                     cars.car = car
+                    cars.waiting_since = ready
                     waiting.append(cars)
                     self.make_room(ready)
                     level, on_trains = tank._level, net.on_trains
@@ -341,6 +362,7 @@ class TerminalState:
                 tank._level = min(tank._level + load, tank._capacity)
                 self._emptied(cars, ready, load)
             else:  # storage full: wait for room behind those already waiting
+                cars.waiting_since = ready
                 self.waiting_room.append(cars)
                 self.make_room(ready)
 
@@ -354,6 +376,7 @@ class TerminalState:
                 break
             waiting.popleft()
             tank._level += load
+            self.bay_blocked += now - cars.waiting_since
             self._emptied(cars, now, load)
 
     def _emptied(self, cars: Cars, now: float, load: float) -> None:
@@ -461,6 +484,48 @@ class RailState:
     every_days: float | None
     gate: Gate
     first_day: int
+    waiting: int = 0  # trainsets waiting at the plants for a full load
+    rivals: list[RailState] = field(default_factory=list)  # routes sharing an origin
+    feeds: list[RailState] = field(default_factory=list)  # routes to the same terminal
+    depots: list[DepotState] = field(default_factory=list)  # served from its terminal
+
+
+def rail_cover(net: LpgNetwork, r: RailState, per_day: float) -> float:
+    """Days of demand the LPG beyond a rail route's loading point covers: what is on its
+    trains and at its terminal, and at (or on the way to) the depots the terminal's
+    fleets serve, less the demand those depots have missed (as in FleetState.choose),
+    less the days of the train's loaded run (a long route holds more on its trains
+    without being better supplied)."""
+    term = r.terminal
+    held = term.tank._level - net.unloaded_total[term.index]
+    for x in r.feeds:
+        held += net.departed_total[x.index]
+    demand = 0.0
+    for d in r.depots:
+        held += d.tank._level + d.en_route - d.owed
+        demand += d.volume_kt * d.factor * per_day
+    return held / demand - r.load_days - r.transit_days if demand > 0 else INF
+
+
+def defers(net: LpgNetwork, r: RailState) -> bool:
+    """Whether a train of ``r`` that could load now leaves the load to a rival route's
+    waiting train whose terminal has fewer days of cover (and whose own origins hold a
+    full load for it): plants ration scarce LPG between rail routes as fleets do between
+    depots, the most in need first."""
+    if not r.rivals:
+        return False
+    per_day = net.per_day[min(int(net.env.now), net.cal.days - 1)]
+    mine = INF
+    for x in r.rivals:
+        if x.waiting == 0 or not x.gate.open:
+            continue
+        if sum((p.tank._level for p in x.origins), 0.0) + EPS < x.load_t:
+            continue
+        if mine == INF:
+            mine = rail_cover(net, r, per_day)
+        if rail_cover(net, x, per_day) < mine:
+            return True
+    return False
 
 
 @dataclass
@@ -472,6 +537,9 @@ class DepotState:
     tank: Tank
     price: float
     en_route: float = 0.0
+    # the demand the depot has missed, forgotten by half every OWED_HALF_LIFE_DAYS: a
+    # depot that has run dry counts it as negative stock (see FleetState.choose)
+    owed: float = 0.0
     # heap of trucks on the way (fleet model): arrival time, tie-breaker, fleet, leg, trucks
     arrivals: list[tuple[float, int, int, int, int]] = field(default_factory=list)
 
@@ -510,7 +578,13 @@ class FleetState:
         return max(self.active - self.away, 0)
 
     def choose(self, per_day: float) -> int | None:
-        """The leg to the depot with the fewest days of cover that has room for a load."""
+        """The leg to the depot with the fewest days of cover that has room for a load.
+
+        Cover is stock and loads on the way, less the demand the depot has missed
+        (forgotten by half every OWED_HALF_LIFE_DAYS), in days of its demand: so when LPG
+        is scarce and every depot runs dry, trucks go to the one that has missed the most,
+        and each depot's shortfall, in days of its own demand, is kept level: the LPG is
+        shared in proportion to demand, near depots and far alike."""
         best, best_cover = None, INF
         load = self.t_per_truck
         for i, (d, _, _) in enumerate(self.legs):
@@ -519,7 +593,7 @@ class FleetState:
             if held + load > tank._capacity + EPS:
                 continue
             demand = d.volume_kt * d.factor * per_day
-            cover = held / demand if demand > 0 else INF
+            cover = (held - d.owed) / demand if demand > 0 else INF
             if best is None or cover < best_cover:
                 best, best_cover = i, cover
         return best
@@ -641,6 +715,20 @@ class LpgNetwork:
         self.serving = [
             [f for f in self.fleets if any(leg[0] is d for leg in f.legs)] for d in self.depots
         ]
+        for r in self.rails:
+            r.rivals = [
+                x
+                for x in self.rails
+                if x is not r
+                and x.policy == "when_full"
+                and any(p is q for p in r.origins for q in x.origins)
+            ]
+            r.feeds = [x for x in self.rails if x.terminal is r.terminal]
+            depots: list[DepotState] = []
+            for f in self.fleets:
+                if f.terminal is r.terminal:
+                    depots += [d for d, _, _ in f.legs if d not in depots]
+            r.depots = depots
 
         def zeros(n: int) -> list[list[float]]:
             return [[0.0] * days for _ in range(n)]
@@ -792,6 +880,8 @@ class LpgNetwork:
         for t in self.terminals:
             t.area += t.queue * (end - t.last)
             t.last = end
+            for cars in t.waiting_room:  # still waiting for room when the run ends
+                t.bay_blocked += end - cars.waiting_since
             t.bay_capacity_area += t.bays.capacity * (end - t.bays_last)
             t.bays_last = end
         for f in self.fleets:
@@ -852,8 +942,10 @@ def train(
             if amount <= EPS:
                 continue
         else:
-            if sum((p.tank.level for p in r.origins), 0.0) + EPS < r.load_t:
+            if sum((p.tank.level for p in r.origins), 0.0) + EPS < r.load_t or defers(net, r):
+                r.waiting += 1
                 yield env.any_of([p.signal.wait() for p in r.origins])
+                r.waiting -= 1
                 continue
             amount = r.load_t
         left = amount
@@ -982,13 +1074,14 @@ def fleet(
             per_day = per_days[min(int(now), last_day)]
             levels = [t._level for t in tanks]
             en_route = [d.en_route for d in depots]
+            owed = [d.owed for d in depots]
             demand = [d.volume_kt * d.factor * per_day for d in depots]
             cover, room = [inf] * len(depots), [False] * len(depots)
             for i in range(n):
                 held = levels[i] + en_route[i]
                 if not held + load > caps[i]:
                     room[i] = True
-                    cover[i] = held / demand[i] if demand[i] > 0 else inf
+                    cover[i] = (held - owed[i]) / demand[i] if demand[i] > 0 else inf
             sent = [0] * len(depots)
             level, on_trucks, busy = stock._level, net.on_trucks, f.busy
             while free > 0 and level + EPS >= load:
@@ -1006,7 +1099,7 @@ def fleet(
                 if held + load > caps[leg]:
                     room[leg] = False
                 else:
-                    cover[leg] = held / demand[leg] if demand[leg] > 0 else inf
+                    cover[leg] = (held - owed[leg]) / demand[leg] if demand[leg] > 0 else inf
                 free -= 1
                 if delay is not None:  # each truck its own times: a heap entry each
                     there += delay()
@@ -1138,6 +1231,7 @@ def depot(
             tank._level = max(tank._level - take, 0.0)
         else:
             take = 0.0
+        d.owed = d.owed * OWED_DECAY + (want - take if want > take + EPS else 0.0)
         demand[day] = want
         consumed[day] = take
         for f in serving:

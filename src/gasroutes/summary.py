@@ -66,6 +66,25 @@ def summarise(res: Result) -> dict[str, Any]:
         "in_transit_start_bcm": _r(res.route_initial.sum() * BCM),
         "in_transit_end_bcm": _r(a["route_linepack"][:, -1].sum() * BCM),
         "route_utilisation": utilisation,
+        "production_bcm_by_field": {
+            f: _r(a["field_produced"][i].sum() * BCM) for i, f in enumerate(res.field_ids)
+        },
+        "shut_in_bcm_by_field": {
+            f: _r((a["field_potential"][i] - a["field_produced"][i]).sum() * BCM)
+            for i, f in enumerate(res.field_ids)
+        },
+        "connection_flow_bcm": {
+            c: _r(a["connection_flow"][i].sum() * BCM) for i, c in enumerate(res.connection_ids)
+        },
+        # which fields' gas each route carried (our gas, not third parties')
+        "route_supply_bcm_by_field": {
+            r: {
+                f: _r(a["route_field"][k * len(res.field_ids) + i].sum() * BCM)
+                for i, f in enumerate(res.field_ids)
+                if a["route_field"][k * len(res.field_ids) + i].any()
+            }
+            for k, r in enumerate(res.route_ids)
+        },
         "revenue_usd_by_buyer": by_buyer(a["buyer_invoiced"], 1.0, 2),
         "revenue_usd_total": _r(a["buyer_invoiced"].sum(), 2),
         "paid_usd_by_buyer": {
