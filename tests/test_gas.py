@@ -165,7 +165,7 @@ def _lexicographic_lp(graph: SupplyGraph, inputs: Any, day: int, cut: np.ndarray
     for b in inputs.order:
         buyers_sinks[b] = list(range(k, k + len(inputs.buyer_routes[b])))
         k += len(inputs.buyer_routes[b])
-    for b, ks in buyers_sinks.items():
+    for ks in buyers_sinks.values():
         rows.append(row(lambda v, ks=ks: v[0] in ks))
         bounds_ub.append(sinks[ks[0]][1])
     for k, (_, need, _) in enumerate(sinks):

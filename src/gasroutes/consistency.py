@@ -57,7 +57,7 @@ def _peak_nominations(s: Scenario) -> list[str]:
     months = np.asarray(cal.dates, dtype="datetime64[M]")
     out = []
     route_ids = list(s.routes)
-    for b, (bid, buyer) in enumerate(s.buyers.items()):
+    for b, bid in enumerate(s.buyers):
         rows = inputs.buyer_routes[b]
         can = inputs.route_design_free[list(rows)].sum(axis=0)
         want = inputs.nominated[b]
