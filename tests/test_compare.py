@@ -136,15 +136,16 @@ def compared(
 # ----------------------------------------------------------------------------- helpers
 
 
-def flat(summary: dict[str, Any]) -> dict[str, float]:
-    """The scalar KPIs of a summary, nested ones as ``key.subkey``."""
+def flat(summary: dict[str, Any], head: str = "") -> dict[str, float]:
+    """The scalar KPIs of a summary, nested ones as ``key.subkey`` (at any depth)."""
     out: dict[str, float] = {}
     for k, v in summary.items():
+        name = f"{head}{k}"
         if isinstance(v, dict):
-            if k != "units":
-                out.update({f"{k}.{s}": x for s, x in v.items()})
+            if name != "units":
+                out.update(flat(v, f"{name}."))
         elif isinstance(v, int | float) and not isinstance(v, bool):
-            out[k] = v
+            out[name] = v
     return out
 
 
@@ -625,7 +626,10 @@ def test_run_report_is_one_self_contained_page(folders: dict[str, Path]) -> None
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     assert "outage" in page.title
 
-    totals, buyers, routes = page.tables["Key figures"]
+    totals, buyers, fields, routes = page.tables["Key figures"]
+    assert fields[0][0] == "field" and [r[0] for r in fields[1:]] == list(
+        summary["production_bcm_by_field"]
+    )
     scalars = {
         k: v for k, v in summary.items() if isinstance(v, int | float) and not isinstance(v, bool)
     }
@@ -637,7 +641,10 @@ def test_run_report_is_one_self_contained_page(folders: dict[str, Path]) -> None
     per_buyer = [
         k
         for k, v in summary.items()
-        if isinstance(v, dict) and k not in ("units", "route_utilisation")
+        if isinstance(v, dict)
+        and k not in ("units", "route_utilisation", "connection_flow_bcm")
+        and not k.endswith("_by_field")
+        and not any(isinstance(x, dict) for x in v.values())
     ]
     assert buyers[0][0] == "buyer" and len(buyers[0]) == 1 + len(per_buyer)
     assert [r[0] for r in buyers[1:]] == BUYERS

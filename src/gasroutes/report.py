@@ -37,18 +37,17 @@ figcaption{color:#666;font-size:.85rem}
 """
 
 
-def flatten_kpis(summary: Mapping[str, Any]) -> dict[str, Any]:
-    """Scalar KPIs of a summary, with nested mappings as ``key.subkey``; lists left out."""
+def flatten_kpis(summary: Mapping[str, Any], head: str = "") -> dict[str, Any]:
+    """Scalar KPIs of a summary, with nested mappings as ``key.subkey`` (at any depth);
+    lists and the ``units`` left out."""
     out: dict[str, Any] = {}
     for key, value in summary.items():
+        name = f"{head}{key}"
         if isinstance(value, Mapping):
-            if key == "units":
-                continue
-            for sub, v in value.items():
-                if isinstance(v, int | float) and not isinstance(v, bool):
-                    out[f"{key}.{sub}"] = v
+            if name != "units":
+                out.update(flatten_kpis(value, f"{name}."))
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            out[key] = value
+            out[name] = value
     return out
 
 
@@ -130,10 +129,10 @@ def _short_name(key: str) -> str:
 
 def _by_member(per: Mapping[str, Mapping[str, Any]], label: str, name: Any = None) -> str:
     """A table with one row per member (buyer, depot, terminal...) and a column per KPI."""
-    if not per:
-        return ""
     name = name or _short_name
     members = list(dict.fromkeys(m for v in per.values() for m in v))
+    if not members:
+        return ""
     head = "".join(f"<th>{html.escape(name(k))}</th>" for k in per)
     rows = "".join(
         f"<tr><td>{html.escape(m)}</td>"
@@ -165,11 +164,23 @@ def kpi_tables(summary: Mapping[str, Any]) -> str:
     totals = "".join(
         f'<tr><td>{html.escape(k)}</td><td class="num">{_fmt(v)}</td></tr>' for k, v in shown
     )
-    mappings = {k: v for k, v in summary.items() if isinstance(v, Mapping) and k != "units"}
+    mappings = {
+        k: v
+        for k, v in summary.items()
+        if isinstance(v, Mapping)
+        and k != "units"
+        and all(not isinstance(x, Mapping) for x in v.values())
+    }
+    by_field = {k: v for k, v in mappings.items() if k.endswith("_by_field")}
     buyers = {
-        k: v for k, v in mappings.items() if not k.startswith("lpg_") and k != "route_utilisation"
+        k: v
+        for k, v in mappings.items()
+        if not k.startswith("lpg_")
+        and k not in ("route_utilisation", "connection_flow_bcm")
+        and k not in by_field
     }
     util = {"utilisation (flow / capacity in service)": mappings.get("route_utilisation", {})}
+    conns = {"flow over the run (bcm)": mappings.get("connection_flow_bcm", {})}
     lpg = {
         kind: {k: v for k, v in mappings.items() if k.startswith("lpg_") and k.endswith(kind)}
         for kind in ("_by_depot", "_by_terminal", "_by_fleet")
@@ -178,7 +189,9 @@ def kpi_tables(summary: Mapping[str, Any]) -> str:
         f"<table><thead><tr><th>total</th><th>value</th></tr></thead><tbody>{totals}"
         "</tbody></table>"
         + _by_member(buyers, "buyer")
+        + _by_member(by_field, "field")
         + _by_member(util, "route", str)
+        + _by_member(conns, "connection", str)
         + _by_member(lpg["_by_depot"], "LPG depot", _lpg_name)
         + _by_member(lpg["_by_terminal"], "LPG terminal", _lpg_name)
         + _by_member(lpg["_by_fleet"], "LPG fleet", _lpg_name)

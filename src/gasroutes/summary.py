@@ -81,7 +81,6 @@ def summarise(res: Result) -> dict[str, Any]:
             r: {
                 f: _r(a["route_field"][k * len(res.field_ids) + i].sum() * BCM)
                 for i, f in enumerate(res.field_ids)
-                if a["route_field"][k * len(res.field_ids) + i].any()
             }
             for k, r in enumerate(res.route_ids)
         },
