@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e . --group dev
 	@touch $(STAMP)
 
-$(NATIVE): $(STAMP) scripts/build_native.py $(addprefix src/gasroutes/,rail.py network.py calendar.py lpg.py engine.py)
+$(NATIVE): $(STAMP) scripts/build_native.py $(shell find src/gasroutes/sim/lpg src/gasroutes/scenario src/gasroutes/sim/days.py -name "*.py")
 	$(BIN)/python scripts/build_native.py
 	@touch $(NATIVE)
 

@@ -90,7 +90,7 @@ def command_time(
 
 def bench_scenario(name: str, repeats: int) -> dict[str, Any] | None:
     import gasroutes
-    from gasroutes.plots import save_charts
+    from gasroutes.charts.run import save_charts
 
     path = ROOT / "scenarios" / f"{name}.yaml"
     if not path.exists():
@@ -178,9 +178,9 @@ def bench_lpg(repeats: int) -> dict[str, Any] | None:
     import yaml
 
     import gasroutes
-    from gasroutes.engine import PURE_ENV, lpg_engine
-    from gasroutes.lpg import LpgChain
-    from gasroutes.scenario import scenario_to_yaml
+    from gasroutes.scenario.lpg import LpgChain
+    from gasroutes.scenario.model import scenario_to_yaml
+    from gasroutes.sim.lpg.build import PURE_ENV, lpg_engine
 
     path = ROOT / "scenarios" / "baseline.yaml"
     if not path.exists():

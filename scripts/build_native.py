@@ -35,7 +35,7 @@ def clean() -> None:
 
 def main() -> int:
     clean()
-    from gasroutes.engine import source_digest  # the digest engine.py will check
+    from gasroutes.sim.lpg.build import source_digest  # the digest engine.py will check
 
     digest = source_digest()
     COPY.write_text(

@@ -84,7 +84,7 @@ def table() -> str:
 
 
 def hindcast_table() -> str:
-    from gasroutes.calibration import hindcast, load_calibration
+    from gasroutes.studies.calibration import hindcast, load_calibration
 
     problem = load_calibration(ROOT / "scenarios" / "calibration" / "historical.yaml")
     scores = hindcast(problem, ORIGINS, workers=2).scores()

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import gasroutes
-from gasroutes.backtest import backtest
 from gasroutes.cli import main
-from gasroutes.errors import DataError
+from gasroutes.core.errors import DataError
+from gasroutes.studies.backtest import backtest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,7 +105,7 @@ def test_missing_run_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_historical_values_are_the_calibrated_ones() -> None:
     """The scenario files carry the fit of scenarios/calibration/historical.yaml (its
     output, historical.fitted.json), not numbers by hand; and the fit saw 2018 at most."""
-    from gasroutes.sweep_spec import get_path
+    from gasroutes.scenario.paths import get_path
 
     fitted = json.loads((ROOT / "scenarios" / "calibration" / "historical.fitted.json").read_text())
     assert fitted["fit_until"] == "2018-12-31"

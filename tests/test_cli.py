@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from gasroutes.cli import main
-from gasroutes.records import Result
-from gasroutes.runfolder import RUN_FILES
+from gasroutes.results.result import Result
+from gasroutes.results.runfolder import RUN_FILES
 
 BAD_INPUTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "unknown key": lambda s: {**s, "colour": "blue"},

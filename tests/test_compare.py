@@ -30,13 +30,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 import gasroutes
+from gasroutes.charts.axes import EVENT_COLORS, decimal_year
+from gasroutes.charts.compare import COMPARE_CHARTS
+from gasroutes.charts.palette import color
+from gasroutes.charts.run import CHARTS
 from gasroutes.cli import main
-from gasroutes.compare import Comparison
-from gasroutes.compare_plots import COMPARE_CHARTS
-from gasroutes.palette import color
-from gasroutes.plots import CHARTS
-from gasroutes.plotting import EVENT_COLORS, decimal_year
-from gasroutes.records import Result
+from gasroutes.results.result import Result
+from gasroutes.studies.compare import Comparison
 
 BUYERS = ["alpha", "beta"]
 OUTAGE = {
@@ -331,11 +331,11 @@ def test_gasroutes_compare_stays_the_function_once_its_module_is_loaded(
 ) -> None:
     # `gasroutes.compare` is both a function and a module; importing the module (as the
     # command line does) must not turn the package attribute into the module
-    module = importlib.import_module("gasroutes.compare")
+    module = importlib.import_module("gasroutes.studies.compare")
     assert module.compare is gasroutes.compare
     assert isinstance(gasroutes.compare([calm, outage]), Comparison)
     assert isinstance(gasroutes.compare([outage, calm]), Comparison)
-    importlib.import_module("gasroutes.backtest")
+    importlib.import_module("gasroutes.studies.backtest")
     assert callable(gasroutes.backtest)
 
 

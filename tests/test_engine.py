@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gasroutes import engine
+from gasroutes.sim.lpg import build as engine
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ("flows.csv", "deliveries.csv", "annual.csv", "lpg_queues.csv", "summary.json")
@@ -19,13 +19,13 @@ TABLES = ("flows.csv", "deliveries.csv", "annual.csv", "lpg_queues.csv", "summar
 
 def test_a_build_of_another_source_is_not_used() -> None:
     module, name = engine.select_engine("0" * 64, pure=False)
-    assert module.__name__ == "gasroutes.rail"
+    assert module.__name__ == "gasroutes.sim.lpg.chain"
     assert name.startswith("python")
 
 
 def test_pure_python_can_be_asked_for() -> None:
     module, name = engine.select_engine(engine.source_digest(), pure=True)
-    assert (module.__name__, name) == ("gasroutes.rail", "python")
+    assert (module.__name__, name) == ("gasroutes.sim.lpg.chain", "python")
 
 
 def test_the_build_of_this_source_is_used_when_there() -> None:

@@ -14,10 +14,10 @@ from scipy.optimize import linprog
 
 from conftest import SCENARIOS
 from gasroutes import load_scenario, run, scenario_from_dict
-from gasroutes.calendar import Calendar
-from gasroutes.consistency import scenario_warnings
-from gasroutes.gas import ANY_FIELD, SupplyGraph, allocate, build_inputs
-from gasroutes.timeline import build_timeline
+from gasroutes.sim.consistency import scenario_warnings
+from gasroutes.sim.days import Calendar
+from gasroutes.sim.gas.solve import ANY_FIELD, SupplyGraph, allocate, build_inputs
+from gasroutes.sim.timeline import build_timeline
 
 NETWORK: dict[str, Any] = {
     "name": "net",
@@ -120,7 +120,7 @@ def test_the_pool_model_when_there_is_no_network(small: dict[str, Any]) -> None:
     ids=["source", "target", "entry", "domestic", "cycle"],
 )
 def test_a_broken_network_is_refused(change: Any, words: str) -> None:
-    from gasroutes.errors import ScenarioError
+    from gasroutes.core.errors import ScenarioError
 
     data = _net()
     change(data)
@@ -315,7 +315,7 @@ def test_the_baseline_has_no_consistency_warning() -> None:
 def test_the_baseline_starves_no_buyer_without_a_reason() -> None:
     """No buyer-month under half its nomination unless a cutoff or an outage of a week or
     more on one of its routes explains it; China short at most 2% over 2025-2035."""
-    from gasroutes.diagnostics import shortfall_months
+    from gasroutes.results.diagnostics import shortfall_months
 
     res = run(load_scenario(SCENARIOS / "baseline.yaml"), lpg=False)
     months = shortfall_months(res)

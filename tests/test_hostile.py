@@ -19,9 +19,9 @@ import yaml
 
 import gasroutes
 from gasroutes.cli import main
-from gasroutes.errors import ConservationError, RunFolderError
+from gasroutes.core.errors import ConservationError, RunFolderError
 
-MARKER = ".gasroutes.json"  # gasroutes.folders.MARKER
+MARKER = ".gasroutes.json"  # gasroutes.results.folders.MARKER
 
 Tree = dict[str, bytes]
 
@@ -430,7 +430,7 @@ def test_impossible_dates_exit_2(
 
 
 def test_conservation_does_not_let_nan_through() -> None:
-    from gasroutes.conservation import worst_imbalance
+    from gasroutes.results.conservation import worst_imbalance
 
     dates = ["2020-01-01", "2020-01-02"]
     series = np.array([0.0, np.nan])

@@ -174,7 +174,7 @@ def test_tonnes_balance_every_day() -> None:
 
 
 def test_broken_tonne_balance_is_caught() -> None:
-    from gasroutes.errors import ConservationError
+    from gasroutes.core.errors import ConservationError
 
     res = gasroutes.run(tiny(end="2021-01-31"))
     assert res.lpg is not None
@@ -335,8 +335,8 @@ def test_a_chain_of_terminals_only_runs() -> None:
 
 
 def test_comparison_shows_lpg_in_kt() -> None:
-    from gasroutes.compare import compare
-    from gasroutes.compare_plots import annual_exports_compare
+    from gasroutes.charts.compare import annual_exports_compare
+    from gasroutes.studies.compare import compare
 
     base = gasroutes.run(tiny(end="2021-03-31"))
     cut = gasroutes.run(

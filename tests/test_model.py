@@ -126,7 +126,7 @@ def test_conservation_error_is_reported(small: dict[str, Any]) -> None:
 
 
 def test_broken_balance_is_caught(small: dict[str, Any]) -> None:
-    from gasroutes.errors import ConservationError
+    from gasroutes.core.errors import ConservationError
 
     res = run(scenario_from_dict(small))
     res.arrays["pair_arrived"][0, 5] += 1e-3  # a gram of gas out of nowhere

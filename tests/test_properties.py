@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gasroutes import run, scenario_from_dict
-from gasroutes.records import THIRD_PARTY
+from gasroutes.results.result import THIRD_PARTY
 
 TOL = 1e-9
 

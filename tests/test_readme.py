@@ -10,7 +10,19 @@ import yaml
 from pydantic import BaseModel
 
 from gasroutes import scenario_from_dict
-from gasroutes.events import (
+from gasroutes.scenario.components import (
+    Buyer,
+    Connection,
+    Contract,
+    Domestic,
+    GasField,
+    Hub,
+    Offtake,
+    Payment,
+    Route,
+    Settings,
+)
+from gasroutes.scenario.events import (
     Capacity,
     Commission,
     Cutoff,
@@ -23,21 +35,9 @@ from gasroutes.events import (
     ResumeOnArrears,
     SetParameter,
 )
-from gasroutes.network import (
-    Buyer,
-    Connection,
-    Contract,
-    Domestic,
-    GasField,
-    Hub,
-    Offtake,
-    Payment,
-    Route,
-    Settings,
-    TrendLine,
-)
-from gasroutes.scenario import Scenario
-from gasroutes.uncertainty import Delays, Distribution, Noise, Outages, Uncertainty
+from gasroutes.scenario.model import Scenario
+from gasroutes.scenario.schedules import TrendLine
+from gasroutes.scenario.uncertainty import Delays, Distribution, Noise, Outages, Uncertainty
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

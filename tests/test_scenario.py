@@ -19,7 +19,7 @@ import yaml
 
 import gasroutes
 from gasroutes import ScenarioError
-from gasroutes.scenario import scenario_to_yaml
+from gasroutes.scenario.model import scenario_to_yaml
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 Writer = Callable[..., Path]

@@ -29,9 +29,9 @@ import yaml
 from scipy import stats
 
 from gasroutes.cli import main
-from gasroutes.errors import ScenarioError
-from gasroutes.sweep import run_sweep, run_task, tasks_of
-from gasroutes.sweep_spec import SweepSpec, design_points, load_sweep
+from gasroutes.core.errors import ScenarioError
+from gasroutes.studies.sweep import run_sweep, run_task, tasks_of
+from gasroutes.studies.sweep_spec import SweepSpec, design_points, load_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))

@@ -20,16 +20,11 @@ import yaml
 
 import gasroutes
 from gasroutes import ScenarioError, scenario_from_dict
-from gasroutes.calendar import Calendar
 from gasroutes.cli import main
-from gasroutes.compare import compare
-from gasroutes.paired import interval, kpi_differences
-from gasroutes.replicate import run_replications
-from gasroutes.rundata import RunData
-from gasroutes.uncertainty import (
-    Distribution,
-    Noise,
-    Outages,
+from gasroutes.results.reading import RunData
+from gasroutes.scenario.uncertainty import Distribution, Noise, Outages
+from gasroutes.sim.days import Calendar
+from gasroutes.sim.randomness import (
     ar1,
     days_out,
     outage_intervals,
@@ -37,6 +32,9 @@ from gasroutes.uncertainty import (
     replication_seeds,
     stream,
 )
+from gasroutes.studies.compare import compare
+from gasroutes.studies.paired import interval, kpi_differences
+from gasroutes.studies.replicate import run_replications
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

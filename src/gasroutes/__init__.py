@@ -13,20 +13,19 @@ Heavy modules load on first use, so ``import gasroutes`` and ``gasroutes --help`
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConservationError, GasroutesError, RunFolderError, ScenarioError
+from gasroutes.core.errors import ConservationError, GasroutesError, RunFolderError, ScenarioError
 
 if TYPE_CHECKING:
-    from .backtest import backtest
-    from .compare import compare
-    from .model import run
-    from .records import Result
-    from .replicate import run_replications
-    from .scenario import Scenario, load_scenario, scenario_from_dict
-    from .sweep import sweep
+    from gasroutes.results.result import Result
+    from gasroutes.scenario.loading import load_scenario, scenario_from_dict
+    from gasroutes.scenario.model import Scenario
+    from gasroutes.sim.run import run
+    from gasroutes.studies.backtest import backtest
+    from gasroutes.studies.compare import compare
+    from gasroutes.studies.replicate import run_replications
+    from gasroutes.studies.sweep import sweep
 
 __all__ = [
     "ConservationError",
@@ -45,15 +44,15 @@ __all__ = [
 ]
 
 _LAZY = {
-    "backtest": "backtest",
-    "compare": "compare",
-    "sweep": "sweep",
-    "run": "model",
-    "run_replications": "replicate",
-    "Result": "records",
-    "Scenario": "scenario",
-    "load_scenario": "scenario",
-    "scenario_from_dict": "scenario",
+    "backtest": "gasroutes.studies.backtest",
+    "compare": "gasroutes.studies.compare",
+    "sweep": "gasroutes.studies.sweep",
+    "run": "gasroutes.sim.run",
+    "run_replications": "gasroutes.studies.replicate",
+    "Result": "gasroutes.results.result",
+    "Scenario": "gasroutes.scenario.loading",
+    "load_scenario": "gasroutes.scenario.loading",
+    "scenario_from_dict": "gasroutes.scenario.loading",
 }
 
 
@@ -61,22 +60,5 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         from importlib import import_module
 
-        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'gasroutes' has no attribute {name!r}")
-
-
-class _Package(types.ModuleType):
-    """``compare`` and ``backtest`` are both functions of this package and modules in it.
-    Importing such a module (which the command line and ``from gasroutes.compare import
-    ...`` do) sets the package attribute of its name to the module, so
-    ``gasroutes.compare(...)`` would then fail with "'module' object is not callable".
-    Refuse that attribute: the name stays the function, found by ``__getattr__``, and the
-    module stays in ``sys.modules`` for ``from gasroutes.compare import ...``."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, types.ModuleType) and _LAZY.get(name) == name:
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

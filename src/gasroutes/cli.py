@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import GasroutesError, RunFailedError, short
-from .quantities import MAX_REPLICATIONS, MAX_SEED, MAX_SWEEP_RUNS
+from gasroutes.core.errors import GasroutesError, RunFailedError, short
+from gasroutes.core.limits import MAX_REPLICATIONS, MAX_SEED, MAX_SWEEP_RUNS
 
 __all__ = ["main"]
 
@@ -287,16 +287,16 @@ def _resume_hint(args: argparse.Namespace) -> str:
 
 def _warn(scenario: Any) -> None:
     """Print the scenario's consistency warnings (once per command)."""
-    from .consistency import scenario_warnings
+    from gasroutes.sim.consistency import scenario_warnings
 
     for text in scenario_warnings(scenario):
         print(f"gasroutes: warning: {text}", file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .folders import check_target
-    from .model import run
-    from .scenario import load_scenario
+    from gasroutes.results.folders import check_target
+    from gasroutes.scenario.loading import load_scenario
+    from gasroutes.sim.run import run
 
     scenario = load_scenario(args.scenario)
     _warn(scenario)
@@ -333,8 +333,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _replicate(args: argparse.Namespace, scenario: Any, out: Path) -> int:
-    from .replicate import run_replications
-    from .sweep import progress_bar
+    from gasroutes.studies.replicate import run_replications
+    from gasroutes.studies.sweep import progress_bar
 
     if not scenario.uncertainty.active:
         print(
@@ -379,7 +379,7 @@ def _replicate(args: argparse.Namespace, scenario: Any, out: Path) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .sweep import progress_bar, run_sweep
+    from gasroutes.studies.sweep import progress_bar, run_sweep
 
     result = run_sweep(
         args.sweep,
@@ -399,7 +399,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .compare import compare
+    from gasroutes.studies.compare import compare
 
     if len(args.runs) < 2:
         print(
@@ -453,8 +453,8 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .calibration import calibrate, load_calibration
-    from .folders import check_target
+    from gasroutes.results.folders import check_target
+    from gasroutes.studies.calibration import calibrate, load_calibration
 
     problem = load_calibration(args.calibration)
     out = args.out or Path("outputs") / "calibration" / problem.spec.name
@@ -485,9 +485,9 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _hindcast(args: argparse.Namespace) -> int:
-    from .calibration import hindcast, load_calibration
-    from .folders import check_target
-    from .sweep import progress_bar
+    from gasroutes.results.folders import check_target
+    from gasroutes.studies.calibration import hindcast, load_calibration
+    from gasroutes.studies.sweep import progress_bar
 
     problem = load_calibration(args.calibration)
     out = args.out or Path("outputs") / "hindcast" / problem.spec.name
@@ -507,8 +507,8 @@ def _hindcast(args: argparse.Namespace) -> int:
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    from .backtest import backtest
-    from .folders import check_apart, check_target
+    from gasroutes.results.folders import check_apart, check_target
+    from gasroutes.studies.backtest import backtest
 
     out = args.out or args.run_dir.parent / f"{args.run_dir.name}-backtest"
     check_apart(out, [args.run_dir], "backtest")
@@ -533,8 +533,8 @@ def _backtest(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .errors import ScenarioError
-    from .scenario import load_scenario
+    from gasroutes.core.errors import ScenarioError
+    from gasroutes.scenario.loading import load_scenario
 
     bad = 0
     for path in args.scenarios:

@@ -1,0 +1,76 @@
+"""Conservation of mass, checked day by day at every node after every run.
+
+Nodes and their balances (mcm, cumulative from the start of the run):
+
+- ``fields``: produced = domestic use + gas sent into routes (from the per-route records);
+- ``route:<id>``: gas in the pipe at the start + sent - arrived - lost = gas in the pipe now;
+- ``system``: in the pipes at the start + produced = domestic + delivered + lost + in the pipes.
+
+The imbalance is divided by the node's cumulative inflow (at least 1 mcm) so that the
+tolerance, 1e-9, is relative.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gasroutes.core.errors import ConservationError
+
+if TYPE_CHECKING:
+    from gasroutes.results.result import Result
+
+__all__ = ["TOLERANCE", "check_conservation", "worst_imbalance"]
+
+TOLERANCE = 1e-9
+
+
+def check_conservation(result: Result) -> float:
+    """Return the worst relative imbalance; raise ConservationError above TOLERANCE."""
+    a = result.arrays
+    sent = a["pair_sent"]
+    arrived = a["pair_arrived"]
+    nodes: list[tuple[str, np.ndarray, np.ndarray]] = []
+
+    produced = np.cumsum(a["produced"])
+    into_routes = np.cumsum(sent.sum(axis=0)) if len(sent) else np.zeros_like(produced)
+    nodes.append(("fields", produced - np.cumsum(a["domestic"]) - into_routes, produced))
+
+    for r, rid in enumerate(result.route_ids):
+        rows = [i for i, (rr, _) in enumerate(result.pairs) if rr == r]
+        inflow = result.route_initial[r] + np.cumsum(sent[rows].sum(axis=0))
+        out = np.cumsum(arrived[rows].sum(axis=0)) + np.cumsum(a["route_lost"][r])
+        nodes.append((f"route:{rid}", inflow - out - a["route_linepack"][r], inflow))
+
+    inflow = result.route_initial.sum() + produced
+    out = (
+        np.cumsum(a["domestic"])
+        + np.cumsum(arrived.sum(axis=0))
+        + np.cumsum(a["route_lost"].sum(axis=0))
+        + a["route_linepack"].sum(axis=0)
+    )
+    nodes.append(("system", inflow - out, inflow))
+
+    shut = a["potential"] - a["produced"] - a["shut_in"]
+    nodes.append(("shut_in", np.cumsum(shut), np.cumsum(a["potential"])))
+
+    return worst_imbalance(nodes, result.dates)
+
+
+def worst_imbalance(nodes: list[tuple[str, np.ndarray, np.ndarray]], dates: list[str]) -> float:
+    """The worst relative imbalance over ``(node, imbalance, scale)`` series; raise
+    ConservationError at the first day one exceeds TOLERANCE or is not a number (NaN
+    compares false with everything, so it is tested for explicitly)."""
+    worst = 0.0
+    for node, imbalance, scale in nodes:
+        if not len(imbalance):
+            continue
+        with np.errstate(invalid="ignore"):
+            rel = np.abs(imbalance) / np.maximum(np.abs(scale), 1.0)
+        bad = ~(rel <= TOLERANCE)
+        if bad.any():
+            first = int(np.argmax(bad))
+            raise ConservationError(dates[first], node, float(imbalance[first]), float(rel[first]))
+        worst = max(worst, float(rel.max()))
+    return worst

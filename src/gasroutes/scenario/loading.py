@@ -1,0 +1,283 @@
+"""Scenario files: read, resolve ``extends``, apply defaults, validate, freeze.
+
+The loader works in the order Ciw made familiar: raw YAML, then the merge of a file with
+its bases, then defaults and whole-model validation, then frozen typed objects. Nothing
+downstream ever sees an invalid scenario; every problem is a :class:`ScenarioError` that
+names the file, the field path, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from gasroutes.core.errors import ScenarioError
+from gasroutes.core.yamlio import join_path, read_yaml
+from gasroutes.scenario.checks import check_references
+from gasroutes.scenario.messages import Problem, lax_scalars, pydantic_problems
+from gasroutes.scenario.model import MERGED_LISTS, Scenario
+
+__all__ = ["load_scenario", "scenario_from_dict"]
+
+
+def _read(path: Path) -> dict[str, Any]:
+    name = str(path)
+    data = read_yaml(path, "scenario file (YAML)")
+    if data is None:
+        raise ScenarioError(
+            name, "", "", "a YAML mapping with a scenario (name, start, end, ...)", "empty file"
+        )
+    if not isinstance(data, dict):
+        kind = _YAML_KINDS.get(type(data), type(data).__name__)
+        raise ScenarioError(
+            name,
+            "",
+            "",
+            "a YAML mapping (key: value lines) at the top level",
+            f"the document is a {kind}, not a mapping",
+        )
+    return data
+
+
+_YAML_KINDS = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
+
+
+@dataclasses.dataclass
+class _Origin:
+    """Which file each value of a merged scenario came from.
+
+    ``keys`` maps every mapping key's path (``fields.galkynysh.capacity_bcm_per_year``) to
+    the last file that gave it; ``items`` gives, for each item of ``events`` and ``rules``,
+    its file and its index in that file's list.
+    """
+
+    keys: dict[str, str] = dataclasses.field(default_factory=dict)
+    items: dict[str, list[tuple[str, int]]] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def of(cls, data: dict[str, Any], file: str) -> _Origin:
+        """Every value of one file's own ``data`` comes from ``file``."""
+        keys: dict[str, str] = {}
+
+        def walk(value: dict[Any, Any], path: str) -> None:
+            for key, item in value.items():
+                here = join_path(path, key)
+                keys[here] = file
+                if isinstance(item, dict) and here not in MERGED_LISTS:
+                    walk(item, here)
+
+        walk(data, "")
+        items = {
+            kind: [(file, i) for i in range(len(data[kind]))]
+            for kind in MERGED_LISTS
+            if isinstance(data.get(kind), list)
+        }
+        return cls(keys, items)
+
+
+def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], _Origin]:
+    """Merged mapping for ``path`` and its bases, with the file each value came from."""
+    path = path.resolve()
+    if path in chain:
+        cycle = " -> ".join(p.name for p in (*chain, path))
+        raise ScenarioError(
+            str(chain[-1]),
+            "extends",
+            path.name,
+            "a chain of bases without cycles",
+            f"'extends' forms a cycle ({cycle})",
+        )
+    data = _read(path)
+    base_ref = data.pop("extends", None)
+    data.setdefault("name", path.stem)
+    data.setdefault("description", "")
+    origin = _Origin.of(data, str(path))
+    if base_ref is None:
+        return data, origin
+    if not isinstance(base_ref, str) or not base_ref:
+        raise ScenarioError(
+            str(path),
+            "extends",
+            base_ref,
+            "a path to a base scenario file, relative to this file",
+            "bad 'extends'",
+        )
+    base_path = path.parent / base_ref
+    if not base_path.is_file():
+        raise ScenarioError(
+            str(path),
+            "extends",
+            base_ref,
+            f"an existing file (relative to {path.parent})",
+            "the base scenario does not exist",
+        )
+    base, base_origin = _resolve(base_path, (*chain, path))
+    return _merge(base, data, base_origin, origin)
+
+
+def _merge(
+    base: dict[str, Any], child: dict[str, Any], base_origin: _Origin, child_origin: _Origin
+) -> tuple[dict[str, Any], _Origin]:
+    merged = dict(base)
+    for key, value in child.items():
+        if key in MERGED_LISTS:
+            continue
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = _deep_merge(base[key], value)
+        else:
+            merged[key] = value
+    # a path the child gives is the child's; one it leaves alone keeps its base's file
+    origin = _Origin({**base_origin.keys, **child_origin.keys})
+    for kind in MERGED_LISTS:
+        items, places = _merge_list(
+            base.get(kind),
+            child.get(kind),
+            base_origin.items.get(kind, []),
+            child_origin.items.get(kind, []),
+        )
+        if items is not None:
+            merged[kind] = items
+            origin.items[kind] = places
+    return merged, origin
+
+
+def _mergeable(value: Any) -> bool:
+    """A mapping of named keys merges key by key; a schedule ({date: value} steps, a
+    {linear: ...} ramp or a {trend: ...} line) and a distribution ({distribution: ...})
+    are one value each and replace the base's."""
+    return (
+        isinstance(value, dict)
+        and all(isinstance(k, str) for k in value)
+        and "linear" not in value
+        and "trend" not in value
+        and "saturating" not in value
+        and "distribution" not in value
+    )
+
+
+def _deep_merge(base: dict[Any, Any], child: dict[Any, Any]) -> dict[Any, Any]:
+    out = dict(base)
+    for key, value in child.items():
+        if _mergeable(value) and _mergeable(base.get(key)):
+            out[key] = _deep_merge(base[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _merge_list(
+    base: Any, child: Any, base_places: list[tuple[str, int]], child_places: list[tuple[str, int]]
+) -> tuple[list[Any] | None, list[tuple[str, int]]]:
+    """Parent items, then the child's; a child item with a parent item's ``id`` replaces it."""
+    if child is None:
+        return base, base_places
+    if base is None or not isinstance(base, list) or not isinstance(child, list):
+        return child, child_places
+    items = list(base)
+    places = list(base_places)
+    index = {
+        item.get("id"): i
+        for i, item in enumerate(items)
+        if isinstance(item, dict) and item.get("id")
+    }
+    replaced: set[Any] = set()
+    for item, place in zip(child, child_places, strict=True):
+        item_id = item.get("id") if isinstance(item, dict) else None
+        if item_id and item_id in index and item_id not in replaced:
+            items[index[item_id]] = item
+            places[index[item_id]] = place
+            replaced.add(item_id)
+        else:
+            # new, or a second child item with the same id: kept, so the check reports it
+            items.append(item)
+            places.append(place)
+    return items, places
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge, default and validate a scenario file; raise ScenarioError if invalid."""
+    path = Path(path)
+    raw, origin = _resolve(path)
+    return _validate(raw, str(path), origin)
+
+
+def scenario_from_dict(data: dict[str, Any], file: str = "<dict>") -> Scenario:
+    """Validate a scenario given as a mapping (no ``extends``); used by tests and sweeps."""
+    data = dict(data)
+    if "extends" in data:
+        raise ScenarioError(
+            file,
+            "extends",
+            data["extends"],
+            "only in files",
+            "'extends' needs a file to be relative to",
+        )
+    data.setdefault("description", "")
+    return _validate(data, file, _Origin.of(data, file))
+
+
+def _validate(raw: dict[str, Any], file: str, origin: _Origin) -> Scenario:
+    raw, locate = _drop_disabled(raw, file, origin)
+    problems = [locate(*p) for p in lax_scalars(raw, Scenario)]
+    if problems:
+        raise ScenarioError(*problems[0], problems=problems)
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as err:
+        problems = [locate(*p) for p in pydantic_problems(err.errors(), raw)]
+        raise ScenarioError(*problems[0], problems=problems) from err
+    problems = check_references(scenario, locate)
+    if problems:
+        raise ScenarioError(*problems[0], problems=problems)
+    return scenario
+
+
+class _Locator:
+    """Turns a path in the merged, enabled-only scenario into a problem that names the file
+    the value came from and the path a reader finds there (an item of ``events`` or
+    ``rules`` keeps the index it has in its own file)."""
+
+    def __init__(self, file: str, origin: _Origin) -> None:
+        self.file = file
+        self.origin = origin
+
+    def __call__(self, path: str, value: Any, allowed: str, problem: str) -> Problem:
+        for kind, places in self.origin.items.items():
+            head = f"{kind}["
+            if path.startswith(head) and "]" in path:
+                index = path[len(head) : path.index("]")]
+                if index.isdigit() and int(index) < len(places):
+                    file, own = places[int(index)]
+                    rest = path[path.index("]") + 1 :]
+                    return (file, f"{kind}[{own}]{rest}", value, allowed, problem)
+        return (self._file_of(path), path, value, allowed, problem)
+
+    def _file_of(self, path: str) -> str:
+        """The file of the longest prefix of ``path`` that some file gave."""
+        cuts = [i for i, c in enumerate(path) if c in ".["] + [len(path)]
+        for cut in reversed(cuts):
+            if path[:cut] in self.origin.keys:
+                return self.origin.keys[path[:cut]]
+        return self.file
+
+
+def _drop_disabled(
+    raw: dict[str, Any], file: str, origin: _Origin
+) -> tuple[dict[str, Any], _Locator]:
+    out = dict(raw)
+    kept_origin = _Origin(origin.keys, dict(origin.items))
+    for kind in MERGED_LISTS:
+        items = out.get(kind)
+        if isinstance(items, list):
+            places = origin.items.get(kind) or [(file, i) for i in range(len(items))]
+            keep = [
+                i
+                for i, item in enumerate(items)
+                if not (isinstance(item, dict) and item.get("enabled") is False)
+            ]
+            out[kind] = [items[i] for i in keep]
+            kept_origin.items[kind] = [places[i] for i in keep]
+    return out, _Locator(file, kept_origin)

@@ -1,0 +1,675 @@
+"""Calibration as a command: fit a scenario's parameters to observed tables, on the years
+up to a date only, and hindcasts that test the fit on the years it did not see.
+
+A calibration file names the base scenario, the parameters to fit (paths as in sweep
+files, each with bounds), the observed tables (annual exports by destination, domestic
+use), the last day of the fit (``fit_until``), the objective and the method; and,
+optionally, ``timing`` targets: a parameter chosen so that a rule fires on a known date
+(the Iran cutoff of 1 Jan 2017, made by the arrears rule rather than dated).
+
+The objective is the sum of squared relative errors of the simulated annual values
+against the observed ones, each divided by the observed value (by 1 bcm when that is
+smaller, so that a year with nothing observed counts as an absolute error). Every
+evaluation runs the model with its horizon cut at ``fit_until``: no later year can
+enter the fit. The LPG chain, which shares nothing with the pipeline gas, is left out of
+these runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import io
+import json
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from gasroutes.core.errors import DataError, RunFailedError, ScenarioError
+from gasroutes.core.limits import Date
+from gasroutes.core.yamlio import read_yaml
+
+__all__ = [
+    "CalibrationSpec",
+    "Fit",
+    "Hindcast",
+    "calibrate",
+    "hindcast",
+    "load_calibration",
+]
+
+FLOOR_BCM = 1.0  # relative errors are taken against max(observed, this)
+Path_ = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Bound = Annotated[float, Field(ge=-1e9, le=1e9, allow_inf_nan=False)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class FitParameter(_Record):
+    """A parameter to fit: its path in the resolved scenario, and its bounds."""
+
+    path: Path_
+    bounds: tuple[Bound, Bound]
+
+
+class Observed(_Record):
+    """An observed table and what it is compared with."""
+
+    file: str = Field(max_length=1000, description="CSV file, relative to this file.")
+    series: Literal["exports", "domestic"] = Field(
+        description="'exports': the run's annual exports by destination (a table with "
+        "year, destination and a value column); 'domestic': its domestic use per year."
+    )
+    column: str = Field("quantity", max_length=100, description="The value column.")
+    destinations: dict[str, Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(
+        default_factory=dict,
+        max_length=100,
+        description="exports: the table's destination names and the run's buyer ids.",
+    )
+    years: tuple[Annotated[int, Field(ge=1900, le=2200)], Annotated[int, Field(ge=1900, le=2200)]]
+
+
+class Timing(_Record):
+    """A parameter set so that a rule fires on a known date (found by bisection)."""
+
+    path: Path_
+    rule: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    fires_on: Date
+    bounds: tuple[Bound, Bound]
+
+
+class CalibrationSpec(_Record):
+    """A whole calibration."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)
+    description: str = Field("", max_length=5000)
+    base: str = Field(max_length=1000, description="Scenario file, relative to this file.")
+    fit_until: Date = Field(description="Last day simulated and compared while fitting.")
+    parameters: tuple[FitParameter, ...] = Field(min_length=1, max_length=20)
+    observed: tuple[Observed, ...] = Field(min_length=1, max_length=20)
+    timing: tuple[Timing, ...] = Field((), max_length=5)
+    objective: Literal["relative_squared"] = "relative_squared"
+    method: Literal["least_squares", "nelder_mead"] = "least_squares"
+    max_evaluations: Annotated[int, Field(ge=1, le=100_000)] = 400
+
+
+@dataclasses.dataclass
+class Problem:
+    """A loaded calibration: the spec, its folder, the base scenario as a mapping, and
+    the observations (series, destination, year, observed)."""
+
+    spec: CalibrationSpec
+    file: Path
+    base: dict[str, Any]
+    observations: pd.DataFrame  # series, destination, year, observed
+    exports: pd.DataFrame  # the export table as read (for the hindcast's observed values)
+
+
+def load_calibration(path: Path) -> Problem:
+    """Read and check a calibration file, its base scenario and its observed tables."""
+    from gasroutes.scenario.loading import load_scenario
+    from gasroutes.scenario.messages import lax_scalars, pydantic_problems
+    from gasroutes.scenario.paths import leaf_paths
+    from gasroutes.studies.backtest import read_observed
+
+    name = str(path)
+    raw = read_yaml(path, "calibration file (YAML)")
+    if not isinstance(raw, dict):
+        raise ScenarioError(
+            name, "", "", "a YAML mapping (base, parameters, observed, ...)", "not a mapping"
+        )
+    raw.setdefault("name", path.stem)
+    problems = [(name, *p) for p in lax_scalars(raw, CalibrationSpec)]
+    if problems:
+        raise ScenarioError(*problems[0], problems=problems)
+    try:
+        spec = CalibrationSpec.model_validate(raw)
+    except ValidationError as err:
+        problems = [(name, *p) for p in pydantic_problems(err.errors(), raw, CalibrationSpec)]
+        raise ScenarioError(*problems[0], problems=problems) from err
+    base_path = path.parent / spec.base
+    if not base_path.is_file():
+        raise ScenarioError(
+            name,
+            "base",
+            spec.base,
+            f"an existing scenario file, relative to {path.parent}",
+            "the base scenario does not exist",
+        )
+    scenario = load_scenario(base_path)
+    base = scenario.model_dump(mode="python", exclude_none=True)
+    valid = leaf_paths(base)
+    checked: list[tuple[str, Sequence[FitParameter | Timing]]] = [
+        ("parameters", spec.parameters),
+        ("timing", spec.timing),
+    ]
+    for group, items in checked:
+        for i, p in enumerate(items):
+            if p.path not in valid:
+                raise ScenarioError(
+                    name,
+                    f"{group}[{i}].path",
+                    p.path,
+                    "a path in the base scenario (as in "
+                    "sweep files: section.id.attribute, events[<id>].field)",
+                    "unknown parameter path",
+                )
+            lo, hi = p.bounds
+            if not lo < hi:
+                raise ScenarioError(
+                    name,
+                    f"{group}[{i}].bounds",
+                    [lo, hi],
+                    "[low, high] with low < high",
+                    "empty bounds",
+                )
+    rules = {r.id for r in scenario.rules if r.id}
+    for i, t in enumerate(spec.timing):
+        if t.rule not in rules:
+            raise ScenarioError(
+                name,
+                f"timing[{i}].rule",
+                t.rule,
+                "the id of a rule of the base scenario: " + (", ".join(sorted(rules)) or "none"),
+                "unknown rule",
+            )
+    if not scenario.start <= spec.fit_until <= scenario.end:
+        raise ScenarioError(
+            name,
+            "fit_until",
+            spec.fit_until.isoformat(),
+            f"a date from {scenario.start} to {scenario.end} (the base scenario's horizon)",
+            "date outside the horizon",
+        )
+    rows, exports = [], pd.DataFrame()
+    for i, o in enumerate(spec.observed):
+        table_path = path.parent / o.file
+        table = _read_table(table_path, o)
+        if o.series == "exports":
+            exports = table
+            unknown = [d for d in o.destinations.values() if d not in scenario.buyers]
+            if unknown:
+                raise ScenarioError(
+                    name,
+                    f"observed[{i}].destinations",
+                    unknown[0],
+                    "buyer ids of the base scenario: " + ", ".join(scenario.buyers),
+                    "unknown buyer",
+                )
+            keep = table["destination"].isin(list(o.destinations))
+            table = table[keep].assign(
+                destination=table.loc[keep, "destination"].map(o.destinations)
+            )
+        else:
+            table = table.assign(destination="domestic")
+        lo, hi = o.years
+        table = table[(table["year"] >= lo) & (table["year"] <= hi)]
+        for y, d, q in zip(table["year"], table["destination"], table["quantity"], strict=True):
+            rows.append((o.series, str(d), int(y), float(q)))
+    obs = pd.DataFrame(rows, columns=["series", "destination", "year", "observed"])
+    twice = obs.duplicated(["series", "destination", "year"], keep=False)
+    if twice.any():
+        first = obs[twice].iloc[0]
+        raise DataError(
+            f"{name}: the observed tables give {first['destination']} {first['year']} more "
+            "than once; allowed: one value per series, destination and year"
+        )
+    if obs.empty:
+        raise DataError(f"{name}: no observation falls in the years asked for; nothing to fit")
+    _ = read_observed  # the export tables are read by its rules (see _read_table)
+    return Problem(spec, path, base, obs, exports)
+
+
+def _read_table(path: Path, o: Observed) -> pd.DataFrame:
+    """An observed table as (year, destination, quantity), checked as backtest checks."""
+    from gasroutes.core.yamlio import read_text
+    from gasroutes.studies.backtest import read_observed
+
+    if o.series == "exports":
+        table = read_observed(path) if o.column in ("quantity", "bcm") else None
+        if table is None:
+            raise DataError(f"{path}: exports are read from a 'quantity' or 'bcm' column")
+        return table
+    text = read_text(path, "CSV file")
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    if "year" not in frame.columns or o.column not in frame.columns:
+        raise DataError(f"{path}: needs columns year and {o.column}")
+    years = pd.to_numeric(frame["year"], errors="coerce")
+    values = pd.to_numeric(frame[o.column], errors="coerce")
+    bad = ~(np.isfinite(years) & np.isfinite(values) & (values >= 0) & (years == years.round()))
+    if bad.any():
+        line = int(np.argmax(bad.to_numpy())) + 2
+        raise DataError(
+            f"{path}: line {line}: year and {o.column} must be a whole year and a finite "
+            "number >= 0"
+        )
+    return pd.DataFrame({"year": years.astype(int), "destination": "", "quantity": values})
+
+
+# ---------------------------------------------------------------------------- fitting
+
+
+def _window(base: dict[str, Any], until: dt.date) -> dict[str, Any]:
+    """The base scenario cut at ``until``: later events dropped, outages clipped."""
+    data = copy.deepcopy(base)
+    data["end"] = until
+    events = []
+    for e in data.get("events", []):
+        if e["date"] > until:
+            continue
+        if "until" in e and e["until"] > until:
+            e = {**e, "until": until}
+        events.append(e)
+    data["events"] = events
+    return data
+
+
+def simulated(result: Any) -> pd.DataFrame:
+    """A run's annual values as (series, destination, year, simulated): exports by
+    buyer (bcm) and domestic use (bcm)."""
+    a = result.annual
+    gas = a[a["commodity"] == "pipeline_gas"]
+    exports = pd.DataFrame(
+        {
+            "series": "exports",
+            "destination": gas["destination"],
+            "year": gas["year"].astype(int),
+            "simulated": gas["quantity"],
+        }
+    )
+    years = result.years
+    dom = result.arrays["domestic"]
+    domestic = pd.DataFrame(
+        {
+            "series": "domestic",
+            "destination": "domestic",
+            "year": sorted(set(years.tolist())),
+        }
+    )
+    domestic["simulated"] = [float(dom[years == y].sum()) / 1000.0 for y in domestic["year"]]
+    return pd.concat([exports, domestic], ignore_index=True)
+
+
+class _Model:
+    """The base scenario with parameters set by value, run gas-only, counted."""
+
+    def __init__(self, base: dict[str, Any], paths: Sequence[str], file: str) -> None:
+        self.base, self.paths, self.file = base, list(paths), file
+        self.evaluations = 0
+
+    def run(
+        self, values: Sequence[float] | np.ndarray, extra: dict[str, float] | None = None
+    ) -> Any:
+        from gasroutes.scenario.loading import scenario_from_dict
+        from gasroutes.scenario.paths import set_path
+        from gasroutes.sim.run import run
+
+        self.evaluations += 1
+        data = copy.deepcopy(self.base)
+        for path, v in [*zip(self.paths, values, strict=True), *(extra or {}).items()]:
+            set_path(data, path, float(v))
+        try:
+            return run(scenario_from_dict(data, file=self.file), lpg=False)
+        except ScenarioError as err:
+            raise RunFailedError(
+                f"{self.file}: a trial value made the scenario invalid ({err}); narrow the "
+                "parameter's bounds"
+            ) from err
+
+
+@dataclasses.dataclass
+class Fit:
+    """The fitted values, the fit table and how the fit went."""
+
+    spec: CalibrationSpec
+    values: dict[str, float]
+    initial: dict[str, float]
+    table: pd.DataFrame  # series, destination, year, observed, simulated, error, relative_error
+    objective: float
+    evaluations: int
+    fit_until: dt.date
+    timing: dict[str, Any]
+
+    @property
+    def weighted_mape(self) -> float | None:
+        t = self.table[self.table["observed"] > 0]
+        return float(t["error"].abs().sum() / t["observed"].sum()) if len(t) else None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "calibration": self.spec.name,
+            "fit_until": self.fit_until.isoformat(),
+            "method": self.spec.method,
+            "objective": self.spec.objective,
+            "objective_value": round(self.objective, 8),
+            "evaluations": self.evaluations,
+            "weighted_mape": None if self.weighted_mape is None else round(self.weighted_mape, 6),
+            "parameters": {
+                p.path: {
+                    "value": round(self.values[p.path], 6),
+                    "initial": round(self.initial[p.path], 6),
+                    "bounds": list(p.bounds),
+                }
+                for p in self.spec.parameters
+            },
+            "timing": self.timing,
+            "observations": len(self.table),
+        }
+
+    def write(self, folder: Path) -> Path:
+        """fitted.json, fit.csv, fit.png and report.html, atomically."""
+        from gasroutes.charts.axes import save_figure
+        from gasroutes.report.html import calibration_report
+        from gasroutes.results.folders import atomic_folder
+
+        with atomic_folder(folder, "calibration") as tmp:
+            (tmp / "fitted.json").write_text(
+                json.dumps(self.summary(), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+            )
+            self.table.to_csv(tmp / "fit.csv", index=False, float_format="%.6f")
+            from gasroutes.charts.calibration import fit_chart
+
+            png = save_figure(fit_chart(self.table, self.spec.name), tmp, "fit")
+            (tmp / "report.html").write_text(calibration_report(self, png), encoding="utf-8")
+        return folder
+
+
+def _residuals(sim: pd.DataFrame, obs: pd.DataFrame) -> pd.DataFrame:
+    m = obs.merge(sim, on=["series", "destination", "year"], how="left")
+    m["simulated"] = m["simulated"].fillna(0.0)
+    m["error"] = m["simulated"] - m["observed"]
+    m["relative_error"] = m["error"] / m["observed"].where(m["observed"] > 0)
+    m["scaled"] = m["error"] / np.maximum(m["observed"], FLOOR_BCM)
+    return m
+
+
+def calibrate(
+    problem: Problem,
+    fit_until: dt.date | None = None,
+    years_until: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Fit:
+    """Fit the parameters on the observations up to ``years_until`` (default: all those
+    listed), with runs cut at ``fit_until`` (default: the file's)."""
+    from scipy.optimize import least_squares, minimize
+
+    from gasroutes.scenario.paths import get_path
+
+    spec = problem.spec
+    until = fit_until or spec.fit_until
+    obs = problem.observations
+    if years_until is not None:
+        obs = obs[obs["year"] <= years_until]
+    obs = obs[obs["year"] <= until.year].reset_index(drop=True)
+    if obs.empty:
+        raise DataError(f"{problem.file}: no observation up to {until}; nothing to fit")
+    base = _window(problem.base, until)
+    paths = [p.path for p in spec.parameters]
+    lo = np.array([p.bounds[0] for p in spec.parameters])
+    hi = np.array([p.bounds[1] for p in spec.parameters])
+    x0 = np.clip([float(get_path(base, p)) for p in paths], lo, hi)
+    timing_values = {t.path: float(get_path(base, t.path)) for t in spec.timing}
+    model = _Model(base, paths, str(problem.file))
+
+    def residuals(x: np.ndarray) -> np.ndarray:
+        res = _residuals(simulated(model.run(x, timing_values)), obs)
+        if progress is not None:
+            progress(model.evaluations)
+        return res["scaled"].to_numpy()
+
+    if spec.method == "least_squares":
+        found = least_squares(
+            residuals,
+            x0,
+            bounds=(lo, hi),
+            diff_step=1e-3,
+            max_nfev=spec.max_evaluations,
+            x_scale=np.maximum(hi - lo, 1e-9),
+            xtol=1e-6,
+            ftol=1e-8,
+        )
+        x = found.x
+    else:
+        found = minimize(
+            lambda v: float(np.sum(residuals(np.clip(v, lo, hi)) ** 2)),
+            x0,
+            method="Nelder-Mead",
+            options={"maxfev": spec.max_evaluations, "xatol": 1e-4, "fatol": 1e-8},
+        )
+        x = np.clip(found.x, lo, hi)
+    values = {p: float(v) for p, v in zip(paths, x, strict=True)}
+    timing: dict[str, Any] = {}
+    for t in spec.timing:
+        value, fired = _time_rule(problem, values, t, until)
+        timing_values[t.path] = value
+        timing[t.path] = {"value": round(value, 6), "rule": t.rule, "fires_on": fired}
+    final = _residuals(simulated(model.run(x, timing_values)), obs)
+    table = final[
+        ["series", "destination", "year", "observed", "simulated", "error", "relative_error"]
+    ]
+    return Fit(
+        spec=spec,
+        values={**values, **timing_values},
+        initial={p: float(v) for p, v in zip(paths, x0, strict=True)}
+        | {t.path: float(get_path(base, t.path)) for t in spec.timing},
+        table=table.reset_index(drop=True),
+        objective=float(np.sum(final["scaled"] ** 2)),
+        evaluations=model.evaluations,
+        fit_until=until,
+        timing=timing,
+    )
+
+
+def _time_rule(
+    problem: Problem, values: dict[str, float], t: Timing, until: dt.date
+) -> tuple[float, str | None]:
+    """Bisection on ``t.path`` for the rule to fire on ``t.fires_on``: the value at the
+    boundary between firing on or before the date and firing after it (or never)."""
+    from gasroutes.scenario.paths import get_path
+
+    horizon = max(until, t.fires_on)
+    base = _window(problem.base, horizon)
+    model = _Model(base, list(values), str(problem.file))
+    x = list(values.values())
+
+    def fired(v: float) -> dt.date | None:
+        res = model.run(x, {t.path: v})
+        for e in res.summary["rule_firings"]:
+            if e["kind"] in ("cutoff", "resume") and e["reason"] and _rule_of(problem, t.rule, e):
+                return dt.date.fromisoformat(e["date"])
+        return None
+
+    def boundary(target: dt.date) -> float | None:
+        """The largest value (within the bounds) for which the rule fires by ``target``
+        (firing later with the value: it is paid more, say), or None if none does."""
+        lo, hi = t.bounds
+        early = fired(lo)
+        if early is None or early > target:
+            return None
+        for _ in range(30):
+            mid = (lo + hi) / 2
+            day = fired(mid)
+            if day is not None and day <= target:
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+    upper = boundary(t.fires_on)
+    if upper is None:
+        return float(get_path(base, t.path)), None
+    # the middle of the values that fire on the date itself, not at an end of them, so
+    # that a rounded value still fires on it
+    lower = boundary(t.fires_on - dt.timedelta(days=1))
+    value = upper if lower is None else (lower + upper) / 2
+    day = fired(value)
+    return value, day.isoformat() if day else None
+
+
+def _rule_of(problem: Problem, rule_id: str, event: dict[str, Any]) -> bool:
+    """Whether a logged rule firing is the rule ``rule_id``'s (same buyer and kind)."""
+    for r in problem.base.get("rules", []):
+        if r.get("id") == rule_id:
+            kind = "cutoff" if r["kind"] == "cutoff_on_arrears" else "resume"
+            return bool(event["target"] == r["buyer"] and event["kind"] == kind)
+    return False
+
+
+# ---------------------------------------------------------------------------- hindcasts
+
+HINDCAST_DESTINATIONS = ("china", "russia", "iran", "total")
+SCORED = ("china", "russia", "total")
+
+
+@dataclasses.dataclass
+class Hindcast:
+    """For each origin Y: the fit on the years up to Y, its forecast of the years after,
+    persistence (Y's value held flat) and the record."""
+
+    spec: CalibrationSpec
+    table: pd.DataFrame  # origin, year, destination, simulated, persistence, observed
+    fits: dict[int, Fit]
+
+    def scores(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for origin, fit in sorted(self.fits.items()):
+            t = self.table[
+                (self.table["origin"] == origin) & self.table["destination"].isin(SCORED)
+            ]
+            t = t.dropna(subset=["observed"])
+            total = float(t["observed"].sum())
+            model = (
+                float((t["simulated"] - t["observed"]).abs().sum()) / total if total else math.nan
+            )
+            pers = (
+                float((t["persistence"] - t["observed"]).abs().sum()) / total if total else math.nan
+            )
+            out[str(origin)] = {
+                "years": sorted({int(y) for y in t["year"]}),
+                "weighted_mape_model": round(model, 6),
+                "weighted_mape_persistence": round(pers, 6),
+                "model_beats_persistence": bool(model < pers),
+                "in_sample_weighted_mape": None
+                if fit.weighted_mape is None
+                else round(fit.weighted_mape, 6),
+                "parameters": {k: round(v, 6) for k, v in fit.values.items()},
+                "evaluations": fit.evaluations,
+            }
+        return out
+
+    def write(self, folder: Path) -> Path:
+        from gasroutes.charts.axes import save_figure
+        from gasroutes.report.html import hindcast_report
+        from gasroutes.results.folders import atomic_folder
+
+        with atomic_folder(folder, "hindcast") as tmp:
+            self.table.to_csv(tmp / "hindcast.csv", index=False, float_format="%.6f", na_rep="")
+            scores = {
+                "calibration": self.spec.name,
+                "destinations_scored": list(SCORED),
+                "weights": "observed quantities (weighted MAPE = sum |error| / sum observed)",
+                "origins": self.scores(),
+            }
+            (tmp / "hindcast.json").write_text(
+                json.dumps(scores, indent=2, allow_nan=False) + "\n", encoding="utf-8"
+            )
+            from gasroutes.charts.calibration import hindcast_chart
+
+            png = save_figure(hindcast_chart(self.table, self.spec.name), tmp, "hindcast")
+            (tmp / "report.html").write_text(hindcast_report(self, scores, png), encoding="utf-8")
+        return folder
+
+
+def _observed_series(problem: Problem) -> dict[tuple[str, int], float]:
+    """Observed annual values by (destination, year), totals included (from TOTAL rows)."""
+    exports = problem.exports
+    names = next(o.destinations for o in problem.spec.observed if o.series == "exports")
+    out: dict[tuple[str, int], float] = {}
+    for y, d, q in zip(exports["year"], exports["destination"], exports["quantity"], strict=True):
+        key = str(d)
+        dest = names.get(key) or ("total" if key.strip().lower() == "total" else None)
+        if dest is not None:
+            out[(dest, int(y))] = float(q)
+    return out
+
+
+def _one_origin(args: tuple[Problem, int, int]) -> tuple[int, Fit, pd.DataFrame]:
+    from gasroutes.scenario.loading import scenario_from_dict
+    from gasroutes.scenario.paths import set_path
+    from gasroutes.sim.run import run
+
+    problem, origin, last = args
+    fit = calibrate(problem, fit_until=dt.date(origin, 12, 31), years_until=origin)
+    data = _window(problem.base, dt.date(last, 12, 31))
+    for path, value in fit.values.items():
+        set_path(data, path, value)
+    res = run(scenario_from_dict(data, file=str(problem.file)), lpg=False)
+    a = res.annual[res.annual["commodity"] == "pipeline_gas"]
+    sim = {
+        (str(d), int(y)): float(q)
+        for d, y, q in zip(a["destination"], a["year"], a["quantity"], strict=True)
+    }
+    for y in set(a["year"]):
+        sim[("total", int(y))] = float(a.loc[a["year"] == y, "quantity"].sum())
+    observed = _observed_series(problem)
+    rows = []
+    for year in range(origin + 1, last + 1):
+        for dest in HINDCAST_DESTINATIONS:
+            rows.append(
+                {
+                    "origin": origin,
+                    "year": year,
+                    "destination": dest,
+                    "simulated": sim.get((dest, year), 0.0),
+                    "persistence": observed.get((dest, origin), math.nan),
+                    "observed": observed.get((dest, year), math.nan),
+                }
+            )
+    return origin, fit, pd.DataFrame(rows)
+
+
+def hindcast(
+    problem: Problem,
+    origins: Sequence[int],
+    workers: int = 1,
+    progress: Callable[[int, int, int, float], None] | None = None,
+) -> Hindcast:
+    """Calibrate on the years up to each origin, forecast the years after it up to the
+    last observed year; origins run in parallel with ``workers`` processes."""
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    observed = problem.observations
+    last = int(observed.loc[observed["series"] == "exports", "year"].max())
+    first_obs = int(observed["year"].min())
+    bad = [o for o in origins if not first_obs <= o < last]
+    if bad:
+        raise DataError(
+            f"{problem.file}: origin {bad[0]} leaves nothing to fit or nothing to score: an "
+            f"origin must be from {first_obs} (the first observed year) to {last - 1} (a year "
+            f"before the last observed, {last})"
+        )
+    started = time.perf_counter()
+    tasks = [(problem, o, last) for o in sorted(set(origins))]
+    done: list[tuple[int, Fit, pd.DataFrame]] = []
+    if workers <= 1 or len(tasks) == 1:
+        for t in tasks:
+            done.append(_one_origin(t))
+            if progress:
+                progress(len(done), len(tasks), 0, time.perf_counter() - started)
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+            for result in pool.map(_one_origin, tasks):
+                done.append(result)
+                if progress:
+                    progress(len(done), len(tasks), 0, time.perf_counter() - started)
+    table = pd.concat([d[2] for d in done], ignore_index=True)
+    return Hindcast(problem.spec, table, {d[0]: d[1] for d in done})
