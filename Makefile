@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# the LPG chain compiled with mypyc (optional: without a C compiler, rail.py runs as Python)
+# the LPG chain compiled with mypyc (optional: without a C compiler, it runs as Python)
 NATIVE := $(VENV)/.native
 
 .PHONY: run test lint typecheck pytest fuzz bench native clean
@@ -16,7 +16,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e . --group dev
 	@touch $(STAMP)
 
-$(NATIVE): $(STAMP) scripts/build_native.py $(shell find src/gasroutes/sim/lpg src/gasroutes/scenario src/gasroutes/sim/days.py -name "*.py")
+# the build's sources (gasroutes.sim.native.SOURCES; a test checks the two agree)
+NATIVE_SOURCES := $(wildcard src/gasroutes/sim/lpg/*.py) src/gasroutes/core/units.py \
+	src/gasroutes/scenario/components.py src/gasroutes/scenario/lpg.py \
+	src/gasroutes/scenario/schedules.py src/gasroutes/sim/changes.py src/gasroutes/sim/days.py \
+	src/gasroutes/sim/simpy_internals.py
+
+$(NATIVE): $(STAMP) scripts/build_native.py $(NATIVE_SOURCES)
 	$(BIN)/python scripts/build_native.py
 	@touch $(NATIVE)
 
@@ -37,13 +43,13 @@ typecheck: $(STAMP)
 pytest: $(NATIVE)
 	$(BIN)/pytest -q -n auto
 
-# the long fuzz profile of tests/test_fuzz.py (make test runs a bounded one)
+# the long fuzz profile of tests/features/test_fuzz.py (make test runs a bounded one)
 fuzz: $(NATIVE)
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q -p no:xdist tests/test_fuzz.py
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q -p no:xdist tests/features/test_fuzz.py
 
 bench: $(NATIVE)
 	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis src/build
-	rm -f src/gasroutes/_rail_native*
+	rm -rf src/gasroutes/sim/_lpg_native src/*__mypyc*

@@ -180,7 +180,7 @@ def bench_lpg(repeats: int) -> dict[str, Any] | None:
     import gasroutes
     from gasroutes.scenario.lpg import LpgChain
     from gasroutes.scenario.model import scenario_to_yaml
-    from gasroutes.sim.lpg.build import PURE_ENV, lpg_engine
+    from gasroutes.sim.native import PURE_ENV, lpg_build
 
     path = ROOT / "scenarios" / "baseline.yaml"
     if not path.exists():
@@ -221,7 +221,7 @@ def bench_lpg(repeats: int) -> dict[str, Any] | None:
         return statistics.median(a / b - 1.0 for a, b in pairs)
 
     return {
-        "lpg_engine": lpg_engine()[1],
+        "lpg_build": lpg_build().name,
         "simulate_with_lpg_s": with_s,
         "simulate_without_lpg_s": without_s,
         "simulate_per_truck_s": per_truck_s,
@@ -310,7 +310,7 @@ def main() -> int:
     print(f"{'gasroutes --help (s)':<{width}}{help_s:>14.3f}")
     lpg = bench_lpg(args.repeats)
     if lpg is not None:
-        print(f"LPG chain in baseline.yaml (LPG engine: {lpg['lpg_engine']})")
+        print(f"LPG chain in baseline.yaml (LPG build: {lpg['lpg_build']})")
         for label, key, fmt in LPG_ROWS:
             print(f"  {label:<{width - 2}}{fmt.format(lpg[key]):>14}")
     reps = bench_replications(args.repeats)

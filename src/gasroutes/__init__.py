@@ -18,20 +18,24 @@ from typing import TYPE_CHECKING, Any
 from gasroutes.core.errors import ConservationError, GasroutesError, RunFolderError, ScenarioError
 
 if TYPE_CHECKING:
+    from gasroutes.api import (
+        RunResult,
+        backtest,
+        compare,
+        run,
+        run_replications,
+        sweep,
+    )
     from gasroutes.results.result import Result
     from gasroutes.scenario.loading import load_scenario, scenario_from_dict
     from gasroutes.scenario.model import Scenario
-    from gasroutes.sim.run import run
-    from gasroutes.studies.backtest import backtest
-    from gasroutes.studies.compare import compare
-    from gasroutes.studies.replicate import run_replications
-    from gasroutes.studies.sweep import sweep
 
 __all__ = [
     "ConservationError",
     "GasroutesError",
     "Result",
     "RunFolderError",
+    "RunResult",
     "Scenario",
     "ScenarioError",
     "backtest",
@@ -44,11 +48,12 @@ __all__ = [
 ]
 
 _LAZY = {
-    "backtest": "gasroutes.studies.backtest",
-    "compare": "gasroutes.studies.compare",
-    "sweep": "gasroutes.studies.sweep",
-    "run": "gasroutes.sim.run",
-    "run_replications": "gasroutes.studies.replicate",
+    "backtest": "gasroutes.api",
+    "compare": "gasroutes.api",
+    "sweep": "gasroutes.api",
+    "run": "gasroutes.api",
+    "run_replications": "gasroutes.api",
+    "RunResult": "gasroutes.api",
     "Result": "gasroutes.results.result",
     "Scenario": "gasroutes.scenario.loading",
     "load_scenario": "gasroutes.scenario.loading",

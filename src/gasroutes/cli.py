@@ -12,6 +12,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -294,9 +295,9 @@ def _warn(scenario: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from gasroutes.results.folders import check_target
+    from gasroutes.api import run
+    from gasroutes.core.folders import check_target
     from gasroutes.scenario.loading import load_scenario
-    from gasroutes.sim.run import run
 
     scenario = load_scenario(args.scenario)
     _warn(scenario)
@@ -333,8 +334,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _replicate(args: argparse.Namespace, scenario: Any, out: Path) -> int:
-    from gasroutes.studies.replicate import run_replications
-    from gasroutes.studies.sweep import progress_bar
+    from gasroutes.api import run_replications
 
     if not scenario.uncertainty.active:
         print(
@@ -379,9 +379,9 @@ def _replicate(args: argparse.Namespace, scenario: Any, out: Path) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from gasroutes.studies.sweep import progress_bar, run_sweep
+    from gasroutes.api import sweep
 
-    result = run_sweep(
+    result = sweep(
         args.sweep,
         args.out,
         workers=args.workers,
@@ -399,7 +399,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from gasroutes.studies.compare import compare
+    from gasroutes.api import compare
 
     if len(args.runs) < 2:
         print(
@@ -414,7 +414,13 @@ def _compare(args: argparse.Namespace) -> int:
             "compared as they were written",
             file=sys.stderr,
         )
-    comparison = compare(args.runs, out=out, replications=args.replications, workers=args.workers)
+    comparison = compare(
+        args.runs,
+        out=out,
+        replications=args.replications,
+        workers=args.workers,
+        progress=progress_bar,
+    )
     kpis = comparison.kpis
     first = comparison.names[0]
     print(f"compared {', '.join(comparison.names)} (differences against {first})")
@@ -453,7 +459,8 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from gasroutes.results.folders import check_target
+    from gasroutes.core.folders import check_target
+    from gasroutes.report.calibration import write_fit
     from gasroutes.studies.calibration import calibrate, load_calibration
 
     problem = load_calibration(args.calibration)
@@ -466,7 +473,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     fit = calibrate(problem, progress=progress)
     print(file=sys.stderr)
-    fit.write(out)
+    write_fit(fit, out)
     s = fit.summary()
     print(
         f"{problem.spec.name}: fitted on {s['observations']} observations up to "
@@ -485,15 +492,17 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _hindcast(args: argparse.Namespace) -> int:
-    from gasroutes.results.folders import check_target
+    from gasroutes.core.folders import check_target
+    from gasroutes.report.calibration import write_hindcast
     from gasroutes.studies.calibration import hindcast, load_calibration
-    from gasroutes.studies.sweep import progress_bar
 
     problem = load_calibration(args.calibration)
     out = args.out or Path("outputs") / "hindcast" / problem.spec.name
     check_target(out, "hindcast")
-    result = hindcast(problem, args.origins, workers=args.workers, progress=progress_bar)
-    result.write(out)
+    result = hindcast(
+        problem, args.origins, workers=args.workers, progress=partial(progress_bar, what="origins")
+    )
+    write_hindcast(result, out)
     print(f"{problem.spec.name}: hindcasts, weighted MAPE over china, russia and total")
     print(f"  {'origin':<8}{'years':>11}{'model':>10}{'persistence':>13}")
     for origin, o in result.scores().items():
@@ -507,8 +516,8 @@ def _hindcast(args: argparse.Namespace) -> int:
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    from gasroutes.results.folders import check_apart, check_target
-    from gasroutes.studies.backtest import backtest
+    from gasroutes.api import backtest
+    from gasroutes.core.folders import check_apart, check_target
 
     out = args.out or args.run_dir.parent / f"{args.run_dir.name}-backtest"
     check_apart(out, [args.run_dir], "backtest")
@@ -547,6 +556,22 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"valid: {path} ({s.name}, {s.start} to {s.end})")
             _warn(s)
     return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def progress_bar(done: int, total: int, failed: int, elapsed: float, what: str = "runs") -> None:
+    """A one-line progress bar on stderr: done/total, failures, ETA (redrawn in place on a
+    terminal; a line every tenth of the work otherwise)."""
+    width = 30
+    filled = int(width * done / max(total, 1))
+    rate = elapsed / max(done, 1)
+    eta = int(rate * (total - done))
+    line = (
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {what}, "
+        f"{failed} failed, ETA {eta // 60}:{eta % 60:02d}"
+    )
+    if sys.stderr.isatty() or done == total or done % max(total // 10, 1) == 0:
+        sys.stderr.write(line + ("\n" if done == total or not sys.stderr.isatty() else ""))
+        sys.stderr.flush()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from gasroutes.sim.changes import SPANS, EventKind, Source
+
 __all__ = [
     "EVENT_COLORS",
     "SPAN_KINDS",
@@ -33,9 +35,11 @@ __all__ = [
     "year_axis",
 ]
 
-SPAN_KINDS = ("cutoff", "outage")
-POINT_SKIP = ("resume", "payment", "outage_end")
-EVENT_COLORS = {"cutoff": "#d62728", "outage": "#ff7f0e"}
+# cutoffs and outages are drawn as spans; the events that close them, and payments, are
+# not marked
+SPAN_KINDS = tuple(SPANS)
+POINT_SKIP = (*SPANS.values(), EventKind.PAYMENT)
+EVENT_COLORS = {EventKind.CUTOFF: "#d62728", EventKind.OUTAGE: "#ff7f0e"}
 
 
 def decimal_year(dates: Sequence[str] | pd.Series | np.ndarray) -> np.ndarray:
@@ -120,8 +124,8 @@ def mark_random(ax: Axes, events: pd.DataFrame | None, targets: Sequence[str]) -
     if events is None or events.empty or "source" not in events.columns:
         return 0
     rows = events[
-        (events["source"] == "random")
-        & (events["kind"] == "outage")
+        (events["source"] == Source.RANDOM)
+        & (events["kind"] == EventKind.OUTAGE)
         & events["target"].isin(list(targets))
     ]
     for i, (start, end) in enumerate(
@@ -130,7 +134,9 @@ def mark_random(ax: Axes, events: pd.DataFrame | None, targets: Sequence[str]) -
         x0 = float(decimal_year([start])[0])
         x1 = float(decimal_year([end or start])[0]) + 1 / 365
         label = "random outage" if i == 0 else None
-        ax.axvspan(x0, x1, color=EVENT_COLORS["outage"], alpha=0.3, lw=0, zorder=0, label=label)
+        ax.axvspan(
+            x0, x1, color=EVENT_COLORS[EventKind.OUTAGE], alpha=0.3, lw=0, zorder=0, label=label
+        )
     return len(rows)
 
 

@@ -2,11 +2,11 @@
 only :func:`save_charts` writes files.
 
 Rules every chart follows: a title naming the scenario, axes labelled with units, one
-colour per destination (:mod:`gasroutes.palette`), and the scenario's events marked on
+colour per destination (:mod:`gasroutes.charts.palette`), and the scenario's events marked on
 the time axis (shaded spans for cutoffs and outages, dotted lines for the rest).
 
 Shared drawing helpers (time axes, event marks, figure layout) are in
-:mod:`gasroutes.plotting`.
+:mod:`gasroutes.charts.axes`.
 """
 
 from __future__ import annotations

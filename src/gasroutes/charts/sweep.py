@@ -7,9 +7,7 @@ scatter matrix of each KPI against each parameter.
 
 from __future__ import annotations
 
-import datetime as dt
-import html
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,7 +17,7 @@ from matplotlib.ticker import FuncFormatter
 if TYPE_CHECKING:
     from gasroutes.studies.sweep import SweepResult
 
-__all__ = ["heatmaps", "kpi_lines", "scatter_matrix", "tornado", "write_sweep_outputs"]
+__all__ = ["heatmaps", "kpi_lines", "ok_runs", "scatter_matrix", "sweep_charts", "tornado"]
 
 
 def _numeric(values: pd.Series) -> np.ndarray:
@@ -54,13 +52,13 @@ def _wrap(label: str, width: int = 24) -> str:
     return "\n".join([*lines, line])
 
 
-def _ok(runs: pd.DataFrame) -> pd.DataFrame:
+def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return runs[runs["status"] == "ok"]
 
 
 def kpi_lines(runs: pd.DataFrame, param: str, kpis: list[str], title: str) -> Figure:
     """One parameter: each KPI against it, the mean over replications, and the min-max band."""
-    ok = _ok(runs)
+    ok = ok_runs(runs)
     fig = Figure(figsize=(9.0, 2.6 * len(kpis) + 1.0))
     axes = fig.subplots(len(kpis), 1, squeeze=False)[:, 0]
     fig.subplots_adjust(
@@ -94,7 +92,7 @@ def kpi_lines(runs: pd.DataFrame, param: str, kpis: list[str], title: str) -> Fi
 
 def heatmaps(runs: pd.DataFrame, params: list[str], kpis: list[str], title: str) -> Figure:
     """Two parameters: a heatmap of each KPI (mean over replications), values written in."""
-    ok = _ok(runs)
+    ok = ok_runs(runs)
     a, b = params
     cols = min(len(kpis), 2)
     rows = (len(kpis) + cols - 1) // cols
@@ -137,7 +135,7 @@ def tornado(runs: pd.DataFrame, params: list[str], kpi: str, title: str) -> Figu
     """Sensitivity of a KPI to each parameter, one at a time: a linear fit of the KPI on all
     parameters over the runs, and for each parameter the change it predicts from the
     parameter's lowest to its highest value with the others held fixed; largest last."""
-    ok = _ok(runs)
+    ok = ok_runs(runs)
     x = np.column_stack([_numeric(ok[p]) for p in params])
     y = ok[kpi].astype(float).to_numpy()
     keep = np.isfinite(x).all(axis=1) & np.isfinite(y)
@@ -171,7 +169,7 @@ def tornado(runs: pd.DataFrame, params: list[str], kpi: str, title: str) -> Figu
 
 def scatter_matrix(runs: pd.DataFrame, params: list[str], kpis: list[str], title: str) -> Figure:
     """Each KPI (rows) against each parameter (columns), one point per run."""
-    ok = _ok(runs)
+    ok = ok_runs(runs)
     fig = Figure(figsize=(2.8 * len(params) + 1.0, 2.4 * len(kpis) + 1.0))
     axes = fig.subplots(len(kpis), len(params), squeeze=False)
     fig.subplots_adjust(
@@ -200,7 +198,7 @@ def sweep_charts(result: SweepResult) -> dict[str, Figure]:
     spec, runs = result.spec, result.runs
     params = [p.path for p in spec.parameters]
     kpis = list(spec.kpis)
-    if _ok(runs).empty:
+    if ok_runs(runs).empty:
         return {}
     if len(params) == 1:
         return {"kpis": kpi_lines(runs, params[0], kpis, spec.name)}
@@ -209,55 +207,3 @@ def sweep_charts(result: SweepResult) -> dict[str, Figure]:
     charts = {f"tornado_{i}": tornado(runs, params, k, spec.name) for i, k in enumerate(kpis)}
     charts["scatter_matrix"] = scatter_matrix(runs, params, kpis, spec.name)
     return charts
-
-
-def write_sweep_outputs(result: SweepResult) -> None:
-    """runs.csv, annual.csv, charts/*.png and report.html in the sweep's folder."""
-    from gasroutes.report.html import image, render_page, table
-    from gasroutes.results.writing import write_csv
-
-    out = result.folder
-    runs = result.runs
-    runs.to_csv(out / "runs.csv", index=False, float_format="%.6f")
-    if len(result.annual):
-        write_csv(result.annual, out / "annual.csv", "%.6f")
-    charts_dir = out / "charts"
-    charts_dir.mkdir(exist_ok=True)
-    paths = []
-    for name, fig in sweep_charts(result).items():
-        path = charts_dir / f"{name}.png"
-        fig.savefig(path, dpi=150, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
-        paths.append(path)
-    failed = runs[runs["status"] != "ok"]
-    spec = result.spec
-    summary = pd.DataFrame(
-        {
-            "KPI": list(spec.kpis),
-            "mean": [_agg(runs, k, np.nanmean) for k in spec.kpis],
-            "min": [_agg(runs, k, np.nanmin) for k in spec.kpis],
-            "max": [_agg(runs, k, np.nanmax) for k in spec.kpis],
-        }
-    )
-    sections = [
-        (
-            "Design",
-            html.escape(
-                f"{spec.design} design over {len(spec.parameters)} "
-                f"parameter(s), {spec.replications} replication(s), "
-                f"{len(runs)} runs, {len(failed)} failed; base {spec.base}"
-            ),
-        ),
-        ("KPIs over the runs", table(summary, numeric=["mean", "min", "max"])),
-        ("Charts", "".join(image(p, p.stem) for p in paths) or "<p>No successful run.</p>"),
-        ("Failed runs", table(failed[["run_id", "error"]]) if len(failed) else "<p>None.</p>"),
-        ("Runs", '<div class="wide">' + table(runs.drop(columns=["engine"])) + "</div>"),
-    ]
-    meta = f"written {dt.datetime.now(tz=dt.UTC).isoformat(timespec='seconds')}"
-    (out / "report.html").write_text(
-        render_page(f"gasroutes sweep: {spec.name}", meta, sections), encoding="utf-8"
-    )
-
-
-def _agg(runs: pd.DataFrame, k: str, fn: Any) -> float:
-    values = _ok(runs)[k].astype(float).to_numpy()
-    return float(fn(values)) if len(values) and np.isfinite(values).any() else float("nan")

@@ -4,7 +4,7 @@ Every number a scenario, sweep or calibration file gives must be finite and with
 limit of its kind below, so that no run can overflow, allocate without bound or turn a
 typo into a silent wrong number. The limits are far above anything real (the world's
 gas trade is about 1,300 bcm a year); values that are legal but unusual are warned
-about, not refused (see :mod:`gasroutes.plausibility`). The README lists these limits.
+about, not refused (see :mod:`gasroutes.sim.consistency`). The README lists these limits.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Final
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "FIRST_DATE",
@@ -34,6 +35,8 @@ __all__ = [
     "MAX_SWEEP_RUNS",
     "MAX_TONNES",
     "MAX_USD",
+    "NOT_BOOL",
+    "NOT_NUMBER",
 ]
 
 # ---- time
@@ -64,30 +67,51 @@ MAX_RANGE_STEPS: Final = 100_000
 MAX_SAMPLES: Final = 10_000_000
 
 
+def _not_bool(value: object) -> object:
+    """pydantic reads true/false as 1/0 where a number is wanted: refuse it (a typo such
+    as ``capacity_bcm_per_year: yes`` must not become 1)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("bool_is_not_number", "true/false is not a number")
+    return value
+
+
+def _not_number(value: object) -> object:
+    """pydantic reads a number as seconds since 1970 where a date is wanted: refuse it
+    (``end: 2035`` would be 1 January 1970 and a puzzling error)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise PydanticCustomError("number_is_not_date", "a number is not a date")
+    return value
+
+
+# the validators of numbers and dates (every number and date of an input file uses one)
+NOT_BOOL = BeforeValidator(_not_bool)
+NOT_NUMBER = BeforeValidator(_not_number)
+
+
 def _float(ge: float | None = None, gt: float | None = None, le: float | None = None) -> object:
     return Field(ge=ge, gt=gt, le=le, allow_inf_nan=False)
 
 
-Bcm = Annotated[float, _float(ge=0, le=MAX_BCM_PER_YEAR)]
-PositiveBcm = Annotated[float, _float(gt=0, le=MAX_BCM_PER_YEAR)]
-Kt = Annotated[float, _float(ge=0, le=MAX_KT_PER_YEAR)]
-Tonnes = Annotated[float, _float(ge=0, le=MAX_TONNES)]
-PositiveTonnes = Annotated[float, _float(gt=0, le=MAX_TONNES)]
-Days = Annotated[float, _float(ge=0, le=MAX_DAYS)]
-PositiveDays = Annotated[float, _float(gt=0, le=MAX_DAYS)]
-Hours = Annotated[float, _float(ge=0, le=MAX_HOURS)]
-PositiveHours = Annotated[float, _float(gt=0, le=MAX_HOURS)]
-WholeDays = Annotated[int, Field(ge=0, le=int(MAX_DAYS))]
-Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-PositiveCount = Annotated[int, Field(ge=1, le=MAX_COUNT)]
-Factor = Annotated[float, _float(ge=0, le=MAX_FACTOR)]
-Share = Annotated[float, _float(ge=0, le=1)]
-Weight = Annotated[float, _float(ge=0, le=MAX_FACTOR)]
-UsdPerTcm = Annotated[float, _float(ge=0, le=MAX_PRICE_USD_PER_TCM)]
-UsdPerT = Annotated[float, _float(ge=0, le=MAX_PRICE_USD_PER_T)]
-Usd = Annotated[float, _float(ge=0, le=MAX_USD)]
-PositiveUsd = Annotated[float, _float(gt=0, le=MAX_USD)]
-Longitude = Annotated[float, _float(ge=-180, le=180)]
-Latitude = Annotated[float, _float(ge=-90, le=90)]
-Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
-Date = Annotated[dt.date, Field(ge=FIRST_DATE, le=LAST_DATE)]
+Bcm = Annotated[float, NOT_BOOL, _float(ge=0, le=MAX_BCM_PER_YEAR)]
+PositiveBcm = Annotated[float, NOT_BOOL, _float(gt=0, le=MAX_BCM_PER_YEAR)]
+Kt = Annotated[float, NOT_BOOL, _float(ge=0, le=MAX_KT_PER_YEAR)]
+Tonnes = Annotated[float, NOT_BOOL, _float(ge=0, le=MAX_TONNES)]
+PositiveTonnes = Annotated[float, NOT_BOOL, _float(gt=0, le=MAX_TONNES)]
+Days = Annotated[float, NOT_BOOL, _float(ge=0, le=MAX_DAYS)]
+PositiveDays = Annotated[float, NOT_BOOL, _float(gt=0, le=MAX_DAYS)]
+Hours = Annotated[float, NOT_BOOL, _float(ge=0, le=MAX_HOURS)]
+PositiveHours = Annotated[float, NOT_BOOL, _float(gt=0, le=MAX_HOURS)]
+WholeDays = Annotated[int, NOT_BOOL, Field(ge=0, le=int(MAX_DAYS))]
+Count = Annotated[int, NOT_BOOL, Field(ge=0, le=MAX_COUNT)]
+PositiveCount = Annotated[int, NOT_BOOL, Field(ge=1, le=MAX_COUNT)]
+Factor = Annotated[float, NOT_BOOL, _float(ge=0, le=MAX_FACTOR)]
+Share = Annotated[float, NOT_BOOL, _float(ge=0, le=1)]
+Weight = Annotated[float, NOT_BOOL, _float(ge=0, le=MAX_FACTOR)]
+UsdPerTcm = Annotated[float, NOT_BOOL, _float(ge=0, le=MAX_PRICE_USD_PER_TCM)]
+UsdPerT = Annotated[float, NOT_BOOL, _float(ge=0, le=MAX_PRICE_USD_PER_T)]
+Usd = Annotated[float, NOT_BOOL, _float(ge=0, le=MAX_USD)]
+PositiveUsd = Annotated[float, NOT_BOOL, _float(gt=0, le=MAX_USD)]
+Longitude = Annotated[float, NOT_BOOL, _float(ge=-180, le=180)]
+Latitude = Annotated[float, NOT_BOOL, _float(ge=-90, le=90)]
+Seed = Annotated[int, NOT_BOOL, Field(ge=0, le=MAX_SEED)]
+Date = Annotated[dt.date, NOT_NUMBER, Field(ge=FIRST_DATE, le=LAST_DATE)]

@@ -13,7 +13,6 @@ import pandas as pd
 __all__ = [
     "calibration_report",
     "comparison_report",
-    "flatten_kpis",
     "hindcast_report",
     "render_page",
     "replicated_report",
@@ -35,20 +34,6 @@ td.neg{color:#b00}td.pos{color:#070}
 figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{color:#666;font-size:.85rem}
 """
-
-
-def flatten_kpis(summary: Mapping[str, Any], head: str = "") -> dict[str, Any]:
-    """Scalar KPIs of a summary, with nested mappings as ``key.subkey`` (at any depth);
-    lists and the ``units`` left out."""
-    out: dict[str, Any] = {}
-    for key, value in summary.items():
-        name = f"{head}{key}"
-        if isinstance(value, Mapping):
-            if name != "units":
-                out.update(flatten_kpis(value, f"{name}."))
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            out[name] = value
-    return out
 
 
 def _fmt(value: Any) -> str:

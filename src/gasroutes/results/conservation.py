@@ -16,17 +16,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gasroutes.core.errors import ConservationError
+from gasroutes.results.balance import worst_imbalance
 
 if TYPE_CHECKING:
-    from gasroutes.results.result import Result
+    from gasroutes.results.arrays import RunArrays
 
-__all__ = ["TOLERANCE", "check_conservation", "worst_imbalance"]
-
-TOLERANCE = 1e-9
+__all__ = ["check_conservation"]
 
 
-def check_conservation(result: Result) -> float:
+def check_conservation(result: RunArrays) -> float:
     """Return the worst relative imbalance; raise ConservationError above TOLERANCE."""
     a = result.arrays
     sent = a["pair_sent"]
@@ -56,21 +54,3 @@ def check_conservation(result: Result) -> float:
     nodes.append(("shut_in", np.cumsum(shut), np.cumsum(a["potential"])))
 
     return worst_imbalance(nodes, result.dates)
-
-
-def worst_imbalance(nodes: list[tuple[str, np.ndarray, np.ndarray]], dates: list[str]) -> float:
-    """The worst relative imbalance over ``(node, imbalance, scale)`` series; raise
-    ConservationError at the first day one exceeds TOLERANCE or is not a number (NaN
-    compares false with everything, so it is tested for explicitly)."""
-    worst = 0.0
-    for node, imbalance, scale in nodes:
-        if not len(imbalance):
-            continue
-        with np.errstate(invalid="ignore"):
-            rel = np.abs(imbalance) / np.maximum(np.abs(scale), 1.0)
-        bad = ~(rel <= TOLERANCE)
-        if bad.any():
-            first = int(np.argmax(bad))
-            raise ConservationError(dates[first], node, float(imbalance[first]), float(rel[first]))
-        worst = max(worst, float(rel.max()))
-    return worst

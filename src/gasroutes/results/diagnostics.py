@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from gasroutes.core.units import MCM_PER_BCM
+
 if TYPE_CHECKING:
     from gasroutes.results.result import Result
 
@@ -72,9 +74,9 @@ def shut_in_by_month(result: Result) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "month": np.asarray(result.dates, dtype="datetime64[M]").astype(str),
-            "potential_bcm": a["potential"] / 1000.0,
-            "produced_bcm": a["produced"] / 1000.0,
-            "shut_in_bcm": a["shut_in"] / 1000.0,
+            "potential_bcm": a["potential"] / MCM_PER_BCM,
+            "produced_bcm": a["produced"] / MCM_PER_BCM,
+            "shut_in_bcm": a["shut_in"] / MCM_PER_BCM,
         }
     )
     return frame.groupby("month", sort=True).sum().reset_index()

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from gasroutes.results.conservation import worst_imbalance
+from gasroutes.core.units import KT_PER_T, T_PER_KT
+from gasroutes.results.balance import worst_imbalance
 from gasroutes.results.tables import by_date, labels, long_flows
 
 if TYPE_CHECKING:
-    from gasroutes.sim.lpg.chain import LpgNetwork
+    from gasroutes.sim.lpg.network import LpgNetwork
 
 __all__ = ["LPG", "LpgResult"]
 
@@ -147,7 +148,7 @@ class LpgResult:
         """LPG delivered to the destination's depots per year, kt."""
         total = self.delivered_by_depot().sum(axis=0)
         rows = [
-            (int(y), self.destination, LPG, float(total[years == y].sum()) / 1000.0, "kt")
+            (int(y), self.destination, LPG, float(total[years == y].sum()) / T_PER_KT, "kt")
             for y in sorted(set(years.tolist()))
         ]
         return pd.DataFrame(rows, columns=["year", "destination", "commodity", "quantity", "unit"])
@@ -204,7 +205,7 @@ class LpgResult:
     def summary(self) -> dict[str, Any]:
         a = self.arrays
         delivered = self.delivered_by_depot()
-        kt = 1e-3
+        kt = KT_PER_T
 
         def r(x: float, d: int = 6) -> float:
             return round(float(x), d)

@@ -54,7 +54,7 @@ class RunData:
         and every scalar KPI."""
         if self.replications is not None:
             return self.replications
-        from gasroutes.report.html import flatten_kpis
+        from gasroutes.results.summary import flatten_kpis
 
         flat = {k: v for k, v in flatten_kpis(self.summary).items() if k not in ("seed", "days")}
         return pd.DataFrame([{"replication": 0, "seed": self.seed, **flat}])
@@ -155,7 +155,7 @@ class RunData:
         """A replicated run: KPI means as the summary, the median annual table, and the
         scheduled events (random outages and rule firings differ between replications and
         are left out)."""
-        from gasroutes.studies.replicate import FIXED_SOURCES
+        from gasroutes.sim.changes import FIXED_SOURCES
 
         if not (folder / "replications.csv").is_file():
             raise RunFolderError(

@@ -1,57 +1,47 @@
-"""Run results: the recorder the processes write to, and the tables built from it.
+"""A run's results: the daily arrays of a simulation, and the tables, summary and checks
+built from them.
 
-Processes write plain floats into preallocated per-day lists; DataFrames are built once,
-after ``env.run()``, and only when asked for.
+DataFrames are built once, after the run, and only when asked for.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
 
 from gasroutes.core.errors import NonFiniteError
+from gasroutes.core.units import BCM_PER_MCM
+from gasroutes.results.arrays import RunArrays
 from gasroutes.results.conservation import check_conservation
 from gasroutes.results.lpg import LpgResult
 from gasroutes.results.runfolder import finite_numbers
 from gasroutes.results.tables import by_date, labels, long_flows
+from gasroutes.sim.changes import SPANS, EventKind, Source
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    from gasroutes.sim.record import Simulation
 
-    from gasroutes.scenario.model import Scenario
-    from gasroutes.sim.days import Calendar
-    from gasroutes.sim.gas.solve import GasRun
-    from gasroutes.sim.lpg.chain import LpgNetwork
-
-__all__ = ["Recorder", "Result"]
+__all__ = ["Result"]
 
 GAS = "pipeline_gas"
-BCM_PER_MCM = 1e-3
 THIRD_PARTY = "third_party"
 
 
 @dataclass
-class Recorder:
-    """The run's daily arrays (from the solved pipeline gas) and the log of events."""
-
-    route_ids: list[str]
-    buyer_ids: list[str]
-    field_ids: list[str]
-    connection_ids: list[str]
-    pairs: list[tuple[int, int]]
-    arrays: dict[str, np.ndarray]
-    route_initial: np.ndarray
-    events: list[dict[str, Any]] = field(default_factory=list)
+class Result(RunArrays):
+    """What one run produced: its arrays (:class:`RunArrays`), and the tables, summary and
+    checks built from them."""
 
     @classmethod
-    def of(cls, gas: GasRun, cal: Calendar) -> Recorder:
+    def build(cls, sim: Simulation) -> Self:
+        """The results of a simulation (tables are built when first asked for)."""
+        gas, cal = sim.gas, sim.cal
         i = gas.inputs
         produced = gas.field_out.sum(axis=0)
         potential = i.field_potential.sum(axis=0)
@@ -80,96 +70,24 @@ class Recorder:
             "route_field": gas.route_field,
         }
         return cls(
+            scenario=sim.scenario,
+            seed=sim.scenario.seed,
+            dates=[d.isoformat() for d in cal.dates],
+            years=np.asarray(cal.year),
             route_ids=list(gas.graph_route_ids),
             buyer_ids=list(gas.graph_buyer_ids),
-            field_ids=list(gas.graph.field_ids),
-            connection_ids=list(gas.graph.conn_ids),
             pairs=list(i.pairs),
             arrays=arrays,
             route_initial=gas.initial,
+            field_ids=list(gas.graph.field_ids),
+            connection_ids=list(gas.graph.conn_ids),
+            events=sim.events,
+            started=sim.started,
+            wall_s=sim.wall_s,
+            sim_events=sim.sim_events,
+            lpg=LpgResult.take(sim.lpg) if sim.lpg is not None else None,
+            trace=sim.trace,
         )
-
-    def log_event(
-        self, day: dt.date, kind: str, target: str, source: str, reason: str, value: float, op: str
-    ) -> None:
-        self.events.append(
-            {
-                "date": day.isoformat(),
-                "kind": kind,
-                "target": target,
-                "source": source,
-                "reason": reason,
-                "op": op,
-                "value": value,
-            }
-        )
-
-
-@dataclass
-class Result:
-    """What one run produced: arrays, and the tables and summary built from them."""
-
-    scenario: Scenario
-    seed: int
-    dates: list[str]
-    years: np.ndarray
-    route_ids: list[str]
-    buyer_ids: list[str]
-    pairs: list[tuple[int, int]]
-    arrays: dict[str, np.ndarray]
-    route_initial: np.ndarray
-    events: list[dict[str, Any]]
-    started: float
-    wall_s: float
-    field_ids: list[str] = field(default_factory=list)
-    connection_ids: list[str] = field(default_factory=list)
-    conservation_error: float = 0.0
-    sim_events: int = 0
-    lpg: LpgResult | None = None
-    trace: list[tuple[float, str, str, float]] | None = None
-
-    @classmethod
-    def build(
-        cls,
-        scenario: Scenario,
-        rec: Recorder,
-        cal: Calendar,
-        *,
-        started: float,
-        wall_s: float,
-        lpg: LpgNetwork | None = None,
-    ) -> Result:
-        return cls(
-            scenario=scenario,
-            seed=scenario.seed,
-            dates=[d.isoformat() for d in cal.dates],
-            years=np.asarray(cal.year),
-            route_ids=rec.route_ids,
-            buyer_ids=rec.buyer_ids,
-            pairs=rec.pairs,
-            arrays=rec.arrays,
-            route_initial=rec.route_initial,
-            field_ids=rec.field_ids,
-            connection_ids=rec.connection_ids,
-            events=rec.events,
-            started=started,
-            wall_s=wall_s,
-            lpg=LpgResult.take(lpg) if lpg is not None else None,
-        )
-
-    # ------------------------------------------------------------------ derived arrays
-
-    def buyer_sent(self) -> np.ndarray:
-        out = np.zeros((len(self.buyer_ids), len(self.dates)))
-        for i, (_, b) in enumerate(self.pairs):
-            out[b] += self.arrays["pair_sent"][i]
-        return out
-
-    def buyer_delivered(self) -> np.ndarray:
-        out = np.zeros((len(self.buyer_ids), len(self.dates)))
-        for i, (_, b) in enumerate(self.pairs):
-            out[b] += self.arrays["pair_arrived"][i]
-        return out
 
     def check_conservation(self) -> float:
         """Check mass balance day by day at every node; store and return the worst
@@ -336,22 +254,19 @@ class Result:
         # (outages can overlap; a random outage's end closes a random outage)
         open_spans: dict[tuple[str, str, bool], list[dict[str, Any]]] = {}
         last = self.dates[-1]
+        opened_by = {end: start for start, end in SPANS.items()}
         for e in self.events:
-            if e["source"] == "schedule":
+            if e["source"] == Source.SCHEDULE:
                 continue
             kind, target = e["kind"], e["target"]
-            if kind in ("resume", "outage_end"):
-                key = (
-                    "outage" if kind == "outage_end" else "cutoff",
-                    target,
-                    e["source"] == "random",
-                )
+            if kind in opened_by:
+                key = (opened_by[kind], target, e["source"] == Source.RANDOM)
                 spans = open_spans.get(key)
                 span = spans.pop(0) if spans else None
                 if span is not None:
                     end = dt.date.fromisoformat(e["date"]) - dt.timedelta(days=1)
                     span["end_date"] = max(end.isoformat(), span["date"])
-                if kind == "outage_end":
+                if kind == EventKind.OUTAGE_END:  # not a row: it closes one
                     continue
             row = {
                 "date": e["date"],
@@ -361,9 +276,9 @@ class Result:
                 "source": e["source"],
                 "reason": e["reason"],
             }
-            if kind in ("cutoff", "outage"):
+            if kind in SPANS:
                 row["end_date"] = last
-                open_spans.setdefault((kind, target, e["source"] == "random"), []).append(row)
+                open_spans.setdefault((kind, target, e["source"] == Source.RANDOM), []).append(row)
             rows.append(row)
         return pd.DataFrame(
             rows, columns=["date", "end_date", "kind", "target", "source", "reason"]
@@ -381,19 +296,6 @@ class Result:
         paths = {r: x.path_lonlat for r, x in self.scenario.routes.items()}
         paths.update({r: x.path_lonlat for r, x in self.scenario.lpg.rail_routes.items()})
         return {r: list(p) for r, p in paths.items() if p}
-
-    def plot(self, name: str) -> Figure:
-        """One chart of this run, for Jupyter (names in gasroutes.plots.CHARTS)."""
-        from gasroutes.charts.run import chart
-
-        return chart(self, name)
-
-    def write(self, folder: str | Path, *, charts: bool = False, svg: bool = False) -> Path:
-        """Write every table, the summary, the manifest and the resolved scenario to
-        ``folder``, atomically: a failure leaves an earlier folder untouched."""
-        from gasroutes.results.writing import write_result
-
-        return write_result(self, Path(folder), charts=charts, svg=svg)
 
     def summary_json(self) -> str:
         return json.dumps(self.summary, indent=2, sort_keys=False, allow_nan=False) + "\n"

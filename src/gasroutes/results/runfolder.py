@@ -1,7 +1,8 @@
 """The run folder's contract, written once: which files a run folder holds, the columns
 and types of each table, and the checks a folder must pass to be read back.
 
-:mod:`gasroutes.output` writes by it and :mod:`gasroutes.rundata` reads by it, so the two
+:mod:`gasroutes.results.writing` writes by it and :mod:`gasroutes.results.reading` reads by
+it, so the two
 cannot drift apart. A folder that fails a check (a missing or renamed column, a value of
 the wrong type, a non-finite number, a manifest without its fields, JSON nested without
 end) is refused with a :class:`RunFolderError` naming the folder, the file, and the line

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from gasroutes.core.units import BCM_PER_MCM
+
 if TYPE_CHECKING:
-    from gasroutes.results.result import Result
+    from gasroutes.results.arrays import RunArrays
 
-__all__ = ["summarise"]
-
-BCM = 1e-3  # bcm per mcm
+__all__ = ["flatten_kpis", "summarise"]
 
 
 def _r(x: float, digits: int = 6) -> float:
     return round(float(x), digits)
 
 
-def summarise(res: Result) -> dict[str, Any]:
+def summarise(res: RunArrays) -> dict[str, Any]:
     """KPIs: volumes in bcm, money in USD, days as counts."""
     a = res.arrays
     delivered = res.buyer_delivered()
@@ -28,7 +29,7 @@ def summarise(res: Result) -> dict[str, Any]:
     ids = res.buyer_ids
     s = res.scenario
 
-    def by_buyer(arr: np.ndarray, k: float = BCM, d: int = 6) -> dict[str, float]:
+    def by_buyer(arr: np.ndarray, k: float = BCM_PER_MCM, d: int = 6) -> dict[str, float]:
         return {b: _r(arr[i].sum() * k, d) for i, b in enumerate(ids)}
 
     cap = a["route_capacity"]
@@ -54,32 +55,33 @@ def summarise(res: Result) -> dict[str, Any]:
             "waits": "hours",
         },
         "exports_bcm_by_destination": by_buyer(delivered),
-        "exports_bcm_total": _r(delivered.sum() * BCM),
+        "exports_bcm_total": _r(delivered.sum() * BCM_PER_MCM),
         "nominated_bcm_by_buyer": by_buyer(nominated),
         "shortfall_bcm_by_buyer": by_buyer(shortfall),
-        "potential_production_bcm": _r(a["potential"].sum() * BCM),
-        "production_bcm": _r(a["produced"].sum() * BCM),
-        "domestic_bcm": _r(a["domestic"].sum() * BCM),
-        "domestic_shortfall_bcm": _r((a["domestic_demand"] - a["domestic"]).sum() * BCM),
-        "shut_in_bcm": _r(a["shut_in"].sum() * BCM),
-        "lost_in_transit_bcm": _r(a["route_lost"].sum() * BCM),
-        "in_transit_start_bcm": _r(res.route_initial.sum() * BCM),
-        "in_transit_end_bcm": _r(a["route_linepack"][:, -1].sum() * BCM),
+        "potential_production_bcm": _r(a["potential"].sum() * BCM_PER_MCM),
+        "production_bcm": _r(a["produced"].sum() * BCM_PER_MCM),
+        "domestic_bcm": _r(a["domestic"].sum() * BCM_PER_MCM),
+        "domestic_shortfall_bcm": _r((a["domestic_demand"] - a["domestic"]).sum() * BCM_PER_MCM),
+        "shut_in_bcm": _r(a["shut_in"].sum() * BCM_PER_MCM),
+        "lost_in_transit_bcm": _r(a["route_lost"].sum() * BCM_PER_MCM),
+        "in_transit_start_bcm": _r(res.route_initial.sum() * BCM_PER_MCM),
+        "in_transit_end_bcm": _r(a["route_linepack"][:, -1].sum() * BCM_PER_MCM),
         "route_utilisation": utilisation,
         "production_bcm_by_field": {
-            f: _r(a["field_produced"][i].sum() * BCM) for i, f in enumerate(res.field_ids)
+            f: _r(a["field_produced"][i].sum() * BCM_PER_MCM) for i, f in enumerate(res.field_ids)
         },
         "shut_in_bcm_by_field": {
-            f: _r((a["field_potential"][i] - a["field_produced"][i]).sum() * BCM)
+            f: _r((a["field_potential"][i] - a["field_produced"][i]).sum() * BCM_PER_MCM)
             for i, f in enumerate(res.field_ids)
         },
         "connection_flow_bcm": {
-            c: _r(a["connection_flow"][i].sum() * BCM) for i, c in enumerate(res.connection_ids)
+            c: _r(a["connection_flow"][i].sum() * BCM_PER_MCM)
+            for i, c in enumerate(res.connection_ids)
         },
         # which fields' gas each route carried (our gas, not third parties')
         "route_supply_bcm_by_field": {
             r: {
-                f: _r(a["route_field"][k * len(res.field_ids) + i].sum() * BCM)
+                f: _r(a["route_field"][k * len(res.field_ids) + i].sum() * BCM_PER_MCM)
                 for i, f in enumerate(res.field_ids)
             }
             for k, r in enumerate(res.route_ids)
@@ -105,3 +107,17 @@ def summarise(res: Result) -> dict[str, Any]:
         "conservation_error": float(res.conservation_error),
         **(res.lpg.summary() if res.lpg is not None else {}),
     }
+
+
+def flatten_kpis(summary: Mapping[str, Any], head: str = "") -> dict[str, Any]:
+    """Scalar KPIs of a summary, with nested mappings as ``key.subkey`` (at any depth);
+    lists and the ``units`` left out."""
+    out: dict[str, Any] = {}
+    for key, value in summary.items():
+        name = f"{head}{key}"
+        if isinstance(value, Mapping):
+            if name != "units":
+                out.update(flatten_kpis(value, f"{name}."))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            out[name] = value
+    return out

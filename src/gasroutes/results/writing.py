@@ -1,8 +1,8 @@
-"""Writing a run's folder: tables, summary, manifest, resolved scenario, charts.
+"""Writing a run's data files: its tables (as the run-folder contract,
+:mod:`gasroutes.results.runfolder`, lists them), its summary and its manifest.
 
-Everything is written into a temporary sibling folder first and renamed into place at the
-end (:class:`gasroutes.folders.atomic_folder`), so a failed or interrupted write never
-damages an earlier run's results, and only a folder gasroutes wrote is ever replaced.
+The whole folder, charts and report included, is written by
+:func:`gasroutes.report.run.write_run`, atomically.
 """
 
 from __future__ import annotations
@@ -17,16 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gasroutes.results.folders import atomic_folder
 from gasroutes.results.runfolder import FORMAT_VERSION, TABLES
-from gasroutes.sim.lpg.build import lpg_engine
+from gasroutes.sim.native import lpg_build
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from gasroutes.results.result import Result
 
-__all__ = ["manifest", "write_result", "write_tables"]
+__all__ = ["manifest", "write_csv", "write_data", "write_manifest", "write_tables", "written"]
 
 # float formats by table (money to the cent)
 FLOAT_FORMATS = {"money.csv": "%.2f"}
@@ -66,34 +65,6 @@ def write_csv(frame: pd.DataFrame, path: Path, float_format: str) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def write_result(res: Result, folder: Path, *, charts: bool = False, svg: bool = False) -> Path:
-    """Write a run's folder; return its path."""
-    from gasroutes.scenario.model import scenario_to_yaml
-
-    with atomic_folder(folder, "run") as tmp:
-        write_tables(res, tmp)
-        (tmp / "summary.json").write_text(res.summary_json(), encoding="utf-8")
-        (tmp / "scenario.resolved.yaml").write_text(
-            scenario_to_yaml(res.scenario), encoding="utf-8"
-        )
-        drawn: list[Path] = []
-        if charts:
-            from gasroutes.charts.run import save_charts
-
-            drawn = save_charts(res, tmp / "charts", svg=svg)
-        from gasroutes.report.html import run_report
-
-        meta = manifest(res)  # once: the report and manifest.json say the same
-        (tmp / "report.html").write_text(
-            run_report(res.summary, meta, res.event_table, drawn), encoding="utf-8"
-        )
-        meta["files"] = [*written(tmp), "manifest.json"]
-        (tmp / "manifest.json").write_text(
-            json.dumps(meta, indent=2, allow_nan=False) + "\n", encoding="utf-8"
-        )
-    return folder
-
-
 def write_tables(res: Result, folder: Path) -> list[str]:
     """Write a run's tables (the CSV files of TABLES it has) into ``folder``; return their
     names."""
@@ -119,6 +90,23 @@ def write_tables(res: Result, folder: Path) -> list[str]:
     return names
 
 
+def write_data(res: Result, folder: Path) -> None:
+    """A run's tables, summary.json and scenario.resolved.yaml, into ``folder``."""
+    from gasroutes.scenario.model import scenario_to_yaml
+
+    write_tables(res, folder)
+    (folder / "summary.json").write_text(res.summary_json(), encoding="utf-8")
+    (folder / "scenario.resolved.yaml").write_text(scenario_to_yaml(res.scenario), encoding="utf-8")
+
+
+def write_manifest(meta: dict[str, Any], folder: Path) -> None:
+    """manifest.json, last: its ``files`` are the entries written into ``folder``."""
+    meta["files"] = [*written(folder), "manifest.json"]
+    (folder / "manifest.json").write_text(
+        json.dumps(meta, indent=2, allow_nan=False) + "\n", encoding="utf-8"
+    )
+
+
 def manifest(res: Result) -> dict[str, Any]:
     """Provenance of a run: what ran, with which versions, when, and for how long."""
     from importlib.metadata import version
@@ -139,7 +127,7 @@ def manifest(res: Result) -> dict[str, Any]:
         "gasroutes_version": ver("gasroutes"),
         "simpy_version": ver("simpy"),
         "python_version": platform.python_version(),
-        "lpg_engine": lpg_engine()[1],
+        "lpg_build": lpg_build().name,
         "git_commit": _git_commit(),
         "started": _iso(res.started),
         "finished": _iso(finished),
@@ -150,7 +138,7 @@ def manifest(res: Result) -> dict[str, Any]:
 
 def written(folder: Path) -> list[str]:
     """The entries written into a folder so far (its marker left out)."""
-    from gasroutes.results.folders import MARKER
+    from gasroutes.core.folders import MARKER
 
     return sorted(p.name for p in folder.iterdir() if not p.name.startswith(MARKER))
 

@@ -223,7 +223,7 @@ def _check_supply(s: Scenario, locate: Locate) -> list[Problem]:
             )
         )
     if not out:
-        from gasroutes.sim.gas.solve import MAX_PATHS, SupplyGraph
+        from gasroutes.scenario.graph import MAX_PATHS, SupplyGraph
 
         try:
             SupplyGraph.build(s)

@@ -2,7 +2,7 @@
 
 The schema is data: each attribute carries its unit in its name and a description, which
 the README's scenario reference repeats. Whole-scenario checks (references between
-components, dates inside the horizon) live in :mod:`gasroutes.scenario`.
+components, dates inside the horizon) live in :mod:`gasroutes.scenario.checks`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gasroutes.core.limits import (
+    NOT_BOOL,
     Date,
     Latitude,
     Longitude,
@@ -133,7 +134,7 @@ class Route(_Record):
     commissioned_date: Date | None = Field(
         None, description="First day in service; absent means in service from the start."
     )
-    transit_time_days: Annotated[int, Field(ge=0, le=60)] = Field(
+    transit_time_days: Annotated[int, NOT_BOOL, Field(ge=0, le=60)] = Field(
         1, description="Days gas spends in the pipe between entry and delivery."
     )
     third_party_bcm_per_year: Schedule = Field(
@@ -183,7 +184,7 @@ class Contract(_Record):
     monthly_profile: tuple[Weight, ...] | None = Field(
         None, description="12 relative weights, Jan..Dec; normalised so a year sums to volume."
     )
-    priority: Annotated[int, Field(ge=1, le=1000)] = Field(
+    priority: Annotated[int, NOT_BOOL, Field(ge=1, le=1000)] = Field(
         1, description="Dispatch order: 1 is served first; ties go in file order."
     )
     price_usd_per_tcm: UsdPerTcm = Field(description="Border price, USD per 1000 m3.")

@@ -1,19 +1,21 @@
-"""Dated events and conditional rules, and the SimPy process that plays the timeline.
+"""Dated events and conditional rules, as a scenario file gives them.
 
-Every named event kind is a thin layer over a small set of state changes (see
-:func:`gasroutes.model.Network.apply`). Events name their target by id (``buyer``,
-``route``, ``field``, and for the LPG chain ``plant``, ``terminal``, ``fleet``, ``depot``;
-rail routes are ``route``s too) and may carry a ``reason`` that tables and charts show.
+Every named event kind is a thin layer over a small set of state changes, the typed
+changes of :mod:`gasroutes.sim.changes` (compiled by :mod:`gasroutes.sim.timeline`).
+Events name their target by id (``buyer``, ``route``, ``field``, and for the LPG chain
+``plant``, ``terminal``, ``fleet``, ``depot``; rail routes are ``route``s too) and may
+carry a ``reason`` that tables and charts show.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gasroutes.core.limits import (
     MAX_PRICE_USD_PER_TCM,
+    NOT_BOOL,
     Bcm,
     Count,
     Date,
@@ -24,10 +26,6 @@ from gasroutes.core.limits import (
     Usd,
     UsdPerTcm,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 __all__ = ["SETTABLE_PATHS", "Event", "Rule"]
 
@@ -205,7 +203,7 @@ class SetParameter(_Base):
 
     kind: Literal["set"]
     path: str = Field(max_length=200)
-    value: Annotated[float, Field(ge=0, le=MAX_PRICE_USD_PER_TCM, allow_inf_nan=False)]
+    value: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_PRICE_USD_PER_TCM, allow_inf_nan=False)]
 
 
 Event = Annotated[

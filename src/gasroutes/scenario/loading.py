@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from gasroutes.core.errors import ScenarioError
 from gasroutes.core.yamlio import join_path, read_yaml
 from gasroutes.scenario.checks import check_references
-from gasroutes.scenario.messages import Problem, lax_scalars, pydantic_problems
+from gasroutes.scenario.messages import Problem, pydantic_problems
 from gasroutes.scenario.model import MERGED_LISTS, Scenario
 
 __all__ = ["load_scenario", "scenario_from_dict"]
@@ -221,9 +221,6 @@ def scenario_from_dict(data: dict[str, Any], file: str = "<dict>") -> Scenario:
 
 def _validate(raw: dict[str, Any], file: str, origin: _Origin) -> Scenario:
     raw, locate = _drop_disabled(raw, file, origin)
-    problems = [locate(*p) for p in lax_scalars(raw, Scenario)]
-    if problems:
-        raise ScenarioError(*problems[0], problems=problems)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
@@ -281,3 +278,22 @@ def _drop_disabled(
             out[kind] = [items[i] for i in keep]
             kept_origin.items[kind] = [places[i] for i in keep]
     return out, _Locator(file, kept_origin)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_spec(path: Path, model: type[M], what: str, keys: str) -> M:
+    """Read a study's file (a sweep, a calibration) and validate it as ``model``; return
+    it. ``what`` names the file's kind, ``keys`` its main keys, for
+    the message when it is not a mapping; every problem is a ScenarioError naming it."""
+    name = str(path)
+    raw = read_yaml(path, f"{what} (YAML)")
+    if not isinstance(raw, dict):
+        raise ScenarioError(name, "", "", f"a YAML mapping ({keys}, ...)", "not a mapping")
+    raw.setdefault("name", path.stem)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as err:
+        problems = [(name, *p) for p in pydantic_problems(err.errors(), raw, model)]
+        raise ScenarioError(*problems[0], problems=problems) from err

@@ -1,5 +1,11 @@
 """The wording of every problem: pydantic's errors turned into the file's field path, the bad
-value and what is allowed; and the scalars pydantic would convert without a word."""
+value and what is allowed.
+
+pydantic does the checking: the number and date types of :mod:`gasroutes.core.limits`
+refuse what it would otherwise convert without a word (true/false as a number, a number
+as a date), and every union of the schema is discriminated (a tagged union: ``kind`` for
+events and rules, the value's shape for schedules), so that an error is reported for the
+member the value was meant for only. This module only words the errors."""
 
 from __future__ import annotations
 
@@ -11,18 +17,15 @@ import re
 import types
 import typing
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Tag
 
 from gasroutes.core.limits import MAX_HORIZON_DAYS, MAX_HORIZON_YEARS
 from gasroutes.core.yamlio import join_path
 from gasroutes.scenario.components import ID_PATTERN
 
-if TYPE_CHECKING:
-    pass
-
-__all__ = ["Locate", "Problem", "lax_scalars", "pydantic_problems", "shown"]
+__all__ = ["Locate", "Problem", "pydantic_problems", "shown"]
 
 
 Problem = tuple[str, str, Any, str, str]  # file, path, value, allowed, problem
@@ -68,12 +71,10 @@ _TYPES = {  # pydantic error type: (problem, allowed)
     "model_attributes_type": ("not a mapping", "a mapping (key: value)"),
     "list_type": ("not a list", "a list"),
     "tuple_type": ("not a list", "a list"),
+    # the validators of gasroutes.core.limits
+    "bool_is_not_number": ("true/false is not a number", "a number"),
+    "number_is_not_date": ("a number is not a date", _DATE),
 }
-
-
-# errors that only say a member of a union is not the value's type (a non-finite number
-# is the right type with a wrong value: it is kept)
-_WRONG_TYPE = set(_TYPES) - {"finite_number"}
 
 
 _BOUNDS = {
@@ -92,7 +93,6 @@ class _Error:
     path: str  # events[3].route, without union tags and branch names
     model_loc: tuple[Any, ...]  # pydantic's loc with the tags and branch names kept
     annotation: Any  # the type expected at the end of the location
-    branch: tuple[str, str, Any] | None  # (path of the union, branch name, union) if any
     key: bool  # the error is about a mapping key, not its value
 
 
@@ -103,7 +103,6 @@ def pydantic_problems(
     (path, value, allowed, problem), in the words of the file."""
     root = root if root is not None else _root()
     located = [_locate(e, root) for e in errors]
-    located = _one_branch_per_union(located)
     # a tuple that is "too short after validation" only because an item failed: say the item
     located = [
         e
@@ -121,7 +120,6 @@ def _locate(detail: Any, root: Any) -> _Error:
     tags and branch names, which are not in the file."""
     path = ""
     annotation: Any = root
-    branch: tuple[str, str, Any] | None = None
     key = False
     for part in detail["loc"]:
         if part == "[key]":
@@ -130,54 +128,13 @@ def _locate(detail: Any, root: Any) -> _Error:
         parent = annotation
         annotation, skip = _step(annotation, part)
         if skip:
-            if branch is None and not _is_tag(parent, part):
-                branch = (path, str(part), _unwrap(parent))
             continue
         if isinstance(part, int) and typing.get_origin(_unwrap(parent)) is not dict:
             path = f"{path}[{part}]"
         else:  # pydantic writes a date key as its repr
             date = re.fullmatch(r"datetime\.date\((\d+), (\d+), (\d+)\)", str(part))
             path = join_path(path, dt.date(*map(int, date.groups())) if date else part)
-    return _Error(detail, path, tuple(detail["loc"]), annotation, branch, key)
-
-
-def _one_branch_per_union(errors: list[_Error]) -> list[_Error]:
-    """A value that fits no member of a union (a schedule: number, steps or ramp) gets one
-    error per member from pydantic; keep those of the member the value was meant for."""
-    groups: dict[str, list[_Error]] = {}
-    for e in errors:
-        if e.branch is not None:
-            groups.setdefault(e.branch[0], []).append(e)
-    drop: set[int] = set()
-    instead: dict[int, _Error] = {}
-    for union_path, group in groups.items():
-        by_branch: dict[str, list[_Error]] = {}
-        for e in group:
-            assert e.branch is not None
-            by_branch.setdefault(e.branch[1], []).append(e)
-        inside = {b: es for b, es in by_branch.items() if any(e.path != union_path for e in es)}
-        if inside:  # the value's shape matched a member; its errors are inside it
-            # a model whose keys the value uses is the member meant, else the closest one
-            union = group[0].branch[2] if group[0].branch else None
-            fits = [
-                es
-                for label, es in inside.items()
-                if _is_model(_step(union, label)[0])
-                and not any(e.detail["type"] in ("extra_forbidden", "missing") for e in es)
-            ]
-            keep = fits[0] if fits else min(inside.values(), key=len)
-        else:
-            keep = [e for e in group if e.detail["type"] not in _WRONG_TYPE]
-        kept = {id(e) for e in keep}
-        drop.update(id(e) for e in group if id(e) not in kept)
-        if not keep:  # the value is of a type no member takes: one problem for the union
-            first = group[0]
-            assert first.branch is not None
-            detail = dict(first.detail, type="union_type")
-            instead[id(first)] = dataclasses.replace(
-                first, detail=detail, annotation=first.branch[2]
-            )
-    return [instead.get(id(e), e) for e in errors if id(e) not in drop or id(e) in instead]
+    return _Error(detail, path, tuple(detail["loc"]), annotation, key)
 
 
 def _describe(e: _Error, raw: dict[str, Any], root: Any) -> tuple[str, Any, str, str]:
@@ -319,6 +276,19 @@ def _members(annotation: Any) -> list[Any]:
     return [_unwrap(a) for a in typing.get_args(annotation) if a is not type(None)]
 
 
+def _tagged(annotation: Any) -> dict[str, Any]:
+    """The members of a union by their ``Tag`` (a union discriminated by a function)."""
+    annotation = _unwrap(annotation)
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return {}
+    out = {}
+    for member in typing.get_args(annotation):
+        for meta in getattr(member, "__metadata__", ()):
+            if isinstance(meta, Tag):
+                out[meta.tag] = _unwrap(member)
+    return out
+
+
 def _tags_of(model: Any) -> tuple[Any, ...]:
     field = model.model_fields.get("kind") if _is_model(model) else None
     return typing.get_args(field.annotation) if field is not None else ()
@@ -326,10 +296,6 @@ def _tags_of(model: Any) -> tuple[Any, ...]:
 
 def _tags(annotation: Any) -> list[str]:
     return [str(t) for m in _members(annotation) for t in _tags_of(m)]
-
-
-def _is_tag(annotation: Any, part: Any) -> bool:
-    return any(part in _tags_of(m) for m in _members(annotation))
 
 
 def _step(annotation: Any, part: Any) -> tuple[Any, bool]:
@@ -343,6 +309,9 @@ def _step(annotation: Any, part: Any) -> tuple[Any, bool]:
     members = _members(annotation)
     if len(members) == 1:  # X | None: pydantic names no branch
         return _step(members[0], part)
+    tagged = _tagged(annotation)
+    if part in tagged:  # the tag of a member of a union discriminated by a function
+        return tagged[part], True
     if members:
         for arg in members:
             if part in _tags_of(arg) or (_is_model(arg) and part == arg.__name__):
@@ -388,54 +357,3 @@ def _union_allowed(annotation: Any) -> str:
         else:
             words.append(getattr(arg, "__name__", str(arg)))
     return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1]
-
-
-def _takes(member: Any, value: Any) -> bool:
-    """Whether a scalar member of a union takes ``value`` without converting it."""
-    member = _unwrap(member)
-    if member in (float, int):
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if member is dt.date:
-        return isinstance(value, dt.date)
-    if member is str:
-        return isinstance(value, str)
-    return False
-
-
-def lax_scalars(value: Any, annotation: Any, path: str = "") -> list[tuple[str, Any, str, str]]:
-    """Scalars pydantic would convert without a word: a number for a date (read as seconds
-    since 1970, so ``date: 0`` was 1 January 1970 and ``end: 2035`` a puzzling error) and
-    true/false for a number (``capacity_bcm_per_year: yes`` was 1)."""
-    annotation = _unwrap(annotation)
-    origin = typing.get_origin(annotation)
-    out: list[tuple[str, Any, str, str]] = []
-    if annotation is dt.date:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            out.append((path, value, _DATE, "a number is not a date"))
-    elif annotation in (float, int):
-        if isinstance(value, bool):
-            out.append((path, value, "a number", "true/false is not a number"))
-    elif members := _members(annotation):
-        if isinstance(value, dict):
-            tagged = [m for m in members if value.get("kind") in _tags_of(m)]
-            members = tagged or members
-        elif not isinstance(value, list | tuple) and any(_takes(m, value) for m in members):
-            return out  # a scalar that one member takes as it is (a number for a float)
-        for member in members:
-            out += [p for p in lax_scalars(value, member, path) if p not in out]
-    elif _is_model(annotation) and isinstance(value, dict):
-        for key, item in value.items():
-            field = annotation.model_fields.get(key) if isinstance(key, str) else None
-            if field is not None:
-                out += lax_scalars(item, field.annotation, join_path(path, key))
-    elif origin in (tuple, list) and isinstance(value, list):
-        for i, item in enumerate(value):
-            out += lax_scalars(item, typing.get_args(annotation)[0], f"{path}[{i}]")
-    elif origin is dict and isinstance(value, dict):
-        key_type, item_type = typing.get_args(annotation)
-        for key, item in value.items():
-            here = join_path(path, key)
-            if _unwrap(key_type) is dt.date:
-                out += lax_scalars(key, dt.date, here)
-            out += lax_scalars(item, item_type, here)
-    return out

@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from gasroutes.core.limits import (
+    NOT_BOOL,
     Bcm,
     Date,
     Kt,
 )
+from gasroutes.core.units import DAYS_PER_YEAR
 
 __all__ = [
-    "DAYS_PER_YEAR",
     "BcmRamp",
     "KtSchedule",
     "NeedSchedule",
@@ -57,13 +59,15 @@ class TrendLine(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
     start_date: Date = Field(description="The day the line has the value 'level'.")
     level: Bcm = Field(description="Value on start_date, bcm/yr.")
-    per_year: Annotated[float, Field(ge=-1000, le=1000, allow_inf_nan=False)] = Field(
+    per_year: Annotated[float, NOT_BOOL, Field(ge=-1000, le=1000, allow_inf_nan=False)] = Field(
         description="Change per year, bcm/yr per year (at start_date, if damped)."
     )
-    damping_years: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] | None = Field(
-        None,
-        description="A damped trend: the yearly change falls by the share 1 - 1/e every "
-        "this many years (absent: a straight line).",
+    damping_years: Annotated[float, NOT_BOOL, Field(gt=0, le=1000, allow_inf_nan=False)] | None = (
+        Field(
+            None,
+            description="A damped trend: the yearly change falls by the share 1 - 1/e every "
+            "this many years (absent: a straight line).",
+        )
     )
 
 
@@ -74,7 +78,7 @@ class SaturationCurve(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
     start_date: Date = Field(description="The day it starts from 0.")
     plateau: Bcm = Field(description="The level it approaches, bcm/yr.")
-    years: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = Field(
+    years: Annotated[float, NOT_BOOL, Field(gt=0, le=1000, allow_inf_nan=False)] = Field(
         description="Time constant: after this many years it is 63% of the way there."
     )
 
@@ -94,19 +98,56 @@ class Trend(BaseModel):
     trend: TrendLine
 
 
+def _shape(*keys: str) -> Callable[[Any], str | None]:
+    """The member of a schedule union a value is meant for, told by its shape: a number,
+    a mapping with one of ``keys`` (a ramp, a trend, a saturation curve) or other dates
+    (steps). None (no member) for any other value: pydantic then says what the union
+    takes, and the errors of the member meant are the only ones reported."""
+
+    def shape(value: Any) -> str | None:
+        if isinstance(value, int | float):  # true/false too: the number's check refuses it
+            return "number"
+        if isinstance(value, BaseModel):  # an already validated schedule (model_copy)
+            return next((k for k in keys if k in type(value).model_fields), None)
+        if isinstance(value, dict):
+            return next((k for k in keys if k in value), "steps")
+        return None
+
+    return shape
+
+
+def _union(number: Any, steps: Any, *models: tuple[str, Any]) -> Any:
+    """A schedule union, discriminated by shape (see :func:`_shape`)."""
+    members = [Annotated[number, Tag("number")], Annotated[steps, Tag("steps")]]
+    members += [Annotated[model, Tag(key)] for key, model in models]
+    return Annotated[
+        Union[tuple(members)],  # noqa: UP007 - built at run time
+        Discriminator(
+            _shape(*(key for key, _ in models)),
+            custom_error_type="union_type",
+            custom_error_message="no member of the union takes this value",
+        ),
+    ]
+
+
 # A quantity that may change over time: a number; a mapping from date to the value that
 # holds from that date on (steps; 0 before the first date); a linear ramp; or (for gas) a
 # trend line. Gas quantities are in bcm/yr, LPG ones in kt/yr, each with its own limit.
-Schedule = Bcm | dict[Date, Bcm] | BcmRamp | Trend | Saturating
-
-
-KtSchedule = Kt | dict[Date, Kt] | Ramp
+if TYPE_CHECKING:
+    Schedule = Bcm | dict[Date, Bcm] | BcmRamp | Trend | Saturating
+    KtSchedule = Kt | dict[Date, Kt] | Ramp
+else:
+    Schedule = _union(
+        Bcm,
+        dict[Date, Bcm],
+        ("linear", BcmRamp),
+        ("trend", Trend),
+        ("saturating", Saturating),
+    )
+    KtSchedule = _union(Kt, dict[Date, Kt], ("linear", Ramp))
 
 
 NeedSchedule = Schedule
-
-
-DAYS_PER_YEAR = 365.25
 
 
 def schedule_value(schedule: Schedule | KtSchedule | NeedSchedule, day: dt.date) -> float:

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 if TYPE_CHECKING:
     pass
 
+from gasroutes.core.limits import NOT_BOOL
+
 __all__ = [
     "BURN_IN_CYCLES",
     "EPOCH",
@@ -34,7 +36,7 @@ __all__ = [
 MAX_DISTRIBUTION_DAYS = 1e6  # a mean, sd or value of a duration distribution (2,700 years)
 
 
-Positive = Annotated[float, Field(gt=0, le=MAX_DISTRIBUTION_DAYS, allow_inf_nan=False)]
+Positive = Annotated[float, NOT_BOOL, Field(gt=0, le=MAX_DISTRIBUTION_DAYS, allow_inf_nan=False)]
 
 
 # Random processes run on a fixed calendar from this day, so a stream's draw for a given
@@ -59,7 +61,10 @@ class Distribution(_Record):
     mean: Positive | None = Field(None, description="Mean, days.")
     sd: Positive | None = Field(None, description="Standard deviation, days (lognormal).")
     values: (
-        tuple[Annotated[float, Field(ge=0, le=MAX_DISTRIBUTION_DAYS, allow_inf_nan=False)], ...]
+        tuple[
+            Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_DISTRIBUTION_DAYS, allow_inf_nan=False)],
+            ...,
+        ]
         | None
     ) = Field(
         None, min_length=1, max_length=100_000, description="Observed durations, days (empirical)."
@@ -111,15 +116,15 @@ class Outages(_Record):
         description="Time in service between two failures (stress days: see winter_factor)."
     )
     repair_days: Distribution = Field(description="Time out of service per failure.")
-    loss: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
+    loss: Annotated[float, NOT_BOOL, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
         1.0,
         description="Share of capacity lost while out: 1 takes the route or field out, "
         "less derates it. Rail routes only go fully out.",
     )
-    winter_factor: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = Field(
+    winter_factor: Annotated[float, NOT_BOOL, Field(gt=0, le=100, allow_inf_nan=False)] = Field(
         1.0, description="How many times more often failures come in winter months."
     )
-    winter_months: tuple[Annotated[int, Field(ge=1, le=12)], ...] = Field(
+    winter_months: tuple[Annotated[int, NOT_BOOL, Field(ge=1, le=12)], ...] = Field(
         (12, 1, 2),
         min_length=1,
         max_length=12,
@@ -131,10 +136,10 @@ class Outages(_Record):
 class Noise(_Record):
     """Multiplicative AR(1) noise around 1, day by day."""
 
-    sd: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
+    sd: Annotated[float, NOT_BOOL, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
         description="Standard deviation of a day's factor."
     )
-    lag1: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(
+    lag1: Annotated[float, NOT_BOOL, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(
         0.9, description="Correlation between one day's factor and the next."
     )
     enabled: bool = True

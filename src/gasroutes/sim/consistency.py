@@ -46,8 +46,9 @@ def _late_commissioning(s: Scenario) -> list[str]:
 def _peak_nominations(s: Scenario) -> list[str]:
     """Months in which a buyer's peak daily nomination is above what its routes can carry
     for it (their capacity less third-party gas, when in service, outages aside)."""
+    from gasroutes.scenario.graph import SupplyGraph
     from gasroutes.sim.days import Calendar
-    from gasroutes.sim.gas.solve import SupplyGraph, build_inputs
+    from gasroutes.sim.gas.inputs import build_inputs
     from gasroutes.sim.timeline import build_timeline
 
     cal = Calendar.build(s.start, s.end)

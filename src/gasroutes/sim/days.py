@@ -12,9 +12,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Calendar"]
+from gasroutes.core.units import MCM_PER_BCM
 
-MCM_PER_BCM = 1000.0
+__all__ = ["Calendar"]
 
 
 @dataclass(frozen=True)

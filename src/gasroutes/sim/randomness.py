@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gasroutes.scenario.uncertainty import NOISE_EPOCH, Distribution, Noise, Outages, outage_origin
-from gasroutes.sim.timeline import Change, ids_of
+from gasroutes.sim.changes import Change, EventKind, GasOp, LpgOp, Op, Source
+from gasroutes.sim.timeline import ids_of
 
 if TYPE_CHECKING:
     from gasroutes.scenario.model import Scenario
@@ -133,17 +134,18 @@ def random_changes(s: Scenario, cal: Calendar) -> list[tuple[int, Change]]:
         if not spec.enabled:
             continue
         commissioned = None
+        op: Op
         if tid in s.fields:
-            op, section, on, off = "field_derate", "fields", 1 - spec.loss, 1.0
+            op, section, on, off = GasOp.FIELD_DERATE, "fields", 1 - spec.loss, 1.0
         elif tid in s.routes:
             commissioned = s.routes[tid].commissioned_date
             if spec.loss < 1:
-                op, section, on, off = "route_derate", "routes", 1 - spec.loss, 1.0
+                op, section, on, off = GasOp.ROUTE_DERATE, "routes", 1 - spec.loss, 1.0
             else:
-                op, section, on, off = "route_outage", "routes", 1.0, -1.0
+                op, section, on, off = GasOp.ROUTE_OUTAGE, "routes", 1.0, -1.0
         else:
             commissioned = s.lpg.rail_routes[tid].commissioned_date
-            op, section, on, off = "rail_outage", "rails", 1.0, -1.0
+            op, section, on, off = LpgOp.RAIL_OUTAGE, "rails", 1.0, -1.0
         first_day = max(cal.index(commissioned), 0) if commissioned else 0
         i = ids[section].index(tid)
         reason = "random outage" if spec.loss == 1 else f"random outage ({spec.loss:.0%} out)"
@@ -156,9 +158,11 @@ def random_changes(s: Scenario, cal: Calendar) -> list[tuple[int, Change]]:
             first = max(first, first_day)
             if first >= stop or first >= cal.days:
                 continue
-            out.append((first, Change(op, i, on, "outage", tid, "random", reason)))
+            out.append((first, Change(op, i, on, EventKind.OUTAGE, tid, Source.RANDOM, reason)))
             if stop < cal.days:
-                out.append((stop, Change(op, i, off, "outage_end", tid, "random", reason)))
+                out.append(
+                    (stop, Change(op, i, off, EventKind.OUTAGE_END, tid, Source.RANDOM, reason))
+                )
     out.sort(key=lambda t: t[0])
     return out
 

@@ -1,12 +1,14 @@
-"""Wires a scenario into SimPy processes and runs it.
+"""Wires a scenario into SimPy processes and runs it: :func:`simulate` returns the raw
+:class:`Simulation` (the solved gas arrays, the LPG chain's records, the event log), from
+which :mod:`gasroutes.results` builds the tables.
 
 - ``event_timeline`` applies dated changes (scenario events, schedules, commissioning,
   random outages) at the start of their day and logs them; the LPG chain's changes act
   on its processes then;
 - the pipeline gas is a daily flow model solved before the processes run
-  (:mod:`gasroutes.gas`): nothing in it waits for anything but the calendar and the
+  (:mod:`gasroutes.sim.gas`): nothing in it waits for anything but the calendar and the
   arrears rules, and ``dispatcher`` logs each rule firing on its day, at mid-day;
-- the LPG chain (:mod:`gasroutes.rail`) is discrete: trains, tank cars, bays, trucks,
+- the LPG chain (:mod:`gasroutes.sim.lpg`) is discrete: trains, tank cars, bays, trucks,
   each an event of its own.
 """
 
@@ -20,18 +22,22 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from gasroutes.results.result import Recorder, Result
+from gasroutes.scenario.graph import SupplyGraph
 from gasroutes.scenario.model import Scenario
+from gasroutes.sim.changes import Change, EventKind, GasOp, LpgOp, Source
 from gasroutes.sim.days import Calendar
-from gasroutes.sim.gas.solve import Firing, GasRun, SupplyGraph, build_inputs, solve
-from gasroutes.sim.lpg.build import lpg_engine
+from gasroutes.sim.gas.inputs import build_inputs
+from gasroutes.sim.gas.solve import Firing, GasRun, solve
+from gasroutes.sim.native import lpg_build
 from gasroutes.sim.randomness import delay_draws, noise_series, random_changes
-from gasroutes.sim.timeline import LPG_OPS, Change, build_timeline, event_timeline
+from gasroutes.sim.record import EventLog, Simulation
+from gasroutes.sim.simpy_internals import events_scheduled
+from gasroutes.sim.timeline import build_timeline, event_timeline
 
 if TYPE_CHECKING:
-    from gasroutes.sim.lpg.chain import LpgNetwork
+    from gasroutes.sim.lpg.network import LpgNetwork
 
-__all__ = ["dispatcher", "prepare", "run"]
+__all__ = ["dispatcher", "prepare", "simulate"]
 
 log = logging.getLogger(__name__)
 
@@ -60,37 +66,36 @@ def dispatcher(
         log_firing(f)
 
 
-def run(
+def simulate(
     scenario: Scenario,
     seed: int | None = None,
     *,
     trace: bool = False,
     trucks: str = "fleet",
     lpg: bool = True,
-) -> Result:
-    """Simulate a scenario; return its results. Raises ConservationError if mass does not
-    balance and NonFiniteError if a number is not finite (either would be a bug in the
-    model, never in the input).
+) -> Simulation:
+    """Simulate a scenario; return what the run recorded (see :func:`gasroutes.run` for
+    the options).
 
-    ``trace`` keeps a log of every LPG move in ``result.trace``; ``trucks`` chooses the
-    road-tanker model, ``"fleet"`` (one process per fleet, the default) or ``"per_truck"``
-    (one process per truck: the same tables, more events). ``lpg=False`` leaves the LPG
-    chain out (it shares nothing with the pipeline gas: the gas tables are the same), for
-    studies that need only gas figures.
+    ``trace`` keeps a log of every LPG move; ``trucks`` chooses the road-tanker model,
+    ``"fleet"`` (one process per fleet, the default) or ``"per_truck"`` (one process per
+    truck: the same tables, more events). ``lpg=False`` leaves the LPG chain out (it
+    shares nothing with the pipeline gas: the gas tables are the same).
     """
     started = time.time()
     clock = time.perf_counter()
     if seed is not None and seed != scenario.seed:
         scenario = scenario.model_copy(update={"seed": seed})
     cal, timeline, gas = prepare(scenario)
-    rec = Recorder.of(gas, cal)
+    log_ = EventLog()
     env = simpy.Environment()
     chain = scenario.lpg
     net: LpgNetwork | None = None
     if lpg and (
         chain.plants or chain.rail_routes or chain.depots or chain.terminals or chain.fleets
     ):
-        net = lpg_engine()[0].LpgNetwork(
+        build = lpg_build()
+        net = build.network.LpgNetwork(
             env,
             chain,
             cal,
@@ -100,11 +105,12 @@ def run(
         )
 
     def apply(day: int, c: Change) -> None:
-        if c.op in LPG_OPS:
+        if isinstance(c.op, LpgOp):
             if net is None:
                 return  # the chain is left out of this run
             net.apply(c.op, c.target, c.value)
-        rec.log_event(cal.dates[day], c.kind, c.target_id, c.source, c.reason, c.value, c.op)
+        # the gas changes were compiled into the daily arrays before the run
+        log_.add(cal.dates[day], c.kind, c.target_id, c.source, c.reason, c.value, c.op)
 
     def log_firing(f: Firing) -> None:
         rule, buyer = f.rule, list(scenario.buyers)[f.buyer]
@@ -112,28 +118,25 @@ def run(
             reason = rule.reason or f"arrears above USD {rule.above_usd:,.0f}"
         else:
             reason = rule.reason or f"arrears below USD {rule.below_usd:,.0f}"
-        kind = "cutoff" if f.cut else "resume"
-        rec.log_event(cal.dates[f.day], kind, buyer, "rule", reason, float(f.cut), "buyer_cutoff")
+        kind = EventKind.CUTOFF if f.cut else EventKind.RESUME
+        day = cal.dates[f.day]
+        log_.add(day, kind, buyer, Source.RULE, reason, float(f.cut), GasOp.BUYER_CUTOFF)
 
     env.process(event_timeline(env, timeline, apply))
     env.process(dispatcher(env, gas.firings, log_firing))
     if net is not None:
-        net.start()
+        build.processes.start(net)
     env.run(until=cal.days)
     if net is not None:
         net.finish()
-    result = Result.build(
-        scenario,
-        rec,
-        cal,
+    return Simulation(
+        scenario=scenario,
+        cal=cal,
+        gas=gas,
+        events=log_.events,
+        lpg=net,
         started=started,
         wall_s=time.perf_counter() - clock,
-        lpg=net,
+        sim_events=events_scheduled(env),
+        trace=sorted(net.trace) if net is not None and net.trace is not None else None,
     )
-    # SimPy numbers every event it schedules: the count is the last number drawn
-    result.sim_events = next(env._eid)
-    if net is not None and net.trace is not None:
-        result.trace = sorted(net.trace)
-    result.check_conservation()
-    result.check_finite()
-    return result

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,9 +23,6 @@ import pandas as pd
 from gasroutes.core.errors import DataError, RunFolderError, ScenarioError, short
 from gasroutes.core.yamlio import read_text
 from gasroutes.results.runfolder import read_table
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 __all__ = ["Backtest", "backtest", "read_observed"]
 
@@ -70,27 +66,6 @@ class Backtest:
             "weighted_mape": weighted,
             "unknown_destinations": self.unknown,
         }
-
-    def plot(self, title: str) -> Figure:
-        from gasroutes.charts.run import backtest_chart
-
-        return backtest_chart(self.table, self.series, title, self.unit)
-
-    def write(self, folder: Path, title: str, reads: Path | None = None) -> Path:
-        """Write backtest.csv, backtest.json and backtest.png to ``folder``, atomically;
-        ``reads`` is the run folder compared, which it must not write into."""
-        from gasroutes.results.folders import atomic_folder, check_apart
-
-        if reads is not None:
-            check_apart(folder, [reads], "backtest")
-        with atomic_folder(folder, "backtest") as tmp:
-            self.table.to_csv(tmp / "backtest.csv", index=False, float_format="%.6f")
-            (tmp / "backtest.json").write_text(
-                json.dumps(self.summary, indent=2, allow_nan=False) + "\n", encoding="utf-8"
-            )
-            fig = self.plot(title)
-            fig.savefig(tmp / "backtest.png", dpi=150, metadata={"Software": None})
-        return folder
 
 
 def _key(name: str) -> str:

@@ -21,7 +21,6 @@ import copy
 import dataclasses
 import datetime as dt
 import io
-import json
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,11 +28,11 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from gasroutes.core.errors import DataError, RunFailedError, ScenarioError
-from gasroutes.core.limits import Date
-from gasroutes.core.yamlio import read_yaml
+from gasroutes.core.limits import NOT_BOOL, Date
+from gasroutes.core.units import MCM_PER_BCM
 
 __all__ = [
     "CalibrationSpec",
@@ -46,7 +45,7 @@ __all__ = [
 
 FLOOR_BCM = 1.0  # relative errors are taken against max(observed, this)
 Path_ = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Bound = Annotated[float, Field(ge=-1e9, le=1e9, allow_inf_nan=False)]
+Bound = Annotated[float, NOT_BOOL, Field(ge=-1e9, le=1e9, allow_inf_nan=False)]
 
 
 class _Record(BaseModel):
@@ -74,7 +73,10 @@ class Observed(_Record):
         max_length=100,
         description="exports: the table's destination names and the run's buyer ids.",
     )
-    years: tuple[Annotated[int, Field(ge=1900, le=2200)], Annotated[int, Field(ge=1900, le=2200)]]
+    years: tuple[
+        Annotated[int, NOT_BOOL, Field(ge=1900, le=2200)],
+        Annotated[int, NOT_BOOL, Field(ge=1900, le=2200)],
+    ]
 
 
 class Timing(_Record):
@@ -98,7 +100,7 @@ class CalibrationSpec(_Record):
     timing: tuple[Timing, ...] = Field((), max_length=5)
     objective: Literal["relative_squared"] = "relative_squared"
     method: Literal["least_squares", "nelder_mead"] = "least_squares"
-    max_evaluations: Annotated[int, Field(ge=1, le=100_000)] = 400
+    max_evaluations: Annotated[int, NOT_BOOL, Field(ge=1, le=100_000)] = 400
 
 
 @dataclasses.dataclass
@@ -115,26 +117,12 @@ class Problem:
 
 def load_calibration(path: Path) -> Problem:
     """Read and check a calibration file, its base scenario and its observed tables."""
-    from gasroutes.scenario.loading import load_scenario
-    from gasroutes.scenario.messages import lax_scalars, pydantic_problems
+    from gasroutes.scenario.loading import load_scenario, load_spec
     from gasroutes.scenario.paths import leaf_paths
     from gasroutes.studies.backtest import read_observed
 
     name = str(path)
-    raw = read_yaml(path, "calibration file (YAML)")
-    if not isinstance(raw, dict):
-        raise ScenarioError(
-            name, "", "", "a YAML mapping (base, parameters, observed, ...)", "not a mapping"
-        )
-    raw.setdefault("name", path.stem)
-    problems = [(name, *p) for p in lax_scalars(raw, CalibrationSpec)]
-    if problems:
-        raise ScenarioError(*problems[0], problems=problems)
-    try:
-        spec = CalibrationSpec.model_validate(raw)
-    except ValidationError as err:
-        problems = [(name, *p) for p in pydantic_problems(err.errors(), raw, CalibrationSpec)]
-        raise ScenarioError(*problems[0], problems=problems) from err
+    spec = load_spec(path, CalibrationSpec, "calibration file", "base, parameters, observed")
     base_path = path.parent / spec.base
     if not base_path.is_file():
         raise ScenarioError(
@@ -294,7 +282,7 @@ def simulated(result: Any) -> pd.DataFrame:
             "year": sorted(set(years.tolist())),
         }
     )
-    domestic["simulated"] = [float(dom[years == y].sum()) / 1000.0 for y in domestic["year"]]
+    domestic["simulated"] = [float(dom[years == y].sum()) / MCM_PER_BCM for y in domestic["year"]]
     return pd.concat([exports, domestic], ignore_index=True)
 
 
@@ -308,9 +296,9 @@ class _Model:
     def run(
         self, values: Sequence[float] | np.ndarray, extra: dict[str, float] | None = None
     ) -> Any:
+        from gasroutes.results.run import run
         from gasroutes.scenario.loading import scenario_from_dict
         from gasroutes.scenario.paths import set_path
-        from gasroutes.sim.run import run
 
         self.evaluations += 1
         data = copy.deepcopy(self.base)
@@ -363,23 +351,6 @@ class Fit:
             "timing": self.timing,
             "observations": len(self.table),
         }
-
-    def write(self, folder: Path) -> Path:
-        """fitted.json, fit.csv, fit.png and report.html, atomically."""
-        from gasroutes.charts.axes import save_figure
-        from gasroutes.report.html import calibration_report
-        from gasroutes.results.folders import atomic_folder
-
-        with atomic_folder(folder, "calibration") as tmp:
-            (tmp / "fitted.json").write_text(
-                json.dumps(self.summary(), indent=2, allow_nan=False) + "\n", encoding="utf-8"
-            )
-            self.table.to_csv(tmp / "fit.csv", index=False, float_format="%.6f")
-            from gasroutes.charts.calibration import fit_chart
-
-            png = save_figure(fit_chart(self.table, self.spec.name), tmp, "fit")
-            (tmp / "report.html").write_text(calibration_report(self, png), encoding="utf-8")
-        return folder
 
 
 def _residuals(sim: pd.DataFrame, obs: pd.DataFrame) -> pd.DataFrame:
@@ -538,6 +509,15 @@ class Hindcast:
     table: pd.DataFrame  # origin, year, destination, simulated, persistence, observed
     fits: dict[int, Fit]
 
+    def document(self) -> dict[str, Any]:
+        """hindcast.json: the scores by origin, with what they score."""
+        return {
+            "calibration": self.spec.name,
+            "destinations_scored": list(SCORED),
+            "weights": "observed quantities (weighted MAPE = sum |error| / sum observed)",
+            "origins": self.scores(),
+        }
+
     def scores(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for origin, fit in sorted(self.fits.items()):
@@ -565,28 +545,6 @@ class Hindcast:
             }
         return out
 
-    def write(self, folder: Path) -> Path:
-        from gasroutes.charts.axes import save_figure
-        from gasroutes.report.html import hindcast_report
-        from gasroutes.results.folders import atomic_folder
-
-        with atomic_folder(folder, "hindcast") as tmp:
-            self.table.to_csv(tmp / "hindcast.csv", index=False, float_format="%.6f", na_rep="")
-            scores = {
-                "calibration": self.spec.name,
-                "destinations_scored": list(SCORED),
-                "weights": "observed quantities (weighted MAPE = sum |error| / sum observed)",
-                "origins": self.scores(),
-            }
-            (tmp / "hindcast.json").write_text(
-                json.dumps(scores, indent=2, allow_nan=False) + "\n", encoding="utf-8"
-            )
-            from gasroutes.charts.calibration import hindcast_chart
-
-            png = save_figure(hindcast_chart(self.table, self.spec.name), tmp, "hindcast")
-            (tmp / "report.html").write_text(hindcast_report(self, scores, png), encoding="utf-8")
-        return folder
-
 
 def _observed_series(problem: Problem) -> dict[tuple[str, int], float]:
     """Observed annual values by (destination, year), totals included (from TOTAL rows)."""
@@ -602,9 +560,9 @@ def _observed_series(problem: Problem) -> dict[tuple[str, int], float]:
 
 
 def _one_origin(args: tuple[Problem, int, int]) -> tuple[int, Fit, pd.DataFrame]:
+    from gasroutes.results.run import run
     from gasroutes.scenario.loading import scenario_from_dict
     from gasroutes.scenario.paths import set_path
-    from gasroutes.sim.run import run
 
     problem, origin, last = args
     fit = calibrate(problem, fit_until=dt.date(origin, 12, 31), years_until=origin)

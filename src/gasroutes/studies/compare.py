@@ -15,15 +15,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from gasroutes.core.errors import RunFolderError
-from gasroutes.report.html import flatten_kpis
 from gasroutes.results.reading import RunData
+from gasroutes.results.summary import flatten_kpis
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from gasroutes.results.result import Result
+    from gasroutes.studies.replicate import Pages, Progress
 
-__all__ = ["Comparison", "compare", "load_runs"]
+__all__ = ["Comparison", "check_count", "compare", "is_scenario", "load_runs", "read_folders"]
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
@@ -94,62 +93,6 @@ class Comparison:
                 )
         return notes
 
-    def charts(self) -> dict[str, Figure]:
-        """Every comparison chart, by name."""
-        from gasroutes.charts.compare import (
-            annual_exports_compare,
-            compare_charts,
-            difference_annual,
-            difference_kpis,
-        )
-
-        if not self.replicated:
-            return compare_charts(self.runs)
-        from gasroutes.studies.paired import annual_differences
-
-        first = self.runs[0]
-        annual = {r.name: annual_differences(first, r) for r in self.runs[1:]}
-        # the daily tables of replicated runs stay on disk: their charts are the bands in
-        # each run's own folder
-        return {
-            "annual_exports": annual_exports_compare(self.runs),
-            "difference_kpis": difference_kpis(self.runs, self.differences),
-            "difference_annual": difference_annual(self.runs, annual),
-        }
-
-    def plot(self, name: str) -> Figure:
-        """One comparison chart (annual_exports, deliveries, revenue, production,
-        route_flows)."""
-        from gasroutes.charts.compare import COMPARE_CHARTS
-
-        if name not in COMPARE_CHARTS:
-            raise KeyError(f"unknown chart {name!r}; choose one of {', '.join(COMPARE_CHARTS)}")
-        return COMPARE_CHARTS[name](self.runs)
-
-    def write(self, folder: Path, made: Sequence[Result] = ()) -> Path:
-        """Write kpis.csv, charts/*.png and report.html, atomically; the results in
-        ``made`` (runs of scenario files given to compare) are kept under ``runs/``."""
-        from gasroutes.results.folders import atomic_folder, check_apart
-
-        check_apart(folder, [r.folder for r in self.runs if r.folder is not None], "compare")
-        with atomic_folder(folder, "compare") as tmp:
-            self.write_into(tmp)
-            for result in made:
-                result.write(tmp / "runs" / result.scenario.name)
-        return folder
-
-    def write_into(self, tmp: Path) -> None:
-        """The comparison's files, written into the (temporary) folder ``tmp``."""
-        from gasroutes.charts.axes import save_figure
-        from gasroutes.report.html import comparison_report
-
-        self.kpis.to_csv(tmp / "kpis.csv", float_format="%.6f")
-        if self.replicated:
-            self.differences.to_csv(tmp / "differences.csv", index=False, float_format="%.6f")
-        (tmp / "charts").mkdir()
-        paths = [save_figure(fig, tmp / "charts", n) for n, fig in self.charts().items()]
-        (tmp / "report.html").write_text(comparison_report(self, paths), encoding="utf-8")
-
 
 def _unique(names: list[str]) -> list[str]:
     out: list[str] = []
@@ -167,13 +110,15 @@ def load_runs(
     replications: int = 1,
     workers: int = 1,
     scratch: Path | None = None,
+    progress: Progress | None = None,
+    pages: Pages | None = None,
 ) -> tuple[list[RunData], list[Result]]:
     """Turn results, run folders and scenario files into RunData, running the scenario
     files; also return the results of those runs. With ``replications`` above 1, scenario
     files are run replicated into ``scratch``/<name> (the caller keeps or removes them)."""
     from gasroutes.results.result import Result
+    from gasroutes.results.run import run
     from gasroutes.scenario.loading import load_scenario
-    from gasroutes.sim.run import run
 
     out: list[RunData] = []
     made: list[Result] = []
@@ -184,9 +129,8 @@ def load_runs(
             out.append(RunData.from_result(item))
         else:
             path = Path(item)
-            if _is_scenario(path) and replications > 1:
+            if is_scenario(path) and replications > 1:
                 from gasroutes.studies.replicate import run_replications
-                from gasroutes.studies.sweep import progress_bar
 
                 assert scratch is not None, "replicated scenario files need a scratch folder"
                 scenario = load_scenario(path)
@@ -195,10 +139,15 @@ def load_runs(
                 while folder.exists():
                     folder, k = scratch / f"{scenario.name}-{k}", k + 1
                 run_replications(
-                    scenario, replications, folder, workers=workers, progress=progress_bar
+                    scenario,
+                    replications,
+                    folder,
+                    workers=workers,
+                    progress=progress,
+                    pages=pages,
                 )
                 out.append(RunData.from_folder(folder))
-            elif _is_scenario(path):
+            elif is_scenario(path):
                 result = run(load_scenario(path))
                 made.append(result)
                 out.append(RunData.from_result(result))
@@ -211,47 +160,41 @@ def load_runs(
 
 def compare(
     items: Sequence[Any],
-    out: str | Path | None = None,
     *,
     replications: int = 1,
     workers: int = 1,
+    progress: Progress | None = None,
 ) -> Comparison:
-    """Compare runs (Results, run folders or scenario files); write to ``out`` if given.
+    """Compare runs (Results, run folders or scenario files), writing nothing: scenario
+    files are run (``replications`` times each, with ``workers`` processes) into a
+    scratch folder that is removed afterwards. :func:`gasroutes.compare` with ``out``
+    keeps them (:func:`gasroutes.report.compare.compare_into`)."""
+    check_count(items)
+    with tempfile.TemporaryDirectory(prefix="gasroutes-compare-") as scratch:
+        runs, _ = load_runs(
+            items,
+            replications=replications,
+            workers=workers,
+            scratch=Path(scratch),
+            progress=progress,
+        )
+        for r in runs:
+            if r.folder is not None and Path(scratch) in r.folder.parents:
+                r.folder = None  # run for this comparison and not kept
+    return Comparison(runs)
 
-    Scenario files are run first, ``replications`` times each (with ``workers``
-    processes); their runs are kept in ``out``/runs/.
-    """
+
+def check_count(items: Sequence[Any]) -> None:
     if len(items) < 2:
         raise RunFolderError(f"compare needs at least two runs, got {len(items)}")
-    if out is None:
-        with tempfile.TemporaryDirectory(prefix="gasroutes-compare-") as scratch:
-            runs, _ = load_runs(
-                items, replications=replications, workers=workers, scratch=Path(scratch)
-            )
-            for r in runs:
-                if r.folder is not None and Path(scratch) in r.folder.parents:
-                    r.folder = None  # run for this comparison and not kept
-        return Comparison(runs)
-    from gasroutes.results.folders import atomic_folder, check_apart, check_target
 
-    target = Path(out)
-    read = [Path(i) for i in items if isinstance(i, str | Path) and not _is_scenario(Path(i))]
+
+def read_folders(items: Sequence[Any]) -> list[Path]:
+    """The run folders among ``items`` (which a comparison must not write into)."""
+    read = [Path(i) for i in items if isinstance(i, str | Path) and not is_scenario(Path(i))]
     read += [i.folder for i in items if isinstance(i, RunData) and i.folder is not None]
-    # before anything runs: a refused folder is told at once, not after the runs
-    check_apart(target, read, "compare")
-    check_target(target, "compare")
-    with atomic_folder(target, "compare") as tmp:
-        kept = tmp / "runs"
-        runs, made = load_runs(items, replications=replications, workers=workers, scratch=kept)
-        comparison = Comparison(runs)
-        comparison.write_into(tmp)
-        for result in made:  # scenario files given on the command line: keep their runs
-            result.write(kept / result.scenario.name)
-    for r in runs:
-        if r.folder is not None and tmp in r.folder.parents:
-            r.folder = target / r.folder.relative_to(tmp)
-    return comparison
+    return read
 
 
-def _is_scenario(path: Path) -> bool:
+def is_scenario(path: Path) -> bool:
     return path.suffix in SCENARIO_SUFFIXES and not path.is_dir()

@@ -34,10 +34,11 @@ import numpy as np
 import pandas as pd
 
 from gasroutes.core.errors import RunFailedError
-from gasroutes.report.html import flatten_kpis
-from gasroutes.results.folders import atomic_folder
+from gasroutes.core.folders import atomic_folder
 from gasroutes.results.runfolder import FORMAT_VERSION
-from gasroutes.results.writing import _iso, manifest, write_csv, write_tables, written
+from gasroutes.results.summary import flatten_kpis
+from gasroutes.results.writing import _iso, manifest, write_csv, write_manifest, write_tables
+from gasroutes.sim.changes import FIXED_SOURCES
 from gasroutes.sim.randomness import replication_seeds
 
 if TYPE_CHECKING:
@@ -46,10 +47,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Replicated", "kpi_stats", "run_replications"]
 
-# events that are the same in every replication (rule firings and random outages are not)
-FIXED_SOURCES = ("scenario", "schedule")
 DAILY_UP_TO = 400  # days: shorter horizons get daily bands, longer ones monthly
 Progress = Callable[[int, int, int, float], None]
+# writes a replicated folder's charts and report page: folder, the replicated run, the
+# scheduled events, the manifest
+Pages = Callable[[Path, "Replicated", pd.DataFrame, dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class _Task:
 def _one(task: _Task) -> dict[str, Any]:
     """Run one replication; write its tables into ``folder/rep-<index>``; return its
     summary and the small aggregates the band charts need."""
-    from gasroutes.sim.run import run
+    from gasroutes.results.run import run
 
     res = run(task.scenario, seed=task.seed)
     folder = Path(task.folder) / f"rep-{task.index}"
@@ -200,11 +202,13 @@ def run_replications(
     *,
     seed: int | None = None,
     workers: int = 1,
-    charts: bool = True,
-    svg: bool = False,
     progress: Progress | None = None,
+    pages: Pages | None = None,
 ) -> Replicated:
-    """Run ``n`` replications of ``scenario`` and write the replicated folder ``out``."""
+    """Run ``n`` replications of ``scenario`` and write the replicated folder ``out``:
+    its tables, summary and manifest; ``pages`` adds the charts and the report page
+    (:func:`gasroutes.report.replicated.replicated_pages`) before the manifest is
+    written."""
     started = time.time()
     if seed is not None and seed != scenario.seed:
         scenario = scenario.model_copy(update={"seed": seed})
@@ -254,16 +258,8 @@ def run_replications(
         from gasroutes.scenario.model import scenario_to_yaml
 
         (tmp / "scenario.resolved.yaml").write_text(scenario_to_yaml(scenario), encoding="utf-8")
-        drawn: list[Path] = []
-        title = f"{scenario.name}, {n} replications"
         events = pd.read_csv(tmp / "events.csv", dtype=str, keep_default_na=False)
         scheduled = events[(events["replication"] == "0") & events["source"].isin(FIXED_SOURCES)]
-        if charts:
-            from gasroutes.charts.bands import save_band_charts
-
-            drawn = save_band_charts(band, kpis, title, scheduled, tmp / "charts", svg=svg)
-        from gasroutes.report.html import replicated_report
-
         meta = dict(done[0]["manifest"])
         finished = time.time()
         meta.update(
@@ -277,17 +273,13 @@ def run_replications(
                 "finished": _iso(finished),
                 "simulation_wall_s": round(sum(r["wall_s"] for r in done), 4),
                 "wall_s": round(finished - started, 4),
-                "files": [*written(tmp), "manifest.json"],
             }
         )
-        (tmp / "report.html").write_text(
-            replicated_report(summary, meta, scheduled.drop(columns="replication"), drawn),
-            encoding="utf-8",
-        )
-        (tmp / "manifest.json").write_text(
-            json.dumps(meta, indent=2, allow_nan=False) + "\n", encoding="utf-8"
-        )
-    return Replicated(scenario, seeds, kpis, band, summary, out)
+        replicated = Replicated(scenario, seeds, kpis, band, summary, out)
+        if pages is not None:
+            pages(tmp, replicated, scheduled.drop(columns="replication"), meta)
+        write_manifest(meta, tmp)
+    return replicated
 
 
 def _join(folder: Path, name: str, n: int) -> None:

@@ -14,7 +14,6 @@ import datetime as dt
 import itertools
 import json
 import logging
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -28,17 +27,22 @@ import numpy as np
 import pandas as pd
 
 from gasroutes.core.errors import GasroutesError, RunFolderError, ScenarioError
+from gasroutes.core.folders import marker_of, open_folder, seal
 from gasroutes.core.limits import MAX_SWEEP_RUNS
-from gasroutes.results.folders import marker_of, open_folder, seal
 from gasroutes.results.runfolder import read_json
+from gasroutes.results.writing import write_csv
 from gasroutes.scenario.paths import set_path
 from gasroutes.studies.sweep_spec import SweepSpec, design_points, load_sweep
 
-__all__ = ["SweepResult", "run_sweep", "sweep"]
+__all__ = ["SweepResult", "run_sweep"]
 
 log = logging.getLogger(__name__)
 
 JOURNAL = "runs.jsonl"
+# writes one run's folder (gasroutes.report.run.write_run): for --keep-runs
+WriteRun = Callable[[Any, Path], Any]
+# writes the sweep's charts and report page into its folder
+Pages = Callable[["SweepResult"], None]
 
 
 @dataclass(frozen=True)
@@ -53,12 +57,13 @@ class Task:
     base: dict[str, Any]
     kpis: tuple[str, ...]
     keep: str | None  # folder for the run's full output, with --keep-runs
+    write_run: WriteRun | None = None  # writes a kept run's folder
 
 
 def run_task(task: Task) -> dict[str, Any]:
     """Run one task; never raises: a failure is a result with its error."""
+    from gasroutes.results.run import run
     from gasroutes.scenario.loading import scenario_from_dict
-    from gasroutes.sim.run import run
 
     started = time.perf_counter()
     row: dict[str, Any] = {
@@ -78,7 +83,8 @@ def run_task(task: Task) -> dict[str, Any]:
         row["kpis"] = {k: kpi(result.summary, result.annual, k) for k in task.kpis}
         row["annual"] = result.annual.to_dict("records")
         if task.keep:
-            result.write(Path(task.keep) / task.run_id)
+            assert task.write_run is not None, "a kept run needs a writer"
+            task.write_run(result, Path(task.keep) / task.run_id)
         row.update(status="ok", error="")
     except Exception as err:  # recorded, and the sweep goes on
         row.update(
@@ -112,8 +118,8 @@ def _plain(v: Any) -> Any:
 def check_kpis(spec: SweepSpec, base: dict[str, Any], file: str) -> None:
     """KPI names must be summary keys or annual.<destination>.<year>, with a destination
     of the base scenario and a year of its horizon."""
+    from gasroutes.results.run import run
     from gasroutes.scenario.loading import scenario_from_dict
-    from gasroutes.sim.run import run
 
     probe = dict(base, end=base["start"], events=[])  # one day names every summary key
     summary = run(scenario_from_dict(probe, file=file)).summary
@@ -166,7 +172,9 @@ def check_kpis(spec: SweepSpec, base: dict[str, Any], file: str) -> None:
             )
 
 
-def tasks_of(spec: SweepSpec, base: dict[str, Any], keep: Path | None) -> list[Task]:
+def tasks_of(
+    spec: SweepSpec, base: dict[str, Any], keep: Path | None, write_run: WriteRun | None = None
+) -> list[Task]:
     """Every run of the sweep: design points x replications, with derived seeds."""
     seeds = np.random.SeedSequence(spec.seed).generate_state(spec.replications)
     out = []
@@ -183,6 +191,7 @@ def tasks_of(spec: SweepSpec, base: dict[str, Any], keep: Path | None) -> list[T
                     base,
                     spec.kpis,
                     str(keep) if keep else None,
+                    write_run if keep else None,
                 )
             )
     return out
@@ -322,11 +331,18 @@ def run_sweep(
     keep_runs: bool = False,
     max_runs: int = MAX_SWEEP_RUNS,
     progress: Callable[[int, int, int, float], None] | None = None,
+    write_run: WriteRun | None = None,
+    pages: Pages | None = None,
 ) -> SweepResult:
-    """Run (or finish, with ``resume``) the sweep in ``path``; write its folder.
+    """Run (or finish, with ``resume``) the sweep in ``path``; write its folder: the
+    journal, runs.csv, annual.csv and sweep.json; ``pages`` adds the charts and the
+    report page (:func:`gasroutes.report.sweep.sweep_pages`), ``write_run`` writes each
+    run's folder with ``keep_runs``.
 
     The folder must be new, empty, or (with ``resume``) a sweep folder of the same sweep
     file; runs that failed are run again on a resume."""
+    if keep_runs and write_run is None:
+        raise ValueError("keep_runs needs write_run, the writer of a run's folder")
     spec, base, sha = load_sweep(path, max_runs)
     check_kpis(spec, base, str(path))
     out = out or Path("outputs") / "sweeps" / spec.name
@@ -359,7 +375,7 @@ def run_sweep(
         open_folder(out, "sweep")
         started_before = None
     keep = out / "runs" if keep_runs else None
-    tasks = tasks_of(spec, base, keep)
+    tasks = tasks_of(spec, base, keep, write_run)
     _drop_torn_line(journal)
     known = {t.run_id for t in tasks}
     done = {r["run_id"] for r in _read_journal(journal, known) if r["status"] == "ok"}
@@ -383,9 +399,11 @@ def run_sweep(
                 progress(len(done) + k, len(tasks), failed, time.perf_counter() - clock)
     rows = _read_journal(journal, known)
     result = _tables(spec, rows, out)
-    from gasroutes.charts.sweep import write_sweep_outputs
-
-    write_sweep_outputs(result)
+    result.runs.to_csv(out / "runs.csv", index=False, float_format="%.6f")
+    if len(result.annual):
+        write_csv(result.annual, out / "annual.csv", "%.6f")
+    if pages is not None:
+        pages(result)
     seal(out, "sweep")
     manifest.update(
         status="done",
@@ -394,11 +412,6 @@ def run_sweep(
     )
     _write_json(manifest_path, manifest)
     return result
-
-
-def sweep(path: str | Path, out: str | Path | None = None, **kw: Any) -> SweepResult:
-    """Python API of ``gasroutes sweep``."""
-    return run_sweep(Path(path), Path(out) if out is not None else None, **kw)
 
 
 def _base_sha(base: dict[str, Any]) -> str:
@@ -514,18 +527,3 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     tmp.replace(path)
-
-
-def progress_bar(done: int, total: int, failed: int, elapsed: float) -> None:
-    """A one-line progress bar on stderr: done/total, failures, ETA."""
-    width = 30
-    filled = int(width * done / max(total, 1))
-    rate = elapsed / max(done, 1)
-    eta = int(rate * (total - done))
-    line = (
-        f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} runs, "
-        f"{failed} failed, ETA {eta // 60}:{eta % 60:02d}"
-    )
-    if sys.stderr.isatty() or done == total or done % max(total // 10, 1) == 0:
-        sys.stderr.write(line + ("\n" if done == total or not sys.stderr.isatty() else ""))
-        sys.stderr.flush()

@@ -14,15 +14,16 @@ import difflib
 import hashlib
 import itertools
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
-    ValidationError,
+    Tag,
     model_validator,
 )
 
@@ -32,10 +33,10 @@ from gasroutes.core.limits import (
     MAX_REPLICATIONS,
     MAX_SAMPLES,
     MAX_SWEEP_RUNS,
+    NOT_BOOL,
     Date,
     Seed,
 )
-from gasroutes.core.yamlio import read_yaml
 from gasroutes.scenario.paths import leaf_paths
 
 __all__ = ["Parameter", "SweepSpec", "count_runs", "design_points", "load_sweep"]
@@ -48,18 +49,74 @@ class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
-Number = Annotated[float, Field(ge=-MAX_VALUE, le=MAX_VALUE, allow_inf_nan=False)]
+Number = Annotated[float, NOT_BOOL, Field(ge=-MAX_VALUE, le=MAX_VALUE, allow_inf_nan=False)]
 
 
-Scalar = Number | int | Date | Annotated[str, Field(max_length=200)]
+Text = Annotated[str, Field(max_length=200)]
+
+
+def _scalar_kind(value: Any) -> str | None:
+    """The member of Scalar a value is: told by its type (true/false goes to the numbers,
+    which refuse it), None for a value of no scalar type."""
+    if isinstance(value, bool | float):
+        return "number"
+    if isinstance(value, int):
+        return "whole"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, str):
+        return "text"
+    return None
+
+
+def _number_or_date(value: Any) -> str | None:
+    """A range's end: a number, a date, or text that reads as one of them (YAML reads
+    ``1.0e9`` as text)."""
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return "date"
+        return "number"
+    if isinstance(value, dt.date):
+        return "date"
+    return None
+
+
+Whole = Annotated[int, NOT_BOOL, Field(ge=-MAX_VALUE, le=MAX_VALUE)]
+if TYPE_CHECKING:
+    Scalar = Number | int | Date | str
+    NumberOrDate = Number | Date
+else:
+    Scalar = Annotated[
+        Annotated[Number, Tag("number")]
+        | Annotated[Whole, Tag("whole")]
+        | Annotated[Date, Tag("date")]
+        | Annotated[Text, Tag("text")],
+        Discriminator(
+            _scalar_kind,
+            custom_error_type="union_type",
+            custom_error_message="no member of the union takes this value",
+        ),
+    ]
+    NumberOrDate = Annotated[
+        Annotated[Number, Tag("number")] | Annotated[Date, Tag("date")],
+        Discriminator(
+            _number_or_date,
+            custom_error_type="union_type",
+            custom_error_message="no member of the union takes this value",
+        ),
+    ]
 
 
 class Range(_Record):
     """Evenly spaced values from ``start`` to ``stop`` (both included), ``steps`` of them."""
 
-    start: Number | Date
-    stop: Number | Date
-    steps: Annotated[int, Field(ge=2, le=MAX_RANGE_STEPS)]
+    start: NumberOrDate
+    stop: NumberOrDate
+    steps: Annotated[int, NOT_BOOL, Field(ge=2, le=MAX_RANGE_STEPS)]
 
     @model_validator(mode="after")
     def _same_kind(self) -> Range:
@@ -75,7 +132,7 @@ class Distribution(_Record):
     low: Number | None = None
     high: Number | None = None
     mean: Number | None = None
-    sd: Annotated[float, Field(gt=0, le=MAX_VALUE, allow_inf_nan=False)] | None = None
+    sd: Annotated[float, NOT_BOOL, Field(gt=0, le=MAX_VALUE, allow_inf_nan=False)] | None = None
     options: tuple[Scalar, ...] | None = Field(None, min_length=1, max_length=100_000)
 
     @model_validator(mode="after")
@@ -155,10 +212,10 @@ class SweepSpec(_Record):
     description: str = Field("", max_length=5000)
     base: str = Field(max_length=1000, description="Scenario file, relative to the sweep file.")
     design: Literal["grid", "random", "lhs"] = "grid"
-    samples: Annotated[int, Field(ge=1, le=MAX_SAMPLES)] | None = Field(
+    samples: Annotated[int, NOT_BOOL, Field(ge=1, le=MAX_SAMPLES)] | None = Field(
         None, description="Points of a random or lhs design."
     )
-    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 1
+    replications: Annotated[int, NOT_BOOL, Field(ge=1, le=MAX_REPLICATIONS)] = 1
     seed: Seed = 0
     parameters: tuple[Parameter, ...] = Field(min_length=1, max_length=100)
     kpis: tuple[Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)], ...] = (
@@ -210,24 +267,10 @@ def load_sweep(path: Path, max_runs: int = MAX_SWEEP_RUNS) -> tuple[SweepSpec, d
     """Read and check a sweep file; return it, its base scenario (resolved, as a mapping)
     and the sha256 of the sweep file. Every problem is a ScenarioError naming the file;
     a sweep of more than ``max_runs`` runs is refused before its design is built."""
-    from gasroutes.scenario.loading import load_scenario
-    from gasroutes.scenario.messages import lax_scalars, pydantic_problems
+    from gasroutes.scenario.loading import load_scenario, load_spec
 
     name = str(path)
-    raw = read_yaml(path, "sweep file (YAML)")
-    if not isinstance(raw, dict):
-        raise ScenarioError(
-            name, "", "", "a YAML mapping (base, parameters, design, ...)", "not a mapping"
-        )
-    raw.setdefault("name", path.stem)
-    problems = [(name, *p) for p in lax_scalars(raw, SweepSpec)]
-    if problems:
-        raise ScenarioError(*problems[0], problems=problems)
-    try:
-        spec = SweepSpec.model_validate(raw)
-    except ValidationError as err:
-        problems = [(name, *p) for p in pydantic_problems(err.errors(), raw, SweepSpec)]
-        raise ScenarioError(*problems[0], problems=problems) from err
+    spec = load_spec(path, SweepSpec, "sweep file", "base, parameters, design")
     runs = count_runs(spec)
     if runs > max_runs:
         raise ScenarioError(

@@ -30,10 +30,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 import gasroutes
+from gasroutes.api import RunResult as Result
 from gasroutes.charts.axes import EVENT_COLORS, decimal_year
 from gasroutes.charts.palette import color
 from gasroutes.charts.run import CHARTS, network_map, save_charts
-from gasroutes.results.result import Result
 
 NAME = "plotted"
 OUTAGE = ("2020-03-01", "2020-04-15")  # route east, both days included

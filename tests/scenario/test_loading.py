@@ -21,7 +21,7 @@ import gasroutes
 from gasroutes import ScenarioError
 from gasroutes.scenario.model import scenario_to_yaml
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 Writer = Callable[..., Path]
 Build = Callable[[dict[str, Any], Writer], object]
 

@@ -12,7 +12,7 @@ import pandas as pd
 import gasroutes
 from gasroutes import Result
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @cache

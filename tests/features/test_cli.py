@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from gasroutes.api import RunResult as Result
 from gasroutes.cli import main
-from gasroutes.results.result import Result
 from gasroutes.results.runfolder import RUN_FILES
 
 BAD_INPUTS: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -275,7 +275,7 @@ def test_out_on_the_current_folder_is_refused(
 ) -> None:
     scenario = tmp_path / "s.yaml"
     scenario.write_text(
-        (Path(__file__).resolve().parents[1] / "README.md")
+        (Path(__file__).resolve().parents[2] / "README.md")
         .read_text()
         .split("### A complete example", 1)[1]
         .split("```yaml\n", 1)[1]

@@ -13,7 +13,7 @@ import yaml
 from gasroutes import Scenario, load_scenario, run, scenario_from_dict
 from gasroutes.cli import main
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 TABLES = ("flows.csv", "deliveries.csv", "annual.csv")
 # everything but manifest.json, which records wall-clock times
 STABLE = (*TABLES, "money.csv", "production.csv", "events.csv", "summary.json")

@@ -20,6 +20,7 @@ import yaml
 
 import gasroutes
 from gasroutes import ScenarioError, scenario_from_dict
+from gasroutes.api import compare, run_replications
 from gasroutes.cli import main
 from gasroutes.results.reading import RunData
 from gasroutes.scenario.uncertainty import Distribution, Noise, Outages
@@ -32,11 +33,9 @@ from gasroutes.sim.randomness import (
     replication_seeds,
     stream,
 )
-from gasroutes.studies.compare import compare
 from gasroutes.studies.paired import interval, kpi_differences
-from gasroutes.studies.replicate import run_replications
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 
 

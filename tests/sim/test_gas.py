@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from conftest import SCENARIOS
 from gasroutes import load_scenario, run, scenario_from_dict
+from gasroutes.scenario.graph import ANY_FIELD, SupplyGraph
 from gasroutes.sim.consistency import scenario_warnings
 from gasroutes.sim.days import Calendar
-from gasroutes.sim.gas.solve import ANY_FIELD, SupplyGraph, allocate, build_inputs
+from gasroutes.sim.gas.dispatch import allocate
+from gasroutes.sim.gas.inputs import build_inputs
 from gasroutes.sim.timeline import build_timeline
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 NETWORK: dict[str, Any] = {
     "name": "net",

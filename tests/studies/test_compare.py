@@ -30,13 +30,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 import gasroutes
+from gasroutes.api import Comparison
+from gasroutes.api import RunResult as Result
 from gasroutes.charts.axes import EVENT_COLORS, decimal_year
 from gasroutes.charts.compare import COMPARE_CHARTS
 from gasroutes.charts.palette import color
 from gasroutes.charts.run import CHARTS
 from gasroutes.cli import main
-from gasroutes.results.result import Result
-from gasroutes.studies.compare import Comparison
 
 BUYERS = ["alpha", "beta"]
 OUTAGE = {
@@ -329,10 +329,10 @@ def test_kpis_have_a_column_per_run_and_their_difference(calm: Result, outage: R
 def test_gasroutes_compare_stays_the_function_once_its_module_is_loaded(
     calm: Result, outage: Result
 ) -> None:
-    # `gasroutes.compare` is both a function and a module; importing the module (as the
-    # command line does) must not turn the package attribute into the module
-    module = importlib.import_module("gasroutes.studies.compare")
-    assert module.compare is gasroutes.compare
+    # `gasroutes.compare` is the API's function, whatever modules are loaded (the
+    # command line loads the study's own module)
+    importlib.import_module("gasroutes.studies.compare")
+    assert gasroutes.compare is importlib.import_module("gasroutes.api").compare
     assert isinstance(gasroutes.compare([calm, outage]), Comparison)
     assert isinstance(gasroutes.compare([outage, calm]), Comparison)
     importlib.import_module("gasroutes.studies.backtest")

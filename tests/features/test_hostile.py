@@ -21,7 +21,7 @@ import gasroutes
 from gasroutes.cli import main
 from gasroutes.core.errors import ConservationError, RunFolderError
 
-MARKER = ".gasroutes.json"  # gasroutes.results.folders.MARKER
+MARKER = ".gasroutes.json"  # gasroutes.core.folders.MARKER
 
 Tree = dict[str, bytes]
 
@@ -430,7 +430,7 @@ def test_impossible_dates_exit_2(
 
 
 def test_conservation_does_not_let_nan_through() -> None:
-    from gasroutes.results.conservation import worst_imbalance
+    from gasroutes.results.balance import worst_imbalance
 
     dates = ["2020-01-01", "2020-01-02"]
     series = np.array([0.0, np.nan])
@@ -633,16 +633,16 @@ def test_a_sweep_path_with_spaces_is_stripped_and_runs(
 
 
 def _module(name: str) -> Any:
-    """The module ``gasroutes.<name>`` (``gasroutes.sweep`` is also the API's function)."""
+    """The study module ``gasroutes.studies.<name>``."""
     import importlib
 
-    return importlib.import_module(f"gasroutes.{name}")
+    return importlib.import_module(f"gasroutes.studies.{name}")
 
 
 def _as(module: str, name: str, fake: Callable[..., Any]) -> Callable[..., Any]:
     """``fake`` named as ``module.name``, so that pickle (sending it to a forked worker)
     finds it there once it is monkeypatched in."""
-    fake.__module__, fake.__qualname__ = f"gasroutes.{module}", name
+    fake.__module__, fake.__qualname__ = f"gasroutes.studies.{module}", name
     return fake
 
 

@@ -39,7 +39,7 @@ from gasroutes.scenario.model import Scenario
 from gasroutes.scenario.schedules import TrendLine
 from gasroutes.scenario.uncertainty import Delays, Distribution, Noise, Outages, Uncertainty
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 
 def _example() -> str:

@@ -28,12 +28,13 @@ import pytest
 import yaml
 from scipy import stats
 
+from gasroutes.api import sweep as run_sweep
 from gasroutes.cli import main
 from gasroutes.core.errors import ScenarioError
-from gasroutes.studies.sweep import run_sweep, run_task, tasks_of
+from gasroutes.studies.sweep import run_task, tasks_of
 from gasroutes.studies.sweep_spec import SweepSpec, design_points, load_sweep
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))
 
 VOLATILE = ["wall_s", "engine"]  # the only columns allowed to differ between engines

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 import gasroutes
+from gasroutes.api import backtest
 from gasroutes.cli import main
 from gasroutes.core.errors import DataError
-from gasroutes.studies.backtest import backtest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 ANNUAL = pd.DataFrame(
     {

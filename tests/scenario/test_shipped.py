@@ -14,7 +14,7 @@ import pytest
 
 from gasroutes import load_scenario, run
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 MAX_DAYS = 400  # runs are cut to at most this many days after `start`, to stay fast
 
 FILES = sorted(

@@ -1,0 +1,181 @@
+"""The Python API: what the command line does, as functions, with results that draw and
+write themselves.
+
+Each function puts the layers together: a study (:mod:`gasroutes.studies`) computes,
+the report layer (:mod:`gasroutes.report`) writes the folder with its charts and page.
+``import gasroutes`` exposes these names lazily (see ``gasroutes/__init__.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from gasroutes.report.backtest import plot_backtest, write_backtest
+from gasroutes.report.compare import (
+    compare_into,
+    comparison_charts,
+    plot_comparison,
+    write_comparison,
+)
+from gasroutes.report.replicated import replicated_pages
+from gasroutes.report.run import write_run
+from gasroutes.report.sweep import sweep_pages
+from gasroutes.results.result import Result
+from gasroutes.results.run import checked
+from gasroutes.sim.run import simulate
+from gasroutes.studies import backtest as _backtest
+from gasroutes.studies import compare as _compare
+from gasroutes.studies import replicate as _replicate
+from gasroutes.studies.sweep import SweepResult, run_sweep
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from gasroutes.scenario.model import Scenario
+    from gasroutes.studies.replicate import Progress, Replicated
+
+__all__ = [
+    "Backtest",
+    "Comparison",
+    "RunResult",
+    "backtest",
+    "compare",
+    "run",
+    "run_replications",
+    "sweep",
+]
+
+
+class RunResult(Result):
+    """A run's results (:class:`gasroutes.results.result.Result`) that draw and write
+    themselves."""
+
+    def plot(self, name: str) -> Figure:
+        """One chart of this run, for Jupyter (names in gasroutes.charts.run.CHARTS)."""
+        from gasroutes.charts.run import chart
+
+        return chart(self, name)
+
+    def write(self, folder: str | Path, *, charts: bool = False, svg: bool = False) -> Path:
+        """Write every table, the summary, the manifest and the resolved scenario to
+        ``folder``, atomically: a failure leaves an earlier folder untouched."""
+        return write_run(self, Path(folder), charts=charts, svg=svg)
+
+
+def run(
+    scenario: Scenario,
+    seed: int | None = None,
+    *,
+    trace: bool = False,
+    trucks: str = "fleet",
+    lpg: bool = True,
+) -> RunResult:
+    """Simulate a scenario; return its results. Raises ConservationError if mass does not
+    balance and NonFiniteError if a number is not finite (either would be a bug in the
+    model, never in the input).
+
+    ``seed`` replaces the scenario's; ``trace`` keeps a log of every LPG move in
+    ``result.trace``; ``trucks`` chooses the road-tanker model, ``"fleet"`` (one process
+    per fleet, the default) or ``"per_truck"`` (one process per truck: the same tables,
+    more events). ``lpg=False`` leaves the LPG chain out (it shares nothing with the
+    pipeline gas: the gas tables are the same), for studies that need only gas figures.
+    """
+    sim = simulate(scenario, seed, trace=trace, trucks=trucks, lpg=lpg)
+    return checked(RunResult.build(sim))
+
+
+class Comparison(_compare.Comparison):
+    """Runs to compare (the first is the reference), with their charts."""
+
+    def charts(self) -> dict[str, Figure]:
+        """Every comparison chart, by name."""
+        return comparison_charts(self)
+
+    def plot(self, name: str) -> Figure:
+        """One comparison chart (annual_exports, deliveries, revenue, production,
+        route_flows)."""
+        return plot_comparison(self, name)
+
+    def write(self, folder: str | Path) -> Path:
+        """Write kpis.csv, charts/*.png and report.html, atomically."""
+        return write_comparison(self, Path(folder))
+
+
+def compare(
+    items: Sequence[Any],
+    out: str | Path | None = None,
+    *,
+    replications: int = 1,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> Comparison:
+    """Compare runs (Results, run folders or scenario files); write to ``out`` if given.
+
+    Scenario files are run first, ``replications`` times each (with ``workers``
+    processes); their runs are kept in ``out``/runs/.
+    """
+    kw: dict[str, Any] = {"replications": replications, "workers": workers, "progress": progress}
+    done = _compare.compare(items, **kw) if out is None else compare_into(items, Path(out), **kw)
+    return Comparison(done.runs)
+
+
+def run_replications(
+    scenario: Scenario,
+    n: int,
+    out: Path,
+    *,
+    seed: int | None = None,
+    workers: int = 1,
+    charts: bool = True,
+    svg: bool = False,
+    progress: Progress | None = None,
+) -> Replicated:
+    """Run ``n`` replications of ``scenario`` and write the replicated folder ``out``
+    (its tables, the band charts unless ``charts`` is False, and the report)."""
+    return _replicate.run_replications(
+        scenario,
+        n,
+        Path(out),
+        seed=seed,
+        workers=workers,
+        progress=progress,
+        pages=partial(replicated_pages, charts=charts, svg=svg),
+    )
+
+
+def sweep(path: str | Path, out: str | Path | None = None, **kw: Any) -> SweepResult:
+    """Run the sweep file ``path`` into ``out`` (default ``outputs/sweeps/<name>``); the
+    keywords are those of :func:`gasroutes.studies.sweep.run_sweep`."""
+    return run_sweep(
+        Path(path),
+        Path(out) if out is not None else None,
+        write_run=write_run,
+        pages=sweep_pages,
+        **kw,
+    )
+
+
+class Backtest(_backtest.Backtest):
+    """A run's annual exports against an observed table, with its chart."""
+
+    def plot(self, title: str) -> Figure:
+        return plot_backtest(self, title)
+
+    def write(self, folder: str | Path, title: str, reads: Path | None = None) -> Path:
+        """Write backtest.csv, backtest.json and backtest.png to ``folder``, atomically;
+        ``reads`` is the run folder compared, which it must not write into."""
+        return write_backtest(self, Path(folder), title, reads)
+
+
+def backtest(
+    run: Path | pd.DataFrame, observed: Path | pd.DataFrame, commodity: str = "pipeline_gas"
+) -> Backtest:
+    """Compare a run's ``annual.csv`` (a run folder or the DataFrame) with observed data."""
+    done = _backtest.backtest(run, observed, commodity)
+    return Backtest(**{f.name: getattr(done, f.name) for f in fields(done)})
