@@ -84,7 +84,8 @@ def table() -> str:
 
 
 def hindcast_table() -> str:
-    from gasroutes.studies.calibration import hindcast, load_calibration
+    from gasroutes.studies.calibration import load_calibration
+    from gasroutes.studies.hindcast import hindcast
 
     problem = load_calibration(ROOT / "scenarios" / "calibration" / "historical.yaml")
     scores = hindcast(problem, ORIGINS, workers=2).scores()

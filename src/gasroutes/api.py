@@ -14,31 +14,22 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from gasroutes.report.backtest import plot_backtest, write_backtest
-from gasroutes.report.compare import (
-    compare_into,
-    comparison_charts,
-    plot_comparison,
-    write_comparison,
-)
-from gasroutes.report.replicated import replicated_pages
-from gasroutes.report.run import write_run
-from gasroutes.report.sweep import sweep_pages
 from gasroutes.results.result import Result
 from gasroutes.results.run import checked
 from gasroutes.sim.run import simulate
 from gasroutes.studies import backtest as _backtest
 from gasroutes.studies import compare as _compare
-from gasroutes.studies import replicate as _replicate
-from gasroutes.studies.sweep import SweepResult, run_sweep
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
     from gasroutes.scenario.model import Scenario
     from gasroutes.studies.replicate import Progress, Replicated
+    from gasroutes.studies.sweep import SweepResult
+
+# the report layer (charts, matplotlib) loads when a folder is written or a chart drawn,
+# so that `gasroutes run --no-charts` does not pay for it
 
 __all__ = [
     "Backtest",
@@ -65,6 +56,8 @@ class RunResult(Result):
     def write(self, folder: str | Path, *, charts: bool = False, svg: bool = False) -> Path:
         """Write every table, the summary, the manifest and the resolved scenario to
         ``folder``, atomically: a failure leaves an earlier folder untouched."""
+        from gasroutes.report.run import write_run
+
         return write_run(self, Path(folder), charts=charts, svg=svg)
 
 
@@ -95,15 +88,21 @@ class Comparison(_compare.Comparison):
 
     def charts(self) -> dict[str, Figure]:
         """Every comparison chart, by name."""
+        from gasroutes.report.compare import comparison_charts
+
         return comparison_charts(self)
 
     def plot(self, name: str) -> Figure:
         """One comparison chart (annual_exports, deliveries, revenue, production,
         route_flows)."""
+        from gasroutes.report.compare import plot_comparison
+
         return plot_comparison(self, name)
 
     def write(self, folder: str | Path) -> Path:
         """Write kpis.csv, charts/*.png and report.html, atomically."""
+        from gasroutes.report.compare import write_comparison
+
         return write_comparison(self, Path(folder))
 
 
@@ -121,8 +120,11 @@ def compare(
     processes); their runs are kept in ``out``/runs/.
     """
     kw: dict[str, Any] = {"replications": replications, "workers": workers, "progress": progress}
-    done = _compare.compare(items, **kw) if out is None else compare_into(items, Path(out), **kw)
-    return Comparison(done.runs)
+    if out is None:
+        return Comparison(_compare.compare(items, **kw).runs)
+    from gasroutes.report.compare import compare_into
+
+    return Comparison(compare_into(items, Path(out), **kw).runs)
 
 
 def run_replications(
@@ -138,7 +140,10 @@ def run_replications(
 ) -> Replicated:
     """Run ``n`` replications of ``scenario`` and write the replicated folder ``out``
     (its tables, the band charts unless ``charts`` is False, and the report)."""
-    return _replicate.run_replications(
+    from gasroutes.report.replicated import replicated_pages
+    from gasroutes.studies.replicate import run_replications as replicate
+
+    return replicate(
         scenario,
         n,
         Path(out),
@@ -152,6 +157,10 @@ def run_replications(
 def sweep(path: str | Path, out: str | Path | None = None, **kw: Any) -> SweepResult:
     """Run the sweep file ``path`` into ``out`` (default ``outputs/sweeps/<name>``); the
     keywords are those of :func:`gasroutes.studies.sweep.run_sweep`."""
+    from gasroutes.report.run import write_run
+    from gasroutes.report.sweep import sweep_pages
+    from gasroutes.studies.sweep import run_sweep
+
     return run_sweep(
         Path(path),
         Path(out) if out is not None else None,
@@ -165,11 +174,15 @@ class Backtest(_backtest.Backtest):
     """A run's annual exports against an observed table, with its chart."""
 
     def plot(self, title: str) -> Figure:
+        from gasroutes.report.backtest import plot_backtest
+
         return plot_backtest(self, title)
 
     def write(self, folder: str | Path, title: str, reads: Path | None = None) -> Path:
         """Write backtest.csv, backtest.json and backtest.png to ``folder``, atomically;
         ``reads`` is the run folder compared, which it must not write into."""
+        from gasroutes.report.backtest import write_backtest
+
         return write_backtest(self, Path(folder), title, reads)
 
 

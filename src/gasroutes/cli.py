@@ -8,7 +8,11 @@ Heavy imports (pandas, SimPy, matplotlib) happen inside the commands, so ``--hel
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import logging
+import math
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -178,15 +182,15 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _int_at_least(text: str, minimum: int) -> int:
+def _int_at_least(text: str, minimum: int, maximum: int = MAX_SEED) -> int:
     try:
         value = int(text) if len(text) <= 30 else None
     except ValueError:
         value = None
     if value is None:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {short(text)}")
-    if value > MAX_SEED:
-        raise argparse.ArgumentTypeError(f"expected a number up to {MAX_SEED:,}, got {short(text)}")
+    if value > maximum:
+        raise argparse.ArgumentTypeError(f"expected at most {maximum:,}, got {short(text)}")
     if value < minimum:
         raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {value}")
     return value
@@ -201,24 +205,15 @@ def _positive_int(text: str) -> int:
 
 
 def _year(text: str) -> int:
-    value = _int_at_least(text, 1900)
-    if value > 2200:
-        raise argparse.ArgumentTypeError(f"expected a year up to 2200, got {value}")
-    return value
+    return _int_at_least(text, 1900, 2200)
 
 
 def _replications(text: str) -> int:
-    value = _int_at_least(text, 1)
-    if value > MAX_REPLICATIONS:
-        raise argparse.ArgumentTypeError(f"expected at most {MAX_REPLICATIONS:,}, got {value:,}")
-    return value
+    return _int_at_least(text, 1, MAX_REPLICATIONS)
 
 
 def _workers(text: str) -> int:
-    value = _int_at_least(text, 1)
-    if value > MAX_WORKERS:
-        raise argparse.ArgumentTypeError(f"expected at most {MAX_WORKERS}, got {value:,}")
-    return value
+    return _int_at_least(text, 1, MAX_WORKERS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -255,19 +250,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except OSError as err:
         # an unwritable --out, a file where a folder should be, a full disk: not a crash
-        print(f"gasroutes: {err}", file=sys.stderr)
+        print(f"gasroutes: {_os_message(err)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print(
-            f"gasroutes: interrupted; nothing was written and earlier results are untouched"
-            f"{_resume_hint(args)}",
-            file=sys.stderr,
-        )
+        print(f"gasroutes: interrupted; {_interrupted(args)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     return EXIT_INTERNAL  # pragma: no cover - argparse requires a command
+
+
+def console() -> None:
+    """The ``gasroutes`` console script: :func:`main`, then exit with its status. Output
+    that the terminal cannot encode is escaped rather than fatal; once the command is
+    done, a late Ctrl-C can no longer turn its status into a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    try:
+        code = main()
+    except KeyboardInterrupt:  # between main's own handlers (its first or last moments)
+        print("gasroutes: interrupted; earlier results are untouched", file=sys.stderr)
+        code = EXIT_BAD_INPUT
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
 
 
 def _terminated(signum: int, frame: Any) -> None:
@@ -276,12 +284,32 @@ def _terminated(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _resume_hint(args: argparse.Namespace) -> str:
+_OS_WORDS = {
+    errno.EEXIST: "a file stands where a folder is needed",
+    errno.ENOTDIR: "a file stands where a folder is needed",
+    errno.ENAMETOOLONG: "a name in the path is too long for the file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOSPC: "the disk is full",
+    errno.EROFS: "the file system is read-only",
+    errno.ELOOP: "a loop of symbolic links",
+}
+
+
+def _os_message(err: OSError) -> str:
+    """An operating-system error in words, with the path it concerns."""
+    words = _OS_WORDS.get(err.errno or 0, err.strerror or str(err))
+    where = f": {err.filename}" if err.filename else ""
+    return f"cannot write or read{where}: {words}; earlier results are untouched"
+
+
+def _interrupted(args: argparse.Namespace) -> str:
+    """What an interrupted command leaves behind."""
     if args.command != "sweep":
-        return ""
+        return "nothing was written and earlier results are untouched"
     out = f" --out {args.out}" if args.out else ""
     return (
-        f"; the runs that finished are kept: finish the sweep with "
+        "the runs that finished are kept in the sweep's folder: finish the sweep with "
         f"'gasroutes sweep {args.sweep}{out} --resume'"
     )
 
@@ -313,7 +341,7 @@ def _run(args: argparse.Namespace) -> int:
         result.write(out, charts=not args.no_charts, svg=args.svg)
     except OSError as err:
         # an unwritable --out (permissions, a file in the path) is bad input, not a crash
-        print(f"gasroutes: cannot write results to {out}: {err}", file=sys.stderr)
+        print(f"gasroutes: {_os_message(err)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     s = result.summary
     print(
@@ -395,6 +423,14 @@ def _sweep(args: argparse.Namespace) -> int:
     failed = int((runs["status"] != "ok").sum())
     print(f"{result.spec.name}: {len(runs)} runs, {failed} failed")
     print(f"wrote {result.folder}/")
+    if len(runs) and failed == len(runs):
+        first = str(runs["error"].iloc[0])
+        print(
+            f"gasroutes: run failed: every run of the sweep failed (the first: {first}); "
+            f"see runs.csv in {result.folder}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
     return EXIT_OK
 
 
@@ -438,14 +474,19 @@ def _compare(args: argparse.Namespace) -> int:
             label = f"{rec['run']} {str(rec['kpi']).split('.')[-1]} (bcm)"
             values = [rec[k] for k in ("mean_difference", "ci_low", "ci_high", "ci_width")]
             values.append(rec["unpaired_ci_width"])
-            print(f"  {label:<40}" + "".join(f"{float(v):10.3f}" for v in values))
+            print(f"  {label:<40}" + "".join(_cell(v) for v in values))
     horizons = {(r.summary.get("start"), r.summary.get("end")) for r in comparison.runs}
     if len(horizons) > 1:
         print(
             "  note: the runs cover different horizons; totals are over different periods "
             "(the charts align them on the calendar)"
         )
-    print(f"  {'':<24}" + "".join(f"{n[:16]:>17}" for n in comparison.names))
+    columns = [n[:16] for n in comparison.names]
+    if len(set(columns)) < len(columns):  # names alike in their first 16 characters
+        columns = [f"{i + 1}:{n[:13]}" for i, n in enumerate(comparison.names)]
+        for i, n in enumerate(comparison.names):
+            print(f"  {i + 1}: {n}")
+    print(f"  {'':<24}" + "".join(f"{h:>17}" for h in columns))
     for key, label, scale in (
         ("exports_bcm_total", "exports (bcm)", 1.0),
         ("revenue_usd_total", "revenue (USD bn)", 1e9),
@@ -456,6 +497,12 @@ def _compare(args: argparse.Namespace) -> int:
             print(f"  {label:<24}" + "".join(f"{row[n] / scale:>17,.2f}" for n in comparison.names))
     print(f"wrote {out}/")
     return EXIT_OK
+
+
+def _cell(value: Any) -> str:
+    """A number of the console's tables, 'n/a' when there is none."""
+    number = float(value) if value is not None and value != "" else math.nan
+    return f"{number:10.3f}" if math.isfinite(number) else f"{'n/a':>10}"
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -494,7 +541,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _hindcast(args: argparse.Namespace) -> int:
     from gasroutes.core.folders import check_target
     from gasroutes.report.calibration import write_hindcast
-    from gasroutes.studies.calibration import hindcast, load_calibration
+    from gasroutes.studies.calibration import load_calibration
+    from gasroutes.studies.hindcast import hindcast
 
     problem = load_calibration(args.calibration)
     out = args.out or Path("outputs") / "hindcast" / problem.spec.name
@@ -503,14 +551,17 @@ def _hindcast(args: argparse.Namespace) -> int:
         problem, args.origins, workers=args.workers, progress=partial(progress_bar, what="origins")
     )
     write_hindcast(result, out)
-    print(f"{problem.spec.name}: hindcasts, weighted MAPE over china, russia and total")
+    scored = ", ".join(result.scored)
+    print(f"{problem.spec.name}: hindcasts, weighted MAPE over {scored}")
     print(f"  {'origin':<8}{'years':>11}{'model':>10}{'persistence':>13}")
+
+    def pct(value: float | None, width: int) -> str:
+        return f"{'n/a':>{width + 1}}" if value is None else f"{100 * value:{width}.1f}%"
+
     for origin, o in result.scores().items():
-        years = f"{o['years'][0]}-{o['years'][-1]}" if o["years"] else ""
-        print(
-            f"  {origin:<8}{years:>11}{100 * o['weighted_mape_model']:9.1f}%"
-            f"{100 * o['weighted_mape_persistence']:12.1f}%"
-        )
+        years = f"{o['years'][0]}-{o['years'][-1]}" if o["years"] else "none"
+        model, pers = o["weighted_mape_model"], o["weighted_mape_persistence"]
+        print(f"  {origin:<8}{years:>11}{pct(model, 9)}{pct(pers, 12)}")
     print(f"wrote {out}/")
     return EXIT_OK
 
@@ -519,7 +570,8 @@ def _backtest(args: argparse.Namespace) -> int:
     from gasroutes.api import backtest
     from gasroutes.core.folders import check_apart, check_target
 
-    out = args.out or args.run_dir.parent / f"{args.run_dir.name}-backtest"
+    run_dir = Path(os.path.abspath(args.run_dir))  # `backtest .` names the folder itself
+    out = args.out or run_dir.parent / f"{run_dir.name}-backtest"
     check_apart(out, [args.run_dir], "backtest")
     check_target(out, "backtest")
     result = backtest(args.run_dir, args.observed)
@@ -542,19 +594,33 @@ def _backtest(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from gasroutes.core.errors import ScenarioError
+    """Check scenario files, and sweep and calibration files (told by their keys)."""
+    from gasroutes.core.errors import DataError, ScenarioError
+    from gasroutes.core.yamlio import read_yaml
     from gasroutes.scenario.loading import load_scenario
 
     bad = 0
     for path in args.scenarios:
         try:
-            s = load_scenario(path)
-        except ScenarioError as err:
+            raw = read_yaml(path, "scenario, sweep or calibration file (YAML)")
+            keys = set(raw) if isinstance(raw, dict) else set()
+            if {"base", "parameters"} <= keys and "observed" not in keys:
+                from gasroutes.studies.sweep_spec import load_sweep
+
+                spec = load_sweep(path)[0]
+                print(f"valid: {path} (a sweep file: {spec.name}, {spec.design} design)")
+            elif {"base", "observed"} <= keys:
+                from gasroutes.studies.calibration import load_calibration
+
+                problem = load_calibration(path)
+                print(f"valid: {path} (a calibration file: {problem.spec.name})")
+            else:
+                s = load_scenario(path)
+                print(f"valid: {path} ({s.name}, {s.start} to {s.end})")
+                _warn(s)
+        except (ScenarioError, DataError) as err:
             bad += 1
             print(f"invalid: {err}", file=sys.stderr)
-        else:
-            print(f"valid: {path} ({s.name}, {s.start} to {s.end})")
-            _warn(s)
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 
@@ -575,4 +641,4 @@ def progress_bar(done: int, total: int, failed: int, elapsed: float, what: str =
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console()

@@ -114,9 +114,13 @@ def test_run_replaces_an_earlier_run_folder(
     path = write_yaml(small)
     out = tmp_path / "out"
     assert main(["run", str(path), "--out", str(out), "--no-charts"]) == 0
-    (out / "annual.csv").write_text("from an older run\n")
+    (out / "flows.csv").unlink()  # gone, or as written: the folder may be replaced
     assert main(["run", str(path), "--out", str(out), "--no-charts"]) == 0
-    assert (out / "annual.csv").read_text() != "from an older run\n"
+    (out / "annual.csv").write_text("edited by hand\n")  # changed: it is not replaced
+    assert main(["run", str(path), "--out", str(out), "--no-charts"]) == 2
+    assert (out / "annual.csv").read_text() == "edited by hand\n"
+    (out / "annual.csv").unlink()
+    assert main(["run", str(path), "--out", str(out), "--no-charts"]) == 0
     assert all((out / name).is_file() for name in RUN_FILES)
     assert [p.name for p in tmp_path.iterdir() if p.name != "scenario.yaml"] == ["out"]
 
@@ -189,7 +193,7 @@ def test_out_inside_a_file_is_bad_input(
     out = tmp_path / "notes.txt" / "run"
     assert main(["run", str(path), "--out", str(out), "--no-charts"]) == 2
     err = capsys.readouterr().err
-    assert "cannot write results" in err
+    assert "a file stands where a folder is needed" in err
     assert "Traceback" not in err
     assert (tmp_path / "notes.txt").read_text() == "keep me\n"
 

@@ -107,7 +107,7 @@ def test_an_empty_folder_and_an_earlier_run_are_written(
     out.mkdir()
     assert run_cli(["run", str(scenario), "--out", str(out), "--no-charts"], capsys)[0] == 0
     marker = json.loads((out / MARKER).read_text())
-    assert marker["kind"] == "run" and "annual.csv" in marker["files"]
+    assert marker["kind"] == "run" and "annual.csv" in marker["entries"]
     assert run_cli(["run", str(scenario), "--out", str(out), "--no-charts"], capsys)[0] == 0
 
 
@@ -169,7 +169,8 @@ def test_a_stale_temporary_folder_is_removed_by_the_next_run(
     dead = 2**22 + 12345  # beyond the default pid_max: no such process
     stale = tmp_path / f".out.tmp-{dead}"
     stale.mkdir()
-    (stale / MARKER).write_text(json.dumps({"kind": "run", "files": []}))
+    stale_marker = {"kind": "run", "format_version": 2, "complete": False, "entries": {}}
+    (stale / MARKER).write_text(json.dumps(stale_marker))
     (stale / "flows.csv").write_text("half written\n")
     foreign = tmp_path / f".out.tmp-{dead + 1}"  # not marked: not ours, left alone
     foreign.mkdir()

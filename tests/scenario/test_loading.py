@@ -134,7 +134,10 @@ CASES = [
     ),
     pytest.param(
         _text("extends: nowhere.yaml\nname: lost\n"),
-        _m("extends: the base scenario does not exist (got 'nowhere.yaml')", "existing file"),
+        _m(
+            "extends: the base scenario does not exist (got 'nowhere.yaml')",
+            "existing scenario file",
+        ),
         id="missing-extends-base",
     ),
     pytest.param(

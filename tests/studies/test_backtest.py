@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 
 import gasroutes
 from gasroutes.api import backtest
@@ -27,9 +29,13 @@ ANNUAL = pd.DataFrame(
 
 
 @pytest.fixture
-def run_dir(tmp_path: Path) -> Path:
+def run_dir(tmp_path: Path, small: dict[str, Any]) -> Path:
+    """A run folder of buyers china and iran, 2020-2021, whose annual table is ANNUAL."""
+    text = yaml.safe_dump(dict(small, end="2021-12-31", events=[]), sort_keys=False)
+    text = text.replace("alpha", "china").replace("beta", "iran")
     folder = tmp_path / "run"
-    folder.mkdir()
+    run = gasroutes.run(gasroutes.scenario_from_dict(yaml.safe_load(text)))
+    run.write(folder)
     ANNUAL.to_csv(folder / "annual.csv", index=False)
     return folder
 
@@ -99,7 +105,7 @@ def test_missing_run_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     obs = tmp_path / "obs.csv"
     obs.write_text("year,destination,quantity\n2020,china,30\n")
     assert main(["backtest", str(tmp_path / "nowhere"), str(obs)]) == 2
-    assert "not a run folder" in capsys.readouterr().err
+    assert "no such run folder" in capsys.readouterr().err
 
 
 def test_historical_values_are_the_calibrated_ones() -> None:

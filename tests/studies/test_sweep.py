@@ -9,6 +9,7 @@ still going when it is killed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -156,7 +157,7 @@ def test_dask_and_local_pools_give_the_same_tables(
     ],
     ids=["negative capacity", "event after the horizon"],
 )
-def test_an_invalid_point_fails_alone(
+def test_an_invalid_value_is_refused_before_any_run(
     make_sweep: MakeSweep,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -164,17 +165,44 @@ def test_an_invalid_point_fails_alone(
     bad: Any,
     says: str,
 ) -> None:
+    """Every value of a list is checked against the base scenario first: a sweep that
+    would fail in its middle is told at once (exit 2), before a folder is made."""
     path = make_sweep({"name": "failing", "parameters": [param]})
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "parameters[0].values" in err and says in err and str(bad) in err
+    assert not out.exists()
+
+
+def test_a_run_that_fails_fails_alone(
+    make_sweep: MakeSweep,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A run that fails anyway (a draw in a normal distribution's tail, a bug) is recorded
+    with its error, and the others go on."""
+    import gasroutes.studies.sweep as sweep_module
+
+    real = sweep_module.run_task
+
+    def second_fails(task: Any) -> dict[str, Any]:
+        if task.point == 1:
+            task = dataclasses.replace(task, base={**task.base, "start": "not a date"})
+        row: dict[str, Any] = real(task)
+        return row
+
+    monkeypatch.setattr(sweep_module, "run_task", second_fails)
+    path = make_sweep({"name": "failing", "parameters": [{"path": CAP, "values": [1.0, 2.0, 3.0]}]})
     out = tmp_path / "out"
     assert main(["sweep", str(path), "--out", str(out)]) == 0
     assert "3 runs, 1 failed" in capsys.readouterr().out
-
     runs = pd.read_csv(out / "runs.csv", keep_default_na=False)
     assert list(runs["status"]) == ["ok", "failed", "ok"]
-    error = str(runs.loc[1, "error"])
-    assert "ScenarioError" in error
-    assert says in error
-    assert str(bad) in error
+    assert "ScenarioError" in str(runs.loc[1, "error"]) and "not a date" in str(
+        runs.loc[1, "error"]
+    )
     assert list(runs["error"][[0, 2]]) == ["", ""]
     assert runs.loc[1, "exports_bcm_total"] == ""  # no KPI for a failed run
     assert json.loads((out / "sweep.json").read_text())["failed"] == 1
@@ -320,7 +348,7 @@ INVALID: dict[str, tuple[dict[str, Any] | str, list[str]]] = {
             "parameters": [{"path": CAP, "values": [1.0]}],
             "kpis": ["exports_bcm_by_destination"],
         },
-        ["{sweep}", "unknown KPI", "exports_bcm_by_destination"],
+        ["{sweep}", "a mapping, not a number", "exports_bcm_by_destination.alpha"],
     ),
     "unknown event id": (
         {"name": "e", "parameters": [{"path": "events[nope].date", "values": ["2020-01-05"]}]},

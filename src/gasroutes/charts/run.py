@@ -37,6 +37,7 @@ from gasroutes.charts.axes import (
     year_axis,
 )
 from gasroutes.charts.palette import color
+from gasroutes.core.workers import start_chart_worker
 
 if TYPE_CHECKING:
     from gasroutes.results.result import Result
@@ -588,7 +589,9 @@ def save_charts(
         try:
             # slowest first, so the two workers finish together
             order = sorted(names, key=lambda n: DRAW_ORDER.index(n) if n in DRAW_ORDER else 99)
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with multiprocessing.get_context("fork").Pool(
+                workers, initializer=start_chart_worker
+            ) as pool:
                 pool.map(_draw_forked, order, chunksize=1)
         finally:
             _FORKED = None

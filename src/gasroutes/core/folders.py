@@ -2,7 +2,8 @@
 
 Every folder gasroutes writes (a run, a replicated run, a comparison, a backtest, a sweep,
 a calibration, a hindcast) carries a marker file, ``.gasroutes.json``, naming its kind and
-the entries written into it. A folder is replaced only when it is empty or holds output
+every entry written into it, subfolders included, each file with its SHA-256. A folder is
+replaced only when it is empty or holds output
 of the same kind and nothing else; any other folder is refused, with what it holds and
 what to do. Symbolic links are never written through or deleted into.
 
@@ -16,6 +17,7 @@ the same target.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -32,12 +34,15 @@ __all__ = [
     "check_apart",
     "check_replaceable",
     "check_target",
+    "inventory",
     "marker_of",
     "open_folder",
     "seal",
 ]
 
 MARKER = ".gasroutes.json"
+MARKER_FORMAT = 2  # 2: every entry, subfolders included, files with their SHA-256
+MAX_MARKER_BYTES = 50_000_000
 KINDS = (
     "run",
     "replicated_run",
@@ -63,22 +68,64 @@ def _absolute(path: Path) -> Path:
     """``path`` made absolute with its parents resolved but not its last part (which may
     be a link that must not be followed)."""
     path = Path(os.path.abspath(path))
-    return path.parent.resolve() / path.name
+    try:
+        return path.parent.resolve() / path.name
+    except (RuntimeError, OSError) as err:  # a loop of symbolic links
+        raise RunFolderError(f"cannot use {path}: {err}") from err
+
+
+def _real(path: Path) -> Path:
+    """``path`` with every link resolved (to compare where two paths really are)."""
+    try:
+        return Path(os.path.realpath(path))
+    except (RuntimeError, OSError) as err:  # pragma: no cover - realpath rarely raises
+        raise RunFolderError(f"cannot use {path}: {err}") from err
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def inventory(folder: Path) -> dict[str, str]:
+    """Every entry below ``folder`` (its marker left out) by its path relative to it:
+    ``dir`` for a folder, ``link`` for a symbolic link (never followed), else the file's
+    SHA-256."""
+    out: dict[str, str] = {}
+    for root, dirs, files in os.walk(folder):
+        here = Path(root)
+        rel = here.relative_to(folder)
+        for name in sorted(dirs):
+            out[(rel / name).as_posix()] = "link" if (here / name).is_symlink() else "dir"
+        for name in sorted(files):
+            if rel == Path(".") and name in (MARKER, f"{MARKER}.part"):
+                continue
+            path = here / name
+            out[(rel / name).as_posix()] = "link" if path.is_symlink() else _sha256(path)
+    return out
 
 
 def marker_of(folder: Path) -> dict[str, Any] | None:
-    """The marker of a folder gasroutes wrote, or None (no marker, a link, unreadable)."""
+    """The marker of a folder gasroutes wrote, or None (no marker, a link, unreadable, or
+    not a marker this version wrote)."""
     path = folder / MARKER
     try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > 1_000_000:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_MARKER_BYTES:
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("kind") not in KINDS:
         return None
-    files = data.get("files", [])
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+    if data.get("format_version") != MARKER_FORMAT or not isinstance(data.get("complete"), bool):
+        return None
+    entries = data.get("entries")
+    if not isinstance(entries, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in entries.items()
+    ):
         return None
     return data
 
@@ -106,11 +153,11 @@ def check_replaceable(target: Path, kind: str) -> None:
             f"cannot write {what} to {target}: it exists and is not a folder; give a new "
             "or empty folder"
         )
-    entries = {p.name for p in target.iterdir()}
-    if not entries:
+    if not any(target.iterdir()):
         return
     marker = marker_of(target)
     if marker is None:
+        entries = [p.name for p in target.iterdir()]
         raise RunFolderError(
             f"cannot write {what} to {target}: the folder holds files gasroutes did not "
             f"write ({_listing(entries)}), and gasroutes replaces only folders it wrote; "
@@ -121,19 +168,22 @@ def check_replaceable(target: Path, kind: str) -> None:
             f"cannot write {what} to {target}: it holds {_WORDS[marker['kind']]}, and "
             f"{what} replaces only {what}; give a new or empty folder with --out"
         )
-    unknown = entries - set(marker.get("files", [])) - {MARKER}
-    if unknown:
+    written = marker["entries"]
+    changed = [path for path, what_is in inventory(target).items() if written.get(path) != what_is]
+    if changed or not marker["complete"]:
         raise RunFolderError(
             f"cannot replace {target}: besides {what} it holds entries gasroutes did not "
-            f"write there ({_listing(unknown)}); move them out, or give a new folder with --out"
+            f"write there, or that changed since ({_listing(changed) or 'an unfinished write'}); "
+            "move them out, or give a new folder with --out"
         )
 
 
 def check_apart(target: Path, reads: Iterable[Path], verb: str) -> None:
-    """Refuse an output folder that is, contains or lies inside a folder being read."""
-    out = _absolute(target)
+    """Refuse an output folder that is, contains or lies inside a folder being read
+    (wherever links lead either)."""
+    out = _real(_absolute(target))
     for folder in reads:
-        src = _absolute(folder)
+        src = _real(_absolute(folder))
         if out == src or src in out.parents or out in src.parents:
             raise RunFolderError(
                 f"cannot write to {target}: {verb} reads {folder}, and never writes into a "
@@ -178,8 +228,8 @@ def _clear_stale(target: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _write_marker(folder: Path, kind: str, files: list[str], complete: bool) -> None:
-    data = {"kind": kind, "format_version": 1, "complete": complete, "files": files}
+def _write_marker(folder: Path, kind: str, entries: dict[str, str], complete: bool) -> None:
+    data = {"kind": kind, "format_version": MARKER_FORMAT, "complete": complete, "entries": entries}
     tmp = folder / f"{MARKER}.part"
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     tmp.replace(folder / MARKER)
@@ -187,8 +237,7 @@ def _write_marker(folder: Path, kind: str, files: list[str], complete: bool) -> 
 
 def seal(folder: Path, kind: str) -> None:
     """Record every entry of ``folder`` in its marker (the folder is complete)."""
-    files = sorted(p.name for p in folder.iterdir() if p.name not in (MARKER, f"{MARKER}.part"))
-    _write_marker(folder, kind, files, True)
+    _write_marker(folder, kind, inventory(folder), True)
 
 
 def check_target(target: Path, kind: str) -> None:
@@ -209,7 +258,7 @@ def open_folder(target: Path, kind: str) -> Path:
     check_replaceable(path, kind)
     path.mkdir(parents=True, exist_ok=True)
     if marker_of(path) is None:
-        _write_marker(path, kind, [], False)
+        _write_marker(path, kind, {}, False)
     return path
 
 
@@ -238,7 +287,7 @@ class atomic_folder:
         if self.tmp.exists() and marker_of(self.tmp) is not None:
             shutil.rmtree(self.tmp)
         self.tmp.mkdir()
-        _write_marker(self.tmp, self.kind, [], False)
+        _write_marker(self.tmp, self.kind, {}, False)
         return self.tmp
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:

@@ -18,7 +18,9 @@ from pydantic_core import PydanticCustomError
 __all__ = [
     "FIRST_DATE",
     "LAST_DATE",
+    "MAX_BAYS",
     "MAX_BCM_PER_YEAR",
+    "MAX_CARS",
     "MAX_COUNT",
     "MAX_DAYS",
     "MAX_FACTOR",
@@ -34,6 +36,8 @@ __all__ = [
     "MAX_SEED",
     "MAX_SWEEP_RUNS",
     "MAX_TONNES",
+    "MAX_TRAINS",
+    "MAX_TRUCKS",
     "MAX_USD",
     "NOT_BOOL",
     "NOT_NUMBER",
@@ -53,6 +57,12 @@ MAX_KT_PER_YEAR: Final = 100_000.0  # LPG output or demand, kt/yr
 MAX_TONNES: Final = 1e9  # LPG storage, stocks and loads, t
 MAX_COUNT: Final = 100_000  # trucks, trains, cars, bays
 MAX_FACTOR: Final = 1_000.0  # a demand factor, a peak factor
+# the LPG chain's fleets: each trainset and truck is simulated one by one, so these bound a
+# run's time (a 100-year run at every maximum takes minutes, not hours)
+MAX_TRAINS: Final = 100  # trainsets on a rail route
+MAX_CARS: Final = 200  # tank cars per train
+MAX_BAYS: Final = 100  # transload bays at a terminal
+MAX_TRUCKS: Final = 5_000  # road tankers in a fleet
 
 # ---- money
 MAX_PRICE_USD_PER_TCM: Final = 100_000.0
@@ -104,6 +114,10 @@ PositiveHours = Annotated[float, NOT_BOOL, _float(gt=0, le=MAX_HOURS)]
 WholeDays = Annotated[int, NOT_BOOL, Field(ge=0, le=int(MAX_DAYS))]
 Count = Annotated[int, NOT_BOOL, Field(ge=0, le=MAX_COUNT)]
 PositiveCount = Annotated[int, NOT_BOOL, Field(ge=1, le=MAX_COUNT)]
+Trains = Annotated[int, NOT_BOOL, Field(ge=1, le=MAX_TRAINS)]
+Cars = Annotated[int, NOT_BOOL, Field(ge=1, le=MAX_CARS)]
+Bays = Annotated[int, NOT_BOOL, Field(ge=1, le=MAX_BAYS)]
+Trucks = Annotated[int, NOT_BOOL, Field(ge=1, le=MAX_TRUCKS)]
 Factor = Annotated[float, NOT_BOOL, _float(ge=0, le=MAX_FACTOR)]
 Share = Annotated[float, NOT_BOOL, _float(ge=0, le=1)]
 Weight = Annotated[float, NOT_BOOL, _float(ge=0, le=MAX_FACTOR)]

@@ -6,12 +6,15 @@ It refuses, each with a :class:`ScenarioError` that names the file: a file over
 column), a key written twice in one mapping, more than one document, nesting deeper than
 ``MAX_DEPTH`` and aliases that expand to more than ``MAX_NODES`` values (a "billion
 laughs" file would otherwise take the memory of the machine), or that refer to
-themselves. Nothing is walked or printed before these checks.
+themselves. Nothing is walked or printed before these checks. Plain values are read as
+YAML 1.2 reads them (``no`` is text, ``1.0e9`` a number; see below).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 import typing
 from pathlib import Path
 from typing import Any
@@ -91,6 +94,59 @@ def _construct_timestamp(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> Any
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+# Plain scalars are read as YAML 1.2 reads them, not as PyYAML's YAML 1.1: only true and
+# false are booleans (a buyer called `no`, for Norway, stays a name), there are no base-60
+# numbers (`1:30` is text, not 90) nor octals with a bare leading 0, and `1.0e9` is a
+# number. Dates keep PyYAML's resolver.
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _INT, _FLOAT)]
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+}
+_UniqueKeyLoader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_UniqueKeyLoader.add_implicit_resolver(
+    _INT,
+    re.compile(r"^(?:[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+_UniqueKeyLoader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9][0-9_]*|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+.0123456789"),
+)
+
+
+def _construct_bool(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> bool:
+    return str(node.value).lower() == "true"
+
+
+def _construct_int(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> int:
+    text = str(node.value).replace("_", "")
+    if text.startswith(("0o", "0x")):
+        return int(text, 0)
+    return int(text, 10)
+
+
+def _construct_float(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> float:
+    text = str(node.value).replace("_", "").lower()
+    if text.endswith((".inf", ".nan")):
+        sign = -1.0 if text.startswith("-") else 1.0
+        return sign * math.inf if text.endswith("inf") else math.nan
+    return float(text)
+
+
+_UniqueKeyLoader.add_constructor(_BOOL, _construct_bool)
+_UniqueKeyLoader.add_constructor(_INT, _construct_int)
+_UniqueKeyLoader.add_constructor(_FLOAT, _construct_float)
 
 
 class _TooBig(Exception):

@@ -13,7 +13,8 @@ from gasroutes.core.folders import atomic_folder
 from gasroutes.report.html import calibration_report, hindcast_report
 
 if TYPE_CHECKING:
-    from gasroutes.studies.calibration import Fit, Hindcast
+    from gasroutes.studies.calibration import Fit
+    from gasroutes.studies.hindcast import Hindcast
 
 __all__ = ["write_fit", "write_hindcast"]
 

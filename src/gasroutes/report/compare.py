@@ -101,8 +101,13 @@ def compare_into(
         )
         comparison = Comparison(runs)
         _write_into(comparison, tmp)
+        used: set[str] = {p.name for p in kept.iterdir()} if kept.is_dir() else set()
         for result in made:  # scenario files given on the command line: keep their runs
-            write_run(result, kept / result.scenario.name)
+            name, k = result.scenario.name, 2
+            while name in used:  # two files may give the same name
+                name, k = f"{result.scenario.name}-{k}", k + 1
+            used.add(name)
+            write_run(result, kept / name)
     for r in runs:
         if r.folder is not None and tmp in r.folder.parents:
             r.folder = out / r.folder.relative_to(tmp)

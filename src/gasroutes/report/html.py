@@ -398,7 +398,7 @@ def hindcast_report(hc: Any, scores: Mapping[str, Any], chart: Path) -> str:
             "years scored": f"{o['years'][0]}-{o['years'][-1]}" if o["years"] else "",
             "model, weighted MAPE": o["weighted_mape_model"],
             "persistence, weighted MAPE": o["weighted_mape_persistence"],
-            "model better": "yes" if o["model_beats_persistence"] else "no",
+            "model better": {True: "yes", False: "no", None: "n/a"}[o["model_beats_persistence"]],
             "in-sample weighted MAPE": o["in_sample_weighted_mape"],
         }
         for origin, o in scores["origins"].items()

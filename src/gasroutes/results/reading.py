@@ -6,6 +6,7 @@ and a run made a second ago are compared the same way.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,6 +120,7 @@ class RunData:
         summary = read_json(folder, "summary.json", {})
         if not isinstance(manifest["seed"], int) or manifest["seed"] < 0:
             raise RunFolderError(f"{folder}: manifest.json: field 'seed' is not a seed")
+        _check_resolved(folder, manifest)
         paths = _paths(folder)
         events = read_table(folder, "events.csv")
         if replications > 1:
@@ -208,6 +210,25 @@ MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
     "replications": int,
 }
 JSON_FILES = ("summary.json", "manifest.json")
+
+
+def _check_resolved(folder: Path, manifest: dict[str, Any]) -> None:
+    """scenario.resolved.yaml must be the scenario the run was made from: the manifest
+    holds its SHA-256."""
+    resolved = folder / "scenario.resolved.yaml"
+    expected = manifest.get("scenario_sha256")
+    if not resolved.is_file() or not isinstance(expected, str):
+        return
+    try:
+        actual = hashlib.sha256(resolved.read_bytes()).hexdigest()
+    except OSError as err:
+        raise RunFolderError(f"{folder}: scenario.resolved.yaml is unreadable: {err}") from err
+    if actual != expected:
+        raise RunFolderError(
+            f"{folder}: scenario.resolved.yaml is not the scenario the run was made from "
+            "(its SHA-256 differs from manifest.json's); the folder is not as gasroutes "
+            "wrote it: run the scenario again"
+        )
 
 
 def _paths(folder: Path) -> dict[str, list[tuple[float, float]]]:

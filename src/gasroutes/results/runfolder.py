@@ -35,32 +35,44 @@ SUPPORTED_FORMATS = (FORMAT_VERSION,)
 MAX_JSON_DEPTH = 8  # summary.json nests three deep (kpis.<name>.<stat>)
 MAX_TABLE_BYTES = 2_000_000_000
 
-# column kinds: date (YYYY-MM-DD), text (any string), id (non-empty), float (finite),
-# int (whole), bool (True/False)
+# column kinds: date (YYYY-MM-DD), text (any string), id (non-empty), float (finite, at
+# most MAX_NUMBER in size), amount (a quantity: a float from 0 to MAX_AMOUNT), int (whole),
+# bool (True/False)
+MAX_NUMBER = 1e15  # money: USD
+MAX_AMOUNT = 1e12  # gas in mcm/d or bcm, LPG in t/d, t or kt, waits in hours
+# the columns that identify a row: no two rows of a table share them
+KEYS: dict[str, tuple[str, ...]] = {
+    "flows.csv": ("date", "route", "buyer", "commodity"),
+    "deliveries.csv": ("date", "buyer", "commodity"),
+    "annual.csv": ("year", "destination", "commodity"),
+    "money.csv": ("date", "buyer"),
+    "production.csv": ("date",),
+    "lpg_queues.csv": ("date", "node", "metric"),
+}
 TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "flows.csv": (
         ("date", "date"),
         ("route", "id"),
         ("buyer", "id"),
         ("commodity", "id"),
-        ("quantity", "float"),
+        ("quantity", "amount"),
         ("unit", "id"),
-        ("capacity", "float"),
+        ("capacity", "amount"),
     ),
     "deliveries.csv": (
         ("date", "date"),
         ("buyer", "id"),
         ("commodity", "id"),
-        ("nominated", "float"),
-        ("delivered", "float"),
-        ("shortfall", "float"),
+        ("nominated", "amount"),
+        ("delivered", "amount"),
+        ("shortfall", "amount"),
         ("unit", "id"),
     ),
     "annual.csv": (
         ("year", "int"),
         ("destination", "id"),
         ("commodity", "id"),
-        ("quantity", "float"),
+        ("quantity", "amount"),
         ("unit", "id"),
     ),
     "money.csv": (
@@ -74,11 +86,11 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "production.csv": (
         ("date", "date"),
-        ("potential", "float"),
-        ("domestic_demand", "float"),
-        ("domestic", "float"),
-        ("exported", "float"),
-        ("shut_in", "float"),
+        ("potential", "amount"),
+        ("domestic_demand", "amount"),
+        ("domestic", "amount"),
+        ("exported", "amount"),
+        ("shut_in", "amount"),
         ("unit", "id"),
     ),
     "events.csv": (
@@ -93,7 +105,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("date", "date"),
         ("node", "id"),
         ("metric", "id"),
-        ("value", "float"),
+        ("value", "amount"),
         ("unit", "id"),
     ),
 }
@@ -183,10 +195,21 @@ def read_table(
     missing = [c for c in want if c not in frame.columns]
     if missing:
         raise _bad(folder, name, f"missing column(s) {', '.join(missing)}")
+    if len(set(frame.columns)) != len(frame.columns):
+        raise _bad(folder, name, "a column is named twice")
     out: dict[str, Any] = {}
     for column, kind in columns:
         out[column] = _column(folder, name, column, kind, frame[column])
-    return pd.DataFrame(out)
+    table = pd.DataFrame(out)
+    keys = KEYS.get(name)
+    if keys is not None:
+        if "replication" in table.columns:
+            keys = ("replication", *keys)
+        twice = table.duplicated(list(keys), keep="first").to_numpy()
+        if twice.any():
+            line = int(np.argmax(twice)) + 2
+            raise _bad(folder, name, f"line {line} repeats the {', '.join(keys)} of a line above")
+    return table
 
 
 def _column(folder: Path, name: str, column: str, kind: str, values: pd.Series) -> Any:
@@ -223,6 +246,14 @@ def _column(folder: Path, name: str, column: str, kind: str, values: pd.Series) 
         if not whole.all() or (np.abs(numbers) > 2**53).any():
             raise fail(~whole | (np.abs(numbers) > 2**53), "a whole number")
         return numbers.astype(np.int64)
+    if kind == "amount":
+        bad = ~((numbers >= -1e-6) & (numbers <= MAX_AMOUNT))
+        if bad.any():
+            raise fail(bad, f"a quantity from 0 to {MAX_AMOUNT:g}")
+        return numbers
+    bad = np.abs(numbers) > MAX_NUMBER
+    if bad.any():
+        raise fail(bad, f"a number of at most {MAX_NUMBER:g} in size")
     return numbers
 
 

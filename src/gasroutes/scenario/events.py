@@ -14,10 +14,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gasroutes.core.limits import (
+    MAX_BAYS,
     MAX_PRICE_USD_PER_TCM,
+    MAX_TRUCKS,
     NOT_BOOL,
     Bcm,
-    Count,
     Date,
     Factor,
     Kt,
@@ -121,8 +122,8 @@ class Capacity(_Base):
     fleet: Id | None = None
     capacity_bcm_per_year: Bcm | None = None
     output_kt_per_year: Kt | None = None
-    bays: Count | None = None
-    trucks: Count | None = None
+    bays: Annotated[int, NOT_BOOL, Field(ge=0, le=MAX_BAYS)] | None = None
+    trucks: Annotated[int, NOT_BOOL, Field(ge=0, le=MAX_TRUCKS)] | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> Capacity:

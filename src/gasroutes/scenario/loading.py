@@ -9,6 +9,7 @@ names the file, the field path, the bad value and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,7 +19,7 @@ from gasroutes.core.errors import ScenarioError
 from gasroutes.core.yamlio import join_path, read_yaml
 from gasroutes.scenario.checks import check_references
 from gasroutes.scenario.messages import Problem, pydantic_problems
-from gasroutes.scenario.model import MERGED_LISTS, Scenario
+from gasroutes.scenario.model import MERGED_LISTS, NAME_PATTERN, Scenario
 
 __all__ = ["load_scenario", "scenario_from_dict"]
 
@@ -80,7 +81,16 @@ class _Origin:
 
 def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], _Origin]:
     """Merged mapping for ``path`` and its bases, with the file each value came from."""
-    path = path.resolve()
+    try:
+        path = path.resolve()
+    except (RuntimeError, OSError) as err:  # a loop of symbolic links
+        raise ScenarioError(
+            str(chain[-1]) if chain else str(path),
+            "extends" if chain else "",
+            str(path),
+            "a scenario file (a link that leads to a file)",
+            "a loop of symbolic links",
+        ) from err
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError(
@@ -92,6 +102,15 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
         )
     data = _read(path)
     base_ref = data.pop("extends", None)
+    if "name" not in data and not chain and not re.fullmatch(NAME_PATTERN, path.stem):
+        raise ScenarioError(
+            str(path),
+            "name",
+            path.stem,
+            "a 'name:' line in the file (letters, digits, '_', '.' and '-'): without one, "
+            "the file's name is the run's name, and it names the output folder",
+            "the file name cannot be a run name",
+        )
     data.setdefault("name", path.stem)
     data.setdefault("description", "")
     origin = _Origin.of(data, str(path))
@@ -107,12 +126,13 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
         )
     base_path = path.parent / base_ref
     if not base_path.is_file():
+        exists = base_path.exists() or base_path.is_symlink()
         raise ScenarioError(
             str(path),
             "extends",
             base_ref,
-            f"an existing file (relative to {path.parent})",
-            "the base scenario does not exist",
+            f"an existing scenario file (relative to {path.parent})",
+            "the base scenario is not a file" if exists else "the base scenario does not exist",
         )
     base, base_origin = _resolve(base_path, (*chain, path))
     return _merge(base, data, base_origin, origin)

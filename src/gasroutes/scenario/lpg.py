@@ -13,16 +13,19 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gasroutes.core.limits import (
+    Bays,
+    Cars,
     Date,
     Days,
     Hours,
     Latitude,
     Longitude,
-    PositiveCount,
     PositiveDays,
     PositiveHours,
     PositiveTonnes,
     Tonnes,
+    Trains,
+    Trucks,
     UsdPerT,
 )
 from gasroutes.scenario.components import ID_PATTERN
@@ -49,7 +52,7 @@ class LpgPlant(_Record):
 class Terminal(_Record):
     """A border terminal where tank cars are emptied into storage for road tankers."""
 
-    bays: PositiveCount = Field(description="Transload bays (a train per bay).")
+    bays: Bays = Field(description="Transload bays (a train per bay).")
     hours_per_car: PositiveHours = Field(description="Time to empty one tank car.")
     storage_t: PositiveTonnes = Field(description="Storage at the terminal.")
     initial_t: Tonnes = Field(0.0, description="Stock at the start.")
@@ -82,8 +85,8 @@ class RailRoute(_Record):
         description="Plant ids a train loads from, in order, until full.",
     )
     terminal: Id = Field(description="Terminal id the trains unload at.")
-    trains: PositiveCount = Field(1, description="Trainsets on the route.")
-    cars_per_train: PositiveCount = Field(description="Tank cars per train.")
+    trains: Trains = Field(1, description="Trainsets on the route.")
+    cars_per_train: Cars = Field(description="Tank cars per train.")
     t_per_car: PositiveTonnes = Field(description="LPG per tank car.")
     load_days: Days = Field(0.5, description="Time to load a train.")
     transit_days: PositiveDays = Field(description="Loaded run to the border terminal.")
@@ -109,7 +112,7 @@ class Fleet(_Record):
     """Road tankers based at a terminal, serving depots."""
 
     terminal: Id = Field(description="Terminal id the trucks load at.")
-    trucks: PositiveCount = Field(description="Number of road tankers.")
+    trucks: Trucks = Field(description="Number of road tankers.")
     t_per_truck: PositiveTonnes = Field(description="LPG per truckload.")
     load_hours: Hours = Field(1.0, description="Time to load a truck.")
     legs: dict[Id, Leg] = Field(

@@ -169,6 +169,12 @@ def _describe(e: _Error, raw: dict[str, Any], root: Any) -> tuple[str, Any, str,
     if kind in _BOUNDS:
         op, problem = _BOUNDS[kind]
         bound = next(iter(ctx.values()))
+        if isinstance(bound, str):  # pydantic may give a date bound as text or its repr
+            parts = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", bound) or re.fullmatch(
+                r"datetime\.date\((\d+), (\d+), (\d+)\)", bound
+            )
+            if parts:
+                bound = dt.date(*map(int, parts.groups()))
         if isinstance(bound, dt.date):
             side = "on or after" if op.startswith(">") else "on or before"
             return (path, shown(value), f"a date {side} {bound.isoformat()}", problem)
@@ -352,8 +358,15 @@ def _union_allowed(annotation: Any) -> str:
             words.append(f"a mapping of {keys} to numbers")
         elif _is_model(arg):
             words.append("{" + ", ".join(f"{k}: ..." for k in arg.model_fields) + "}")
-        elif arg in (float, int):
+        elif arg is float:
             words.append("a number")
+        elif arg is int:
+            words.append("a whole number")
+        elif arg is dt.date:
+            words.append("a date (YYYY-MM-DD)")
+        elif arg is str:
+            words.append("text")
         else:
             words.append(getattr(arg, "__name__", str(arg)))
+    words = list(dict.fromkeys(words))
     return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1]

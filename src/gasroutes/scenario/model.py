@@ -22,6 +22,9 @@ from gasroutes.scenario.events import Event, Rule
 from gasroutes.scenario.lpg import LpgChain
 from gasroutes.scenario.uncertainty import Uncertainty
 
+# a run name: it names the output folder
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
 __all__ = ["MERGED_LISTS", "Scenario", "scenario_to_yaml"]
 
 MERGED_LISTS = ("events", "rules")
@@ -33,7 +36,7 @@ class Scenario(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     name: str = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        pattern=NAME_PATTERN,
         max_length=100,
         description="Run name; the default output folder is outputs/<name>/.",
     )

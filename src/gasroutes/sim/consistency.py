@@ -71,15 +71,17 @@ def _peak_nominations(s: Scenario) -> list[str]:
         span = bad[0] if len(bad) == 1 else f"{len(bad)} months from {bad[0]} to {bad[-1]}"
         # the swing, or the contract itself: does the year's average fit?
         year = months.astype("datetime64[Y]") == months[worst].astype("datetime64[Y]")
-        why = (
-            "the contract's seasonal swing does not fit the pipe"
-            if want[year].mean() <= can[year].mean() * SLACK
-            else "the contract is larger than its pipes"
-        )
+        commissioned = inputs.route_commissioned[list(rows), worst].any()
+        if not commissioned:
+            why = "none of its routes is in service yet on that day"
+        elif want[year].mean() <= can[year].mean() * SLACK:
+            why = "the contract's seasonal swing does not fit the pipe"
+        else:
+            why = "the contract is larger than its pipes"
         out.append(
             f"buyers.{bid}: in {span} its nominations are above what its routes ({routes}) "
-            f"can carry for it: at most {can[worst]:.1f} mcm/d after third-party gas, against "
-            f"{want[worst]:.1f} mcm/d nominated on {cal.dates[worst]}; {why}, and the "
-            "excess will show as shortfall"
+            f"can carry for it: at most {can[worst]:.1f} mcm/d (in service, after third-party "
+            f"gas), against {want[worst]:.1f} mcm/d nominated on {cal.dates[worst]}; {why}, "
+            "and the excess will show as shortfall"
         )
     return out

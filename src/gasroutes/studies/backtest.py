@@ -22,7 +22,6 @@ import pandas as pd
 
 from gasroutes.core.errors import DataError, RunFolderError, ScenarioError, short
 from gasroutes.core.yamlio import read_text
-from gasroutes.results.runfolder import read_table
 
 __all__ = ["Backtest", "backtest", "read_observed"]
 
@@ -43,7 +42,8 @@ class Backtest:
     def summary(self) -> dict[str, Any]:
         """MAPE per destination and weighted MAPE over all (weights: observed quantity).
 
-        Years with an observed 0 have no relative error and are left out of the MAPEs
+        Years with an observed value below MIN_FOR_RELATIVE (0 included) have no relative
+        error and are left out of the MAPEs
         (their absolute error is still in the table)."""
         t = self.table[self.table["destination"] != TOTAL]
         rel = t.dropna(subset=["relative_error"])
@@ -84,10 +84,13 @@ def read_observed(path: Path) -> pd.DataFrame:
         text = read_text(path, "CSV file")
     except ScenarioError as err:
         raise DataError(f"{err}; expected {OBSERVED_COLUMNS}") from err
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))  # Excel's BOM
     if not rows:
         raise DataError(f"{path}: empty file; allowed: {OBSERVED_COLUMNS}")
     header = [h.strip() for h in rows[0]]
+    twice = sorted({h for h in header if header.count(h) > 1 and h})
+    if twice:
+        raise DataError(f"{path}: the column {twice[0]} is named twice; name each column once")
     if "quantity" not in header and "bcm" in header:
         header[header.index("bcm")] = "quantity"
     missing = [c for c in ("year", "destination", "quantity") if c not in header]
@@ -102,10 +105,10 @@ def read_observed(path: Path) -> pd.DataFrame:
     for n, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue  # a blank line
-        if len(row) < len(header):
+        if len(row) != len(header):
             raise DataError(
                 f"{path}: line {n}: {len(row)} value(s) for {len(header)} columns; every row "
-                "needs a year, a destination and a quantity"
+                "has one value per column (a year, a destination and a quantity at least)"
             )
         year_text, dest, q_text = (row[at[c]].strip() for c in ("year", "destination", "quantity"))
         try:
@@ -141,19 +144,29 @@ def read_observed(path: Path) -> pd.DataFrame:
 
 
 def _annual(run: Path) -> pd.DataFrame:
-    """A single run's annual table, checked."""
-    if not (run / "annual.csv").is_file():
+    """A single run's annual table; the whole folder is checked, file by file, as
+    :meth:`RunData.from_folder` checks a run it compares."""
+    from gasroutes.core.folders import marker_of
+    from gasroutes.results.reading import RunData
+
+    kind = (marker_of(run) or {}).get("kind") if run.is_dir() else None
+    if kind is not None and kind != "run":
         raise RunFolderError(
-            f"{run}: not a run folder (no annual.csv); run a scenario with 'gasroutes run' first"
+            f"{run}: not a single run (the folder holds a {kind.replace('_', ' ')}); backtest "
+            "compares one run, written by 'gasroutes run', with the record"
         )
-    annual = read_table(run, "annual.csv")
-    if "replication" in annual.columns:
+    data = RunData.from_folder(run)
+    if data.replicated:
         raise RunFolderError(
-            f"{run}: a replicated run ({annual['replication'].nunique()} replications); "
+            f"{run}: a replicated run ({data.manifest.get('replications')} replications); "
             "backtest compares one run with the record: run the scenario without "
             "--replications"
         )
-    return annual
+    return data.annual
+
+
+# an observed value below this has no relative error (as an observed 0 has none)
+MIN_FOR_RELATIVE = 1e-6
 
 
 def backtest(
@@ -205,7 +218,7 @@ def backtest(
         s = total_by_year[y] if key == TOTAL else simulated[(y, str(key))]
         o = float(quantity)
         err = s - o
-        rows.append((y, str(key), s, o, err, err / o if o != 0 else np.nan))
+        rows.append((y, str(key), s, o, err, err / o if o >= MIN_FOR_RELATIVE else np.nan))
     table = pd.DataFrame(
         rows, columns=["year", "destination", "simulated", "observed", "error", "relative_error"]
     )

@@ -21,7 +21,6 @@ import copy
 import dataclasses
 import datetime as dt
 import io
-import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -34,12 +33,12 @@ from gasroutes.core.errors import DataError, RunFailedError, ScenarioError
 from gasroutes.core.limits import NOT_BOOL, Date
 from gasroutes.core.units import MCM_PER_BCM
 
+TOTAL = "total"  # the sum over destinations, in observed tables and hindcasts
+
 __all__ = [
     "CalibrationSpec",
     "Fit",
-    "Hindcast",
     "calibrate",
-    "hindcast",
     "load_calibration",
 ]
 
@@ -88,6 +87,17 @@ class Timing(_Record):
     bounds: tuple[Bound, Bound]
 
 
+class HindcastOptions(_Record):
+    """What a hindcast scores."""
+
+    scored: tuple[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], ...] = Field(
+        min_length=1,
+        max_length=100,
+        description="Destinations (buyer ids, or total) of the export table whose forecast "
+        "errors are scored; default: all of them and total.",
+    )
+
+
 class CalibrationSpec(_Record):
     """A whole calibration."""
 
@@ -101,6 +111,7 @@ class CalibrationSpec(_Record):
     objective: Literal["relative_squared"] = "relative_squared"
     method: Literal["least_squares", "nelder_mead"] = "least_squares"
     max_evaluations: Annotated[int, NOT_BOOL, Field(ge=1, le=100_000)] = 400
+    hindcast: HindcastOptions | None = None
 
 
 @dataclasses.dataclass
@@ -139,8 +150,14 @@ def load_calibration(path: Path) -> Problem:
         ("parameters", spec.parameters),
         ("timing", spec.timing),
     ]
+    seen: set[str] = set()
     for group, items in checked:
         for i, p in enumerate(items):
+            if p.path in seen:
+                raise ScenarioError(
+                    name, f"{group}[{i}].path", p.path, "each path once", "path given twice"
+                )
+            seen.add(p.path)
             if p.path not in valid:
                 raise ScenarioError(
                     name,
@@ -159,6 +176,7 @@ def load_calibration(path: Path) -> Problem:
                     "[low, high] with low < high",
                     "empty bounds",
                 )
+            _check_fittable(name, f"{group}[{i}]", p.path, p.bounds, base)
     rules = {r.id for r in scenario.rules if r.id}
     for i, t in enumerate(spec.timing):
         if t.rule not in rules:
@@ -179,10 +197,28 @@ def load_calibration(path: Path) -> Problem:
         )
     rows, exports = [], pd.DataFrame()
     for i, o in enumerate(spec.observed):
+        if o.years[0] > o.years[1]:
+            raise ScenarioError(
+                name,
+                f"observed[{i}].years",
+                list(o.years),
+                "[first, last], first <= last",
+                "years in the wrong order",
+            )
         table_path = path.parent / o.file
         table = _read_table(table_path, o)
         if o.series == "exports":
             exports = table
+            absent = [k for k in o.destinations if k not in set(table["destination"])]
+            if absent:
+                raise ScenarioError(
+                    name,
+                    f"observed[{i}].destinations",
+                    absent[0],
+                    f"destinations of {o.file}: "
+                    + ", ".join(sorted(map(str, set(table["destination"])))[:10]),
+                    "not in the table",
+                )
             unknown = [d for d in o.destinations.values() if d not in scenario.buyers]
             if unknown:
                 raise ScenarioError(
@@ -212,8 +248,58 @@ def load_calibration(path: Path) -> Problem:
         )
     if obs.empty:
         raise DataError(f"{name}: no observation falls in the years asked for; nothing to fit")
+    if spec.hindcast is not None and exports is not None:
+        names = next((o.destinations for o in spec.observed if o.series == "exports"), {})
+        allowed = [*dict.fromkeys(names.values()), TOTAL]
+        for i, dest in enumerate(spec.hindcast.scored):
+            if dest not in allowed:
+                raise ScenarioError(
+                    name,
+                    f"hindcast.scored[{i}]",
+                    dest,
+                    "destinations of the export table (as buyer ids) or total: "
+                    + ", ".join(allowed),
+                    "not a forecast destination",
+                )
     _ = read_observed  # the export tables are read by its rules (see _read_table)
     return Problem(spec, path, base, obs, exports)
+
+
+def _check_fittable(
+    name: str, where: str, path: str, bounds: tuple[float, float], base: dict[str, Any]
+) -> None:
+    """A fitted parameter is a number of the base scenario that takes any value within
+    its bounds (checked at both ends and at a point between that is no whole number): not
+    a schedule, a date, a text or a whole number."""
+    from gasroutes.scenario.loading import scenario_from_dict
+    from gasroutes.scenario.paths import get_path, set_path
+
+    value = get_path(base, path)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(
+            name,
+            f"{where}.path",
+            path,
+            "the path of a number of the base scenario (for a schedule, one of its values: "
+            "...capacity_bcm_per_year.<date>)",
+            f"not a number in the base scenario (it is {type(value).__name__})",
+        )
+    lo, hi = bounds
+    # the ends, and a point inside that is no whole number (a fit tries any value)
+    for trial in (lo, lo + (hi - lo) * 0.381966, hi):
+        data = copy.deepcopy(base)
+        set_path(data, path, trial)
+        try:
+            scenario_from_dict(data, file=f"{name} (the base scenario)")
+        except ScenarioError as err:
+            raise ScenarioError(
+                name,
+                f"{where}.bounds",
+                list(bounds),
+                f"bounds within which the base scenario takes any value at {path} "
+                f"(at {trial:g}: {err.problem}; allowed: {err.allowed})",
+                "the scenario refuses a value within the bounds",
+            ) from err
 
 
 def _read_table(path: Path, o: Observed) -> pd.DataFrame:
@@ -227,7 +313,7 @@ def _read_table(path: Path, o: Observed) -> pd.DataFrame:
             raise DataError(f"{path}: exports are read from a 'quantity' or 'bcm' column")
         return table
     text = read_text(path, "CSV file")
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    frame = pd.read_csv(io.StringIO(text.removeprefix("\ufeff")), dtype=str, keep_default_na=False)
     if "year" not in frame.columns or o.column not in frame.columns:
         raise DataError(f"{path}: needs columns year and {o.column}")
     years = pd.to_numeric(frame["year"], errors="coerce")
@@ -492,142 +578,3 @@ def _rule_of(problem: Problem, rule_id: str, event: dict[str, Any]) -> bool:
             kind = "cutoff" if r["kind"] == "cutoff_on_arrears" else "resume"
             return bool(event["target"] == r["buyer"] and event["kind"] == kind)
     return False
-
-
-# ---------------------------------------------------------------------------- hindcasts
-
-HINDCAST_DESTINATIONS = ("china", "russia", "iran", "total")
-SCORED = ("china", "russia", "total")
-
-
-@dataclasses.dataclass
-class Hindcast:
-    """For each origin Y: the fit on the years up to Y, its forecast of the years after,
-    persistence (Y's value held flat) and the record."""
-
-    spec: CalibrationSpec
-    table: pd.DataFrame  # origin, year, destination, simulated, persistence, observed
-    fits: dict[int, Fit]
-
-    def document(self) -> dict[str, Any]:
-        """hindcast.json: the scores by origin, with what they score."""
-        return {
-            "calibration": self.spec.name,
-            "destinations_scored": list(SCORED),
-            "weights": "observed quantities (weighted MAPE = sum |error| / sum observed)",
-            "origins": self.scores(),
-        }
-
-    def scores(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for origin, fit in sorted(self.fits.items()):
-            t = self.table[
-                (self.table["origin"] == origin) & self.table["destination"].isin(SCORED)
-            ]
-            t = t.dropna(subset=["observed"])
-            total = float(t["observed"].sum())
-            model = (
-                float((t["simulated"] - t["observed"]).abs().sum()) / total if total else math.nan
-            )
-            pers = (
-                float((t["persistence"] - t["observed"]).abs().sum()) / total if total else math.nan
-            )
-            out[str(origin)] = {
-                "years": sorted({int(y) for y in t["year"]}),
-                "weighted_mape_model": round(model, 6),
-                "weighted_mape_persistence": round(pers, 6),
-                "model_beats_persistence": bool(model < pers),
-                "in_sample_weighted_mape": None
-                if fit.weighted_mape is None
-                else round(fit.weighted_mape, 6),
-                "parameters": {k: round(v, 6) for k, v in fit.values.items()},
-                "evaluations": fit.evaluations,
-            }
-        return out
-
-
-def _observed_series(problem: Problem) -> dict[tuple[str, int], float]:
-    """Observed annual values by (destination, year), totals included (from TOTAL rows)."""
-    exports = problem.exports
-    names = next(o.destinations for o in problem.spec.observed if o.series == "exports")
-    out: dict[tuple[str, int], float] = {}
-    for y, d, q in zip(exports["year"], exports["destination"], exports["quantity"], strict=True):
-        key = str(d)
-        dest = names.get(key) or ("total" if key.strip().lower() == "total" else None)
-        if dest is not None:
-            out[(dest, int(y))] = float(q)
-    return out
-
-
-def _one_origin(args: tuple[Problem, int, int]) -> tuple[int, Fit, pd.DataFrame]:
-    from gasroutes.results.run import run
-    from gasroutes.scenario.loading import scenario_from_dict
-    from gasroutes.scenario.paths import set_path
-
-    problem, origin, last = args
-    fit = calibrate(problem, fit_until=dt.date(origin, 12, 31), years_until=origin)
-    data = _window(problem.base, dt.date(last, 12, 31))
-    for path, value in fit.values.items():
-        set_path(data, path, value)
-    res = run(scenario_from_dict(data, file=str(problem.file)), lpg=False)
-    a = res.annual[res.annual["commodity"] == "pipeline_gas"]
-    sim = {
-        (str(d), int(y)): float(q)
-        for d, y, q in zip(a["destination"], a["year"], a["quantity"], strict=True)
-    }
-    for y in set(a["year"]):
-        sim[("total", int(y))] = float(a.loc[a["year"] == y, "quantity"].sum())
-    observed = _observed_series(problem)
-    rows = []
-    for year in range(origin + 1, last + 1):
-        for dest in HINDCAST_DESTINATIONS:
-            rows.append(
-                {
-                    "origin": origin,
-                    "year": year,
-                    "destination": dest,
-                    "simulated": sim.get((dest, year), 0.0),
-                    "persistence": observed.get((dest, origin), math.nan),
-                    "observed": observed.get((dest, year), math.nan),
-                }
-            )
-    return origin, fit, pd.DataFrame(rows)
-
-
-def hindcast(
-    problem: Problem,
-    origins: Sequence[int],
-    workers: int = 1,
-    progress: Callable[[int, int, int, float], None] | None = None,
-) -> Hindcast:
-    """Calibrate on the years up to each origin, forecast the years after it up to the
-    last observed year; origins run in parallel with ``workers`` processes."""
-    import time
-    from concurrent.futures import ProcessPoolExecutor
-
-    observed = problem.observations
-    last = int(observed.loc[observed["series"] == "exports", "year"].max())
-    first_obs = int(observed["year"].min())
-    bad = [o for o in origins if not first_obs <= o < last]
-    if bad:
-        raise DataError(
-            f"{problem.file}: origin {bad[0]} leaves nothing to fit or nothing to score: an "
-            f"origin must be from {first_obs} (the first observed year) to {last - 1} (a year "
-            f"before the last observed, {last})"
-        )
-    started = time.perf_counter()
-    tasks = [(problem, o, last) for o in sorted(set(origins))]
-    done: list[tuple[int, Fit, pd.DataFrame]] = []
-    if workers <= 1 or len(tasks) == 1:
-        for t in tasks:
-            done.append(_one_origin(t))
-            if progress:
-                progress(len(done), len(tasks), 0, time.perf_counter() - started)
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
-            for result in pool.map(_one_origin, tasks):
-                done.append(result)
-                if progress:
-                    progress(len(done), len(tasks), 0, time.perf_counter() - started)
-    table = pd.concat([d[2] for d in done], ignore_index=True)
-    return Hindcast(problem.spec, table, {d[0]: d[1] for d in done})

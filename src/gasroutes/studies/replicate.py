@@ -35,6 +35,7 @@ import pandas as pd
 
 from gasroutes.core.errors import RunFailedError
 from gasroutes.core.folders import atomic_folder
+from gasroutes.core.workers import start_worker
 from gasroutes.results.runfolder import FORMAT_VERSION
 from gasroutes.results.summary import flatten_kpis
 from gasroutes.results.writing import _iso, manifest, write_csv, write_manifest, write_tables
@@ -185,7 +186,9 @@ def _results(tasks: list[_Task], workers: int) -> Iterator[dict[str, Any]]:
         for t in tasks:
             yield _one(t)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(tasks)), initializer=start_worker
+    ) as pool:
         try:
             yield from pool.map(_one, tasks)
         except BrokenProcessPool as err:

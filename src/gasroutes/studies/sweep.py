@@ -29,6 +29,7 @@ import pandas as pd
 from gasroutes.core.errors import GasroutesError, RunFolderError, ScenarioError
 from gasroutes.core.folders import marker_of, open_folder, seal
 from gasroutes.core.limits import MAX_SWEEP_RUNS
+from gasroutes.core.workers import start_worker
 from gasroutes.results.runfolder import read_json
 from gasroutes.results.writing import write_csv
 from gasroutes.scenario.paths import set_path
@@ -161,15 +162,68 @@ def check_kpis(spec: SweepSpec, base: dict[str, Any], file: str) -> None:
         value: Any = summary
         for p in parts:
             value = value.get(p) if isinstance(value, dict) else None
-        if not isinstance(value, int | float):
-            keys = [k for k, v in summary.items() if isinstance(v, int | float | dict)]
+        if isinstance(value, dict) and value:
+            entries = [f"{name}.{k}" for k, v in value.items() if isinstance(v, int | float)]
             raise ScenarioError(
                 file,
                 f"kpis[{i}]",
                 name,
-                "a key of summary.json (nested with '.'), e.g. " + ", ".join(keys[:8]),
+                "one number: name an entry of this mapping, e.g. " + ", ".join(entries[:4]),
+                "a mapping, not a number",
+            )
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            keys = [
+                k
+                for k, v in summary.items()
+                if isinstance(v, int | float) and not isinstance(v, bool) and k not in ("seed",)
+            ]
+            raise ScenarioError(
+                file,
+                f"kpis[{i}]",
+                name,
+                "a number of summary.json (nested ones with '.': "
+                "exports_bcm_by_destination.<buyer>), e.g. " + ", ".join(keys[:8]),
                 "unknown KPI",
             )
+
+
+MAX_CHECKED = 200  # values of one parameter checked against the base scenario
+
+
+def check_values(spec: SweepSpec, base: dict[str, Any], file: str) -> None:
+    """Every value a parameter takes must be one the base scenario accepts there, checked
+    before anything runs: each value of a list (at most MAX_CHECKED), a range's ends and
+    middle, a uniform distribution's bounds, a normal one's mean, every option of a
+    choice. (A normal distribution's tails are not checked: a draw outside what the
+    scenario allows fails its run, which the sweep records.)"""
+    from gasroutes.scenario.loading import scenario_from_dict
+
+    for i, p in enumerate(spec.parameters):
+        d = p.distribution
+        if p.values is not None:
+            where, candidates = "values", p.levels()[:MAX_CHECKED]
+        elif p.range is not None:
+            levels = p.levels()
+            where, candidates = "range", [levels[0], levels[len(levels) // 2], levels[-1]]
+        elif d is not None and d.kind == "uniform":
+            where, candidates = "distribution", [p.at(0.0), p.at(1.0 - 1e-12)]
+        elif d is not None and d.kind == "normal":
+            where, candidates = "distribution", [p.at(0.5)]
+        else:
+            where, candidates = "distribution", p.levels()[:MAX_CHECKED]
+        for value in dict.fromkeys(candidates):
+            data = copy.deepcopy(base)
+            set_path(data, p.path, value)
+            try:
+                scenario_from_dict(data, file=f"{file} (the base scenario)")
+            except ScenarioError as err:
+                raise ScenarioError(
+                    file,
+                    f"parameters[{i}].{where}",
+                    value,
+                    f"a value the base scenario accepts at {p.path}: {err.allowed}",
+                    err.problem,
+                ) from err
 
 
 def tasks_of(
@@ -233,7 +287,7 @@ def local_engine(tasks: list[Task], workers: int) -> Iterator[dict[str, Any]]:
     pending = deque(tasks)
     retried: set[str] = set()
     while pending:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=start_worker) as pool:
             running: dict[Any, Task] = {}
             broken = False
             while pending or running:
@@ -268,18 +322,24 @@ def local_engine(tasks: list[Task], workers: int) -> Iterator[dict[str, Any]]:
                     break
 
 
-def dask_engine(tasks: list[Task], address: str) -> Iterator[dict[str, Any]]:
-    """Results as they finish, from a Dask distributed cluster at ``address`` (with a
-    bounded number of tasks in flight, as in the local pool)."""
+def dask_client(address: str) -> Any:
+    """A client of the Dask distributed cluster at ``address``; made before the sweep's
+    folder, so that a scheduler that cannot be used leaves nothing behind."""
     try:
         from distributed import Client
-        from distributed import as_completed as dask_completed
     except ImportError as err:
         raise GasroutesError("--scheduler needs Dask: pip install 'gasroutes[dask]'") from err
     try:
-        client = Client(address, timeout="10s")
-    except OSError as err:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as err:
         raise RunFolderError(f"cannot reach the Dask scheduler at {address}: {err}") from err
+
+
+def dask_engine(tasks: list[Task], client: Any) -> Iterator[dict[str, Any]]:
+    """Results as they finish, from a Dask distributed cluster (with a bounded number of
+    tasks in flight, as in the local pool); the client is closed at the end."""
+    from distributed import as_completed as dask_completed
+
     try:
         window = 2 * max(sum(client.nthreads().values()), 1)
         pending = iter(tasks)
@@ -345,6 +405,9 @@ def run_sweep(
         raise ValueError("keep_runs needs write_run, the writer of a run's folder")
     spec, base, sha = load_sweep(path, max_runs)
     check_kpis(spec, base, str(path))
+    check_values(spec, base, str(path))
+    # before the folder: a scheduler that cannot be used leaves nothing behind
+    client = dask_client(scheduler) if scheduler else None
     out = out or Path("outputs") / "sweeps" / spec.name
     journal = out / JOURNAL
     manifest_path = out / "sweep.json"
@@ -387,7 +450,7 @@ def run_sweep(
     if started_before:
         manifest["started"] = started_before  # the sweep's first start; engine: this leg's
     _write_json(manifest_path, manifest)
-    results = dask_engine(todo, scheduler) if scheduler else local_engine(todo, workers)
+    results = dask_engine(todo, client) if client is not None else local_engine(todo, workers)
     failed, clock = 0, time.perf_counter()
     with journal.open("a", encoding="utf-8") as fh:
         for k, row in enumerate(results, start=1):

@@ -158,7 +158,9 @@ class Parameter(_Record):
     values: tuple[Scalar, ...] | None = Field(None, min_length=1, max_length=100_000)
     range: Range | None = None
     distribution: Distribution | None = None
-    integer: bool = Field(False, description="Round drawn or spaced values to whole numbers.")
+    integer: bool = Field(
+        False, description="Round the values (listed, spaced or drawn) to whole numbers."
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> Parameter:
@@ -174,6 +176,8 @@ class Parameter(_Record):
     def levels(self) -> list[Any]:
         """The values of a list or a range (for grid designs)."""
         if self.values is not None:
+            if self.integer:
+                return [round(v) if isinstance(v, float) else v for v in self.values]
             return list(self.values)
         if self.range is not None:
             r = self.range

@@ -47,6 +47,7 @@ class GasInputs:
     route_third_party: np.ndarray  # routes x days, within capacity
     route_free: np.ndarray  # routes x days: what our gas may use
     route_design_free: np.ndarray  # the same when in service, outages and cutoffs aside
+    route_commissioned: np.ndarray  # routes x days, bool: in service
     route_entry: list[int]  # node index of each route's entry (ANY_FIELD: every field)
     route_transit: list[int]
     domestic_demand: np.ndarray  # days
@@ -107,6 +108,7 @@ def build_inputs(
     route_third_party = np.zeros((nr, days))
     route_free = np.zeros((nr, days))
     route_design_free = np.zeros((nr, days))
+    route_commissioned = np.zeros((nr, days), dtype=bool)
     drains: list[tuple[int, int]] = []
     for i, r in enumerate(routes):
         commissioned = _commissioned(r.commissioned_date, cal)
@@ -151,6 +153,7 @@ def build_inputs(
         route_third_party[i] = np.where(up, np.minimum(tp, usable) * per_day, 0.0)
         route_free[i] = np.where(up, np.maximum(usable - tp, 0.0) * per_day, 0.0)
         route_design_free[i] = np.where(commissioned, np.maximum(cap - tp, 0.0) * per_day, 0.0)
+        route_commissioned[i] = commissioned
     domestic = series(GasOp.DOMESTIC_DEMAND, 0, s.domestic.demand_bcm_per_year)
     domestic_demand = domestic * np.asarray(cal.shape(s.domestic.monthly_profile))
     if s.domestic.nodes:
@@ -200,6 +203,7 @@ def build_inputs(
         route_third_party=route_third_party,
         route_free=route_free,
         route_design_free=route_design_free,
+        route_commissioned=route_commissioned,
         route_entry=[graph.node(r.entry) for r in routes],
         route_transit=[r.transit_time_days for r in routes],
         domestic_demand=domestic_demand,
