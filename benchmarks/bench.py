@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,6 +27,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("historical", "baseline")
+# the end-to-end runs' output folders: new for each bench, removed at its end
+SCRATCH = Path(tempfile.mkdtemp(prefix="gasroutes-bench-"))
 
 
 def median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
@@ -120,7 +123,7 @@ def bench_scenario(name: str, repeats: int) -> dict[str, Any] | None:
             "run",
             str(path),
             "--out",
-            str(Path(tempfile.gettempdir()) / f"gasroutes-bench-{name}"),
+            str(SCRATCH / name),
         ],
         max(1, repeats // 2),
     )
@@ -131,7 +134,7 @@ def bench_scenario(name: str, repeats: int) -> dict[str, Any] | None:
             str(path),
             "--no-charts",
             "--out",
-            str(Path(tempfile.gettempdir()) / f"gasroutes-bench-{name}-nc"),
+            str(SCRATCH / f"{name}-nc"),
         ],
         max(1, repeats // 2),
     )
@@ -341,4 +344,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    finally:
+        shutil.rmtree(SCRATCH, ignore_errors=True)

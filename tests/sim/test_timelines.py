@@ -26,7 +26,10 @@ def test_hand_worked_deliveries(small: dict[str, Any]) -> None:
     assert _by_buyer(res, "nominated", "alpha") == [10.0] * 10
     # sent 6,6,6,0,0,0,6,6,6,6; arrives two days later; pipes start empty
     assert _by_buyer(res, "delivered", "alpha") == [0, 0, 6, 6, 6, 0, 0, 0, 6, 6]
-    assert _by_buyer(res, "shortfall", "alpha") == [4, 4, 4, 10, 10, 10, 4, 4, 4, 4]
+    # cut off 4-6 Jan: its nominations are refused, not short
+    assert _by_buyer(res, "shortfall", "alpha") == [4, 4, 4, 0, 0, 0, 4, 4, 4, 4]
+    assert res.summary["refused_while_cut_off_bcm_by_buyer"]["alpha"] == pytest.approx(0.030)
+    assert res.summary["shortfall_bcm_by_buyer"]["alpha"] == pytest.approx(0.028)
     assert _by_buyer(res, "delivered", "beta") == [8, 8, 8, 10, 10, 10, 8, 8, 8, 8]
     assert _by_buyer(res, "shortfall", "beta") == [12, 12, 12, 10, 10, 10, 12, 12, 12, 12]
     prod = res.production

@@ -51,3 +51,14 @@ class RunArrays:
         for i, (_, b) in enumerate(self.pairs):
             out[b] += self.arrays["pair_arrived"][i]
         return out
+
+    def buyer_shortfall(self) -> np.ndarray:
+        """What each buyer nominated and was not dispatched, on the days it was not cut
+        off (a cut-off buyer's nominations are refused, not short: see
+        :meth:`buyer_refused`)."""
+        short = np.maximum(self.arrays["buyer_nominated"] - self.buyer_sent(), 0.0)
+        return np.where(self.arrays["buyer_cut_off"] > 0, 0.0, short)
+
+    def buyer_refused(self) -> np.ndarray:
+        """What each buyer nominated on the days it was cut off."""
+        return np.where(self.arrays["buyer_cut_off"] > 0, self.arrays["buyer_nominated"], 0.0)

@@ -167,10 +167,11 @@ class Result(RunArrays):
         return self._with_lpg(self._gas_deliveries(), "deliveries")
 
     def _gas_deliveries(self) -> pd.DataFrame:
-        """Daily per buyer: nominated, delivered at the border, and shortfall at dispatch, mcm."""
+        """Daily per buyer: nominated, delivered at the border, and shortfall at dispatch
+        (on the days the buyer is not cut off), mcm."""
         nb, n = len(self.buyer_ids), len(self.dates)
         nominated = self.arrays["buyer_nominated"]
-        shortfall = np.maximum(nominated - self.buyer_sent(), 0.0)
+        shortfall = self.buyer_shortfall()
         frame = pd.DataFrame(
             {
                 "date": np.tile(np.asarray(self.dates, dtype=object), nb),

@@ -23,9 +23,8 @@ def summarise(res: RunArrays) -> dict[str, Any]:
     """KPIs: volumes in bcm, money in USD, days as counts."""
     a = res.arrays
     delivered = res.buyer_delivered()
-    sent = res.buyer_sent()
     nominated = a["buyer_nominated"]
-    shortfall = np.maximum(nominated - sent, 0.0)
+    shortfall = res.buyer_shortfall()
     ids = res.buyer_ids
     s = res.scenario
 
@@ -58,6 +57,7 @@ def summarise(res: RunArrays) -> dict[str, Any]:
         "exports_bcm_total": _r(delivered.sum() * BCM_PER_MCM),
         "nominated_bcm_by_buyer": by_buyer(nominated),
         "shortfall_bcm_by_buyer": by_buyer(shortfall),
+        "refused_while_cut_off_bcm_by_buyer": by_buyer(res.buyer_refused()),
         "potential_production_bcm": _r(a["potential"].sum() * BCM_PER_MCM),
         "production_bcm": _r(a["produced"].sum() * BCM_PER_MCM),
         "domestic_bcm": _r(a["domestic"].sum() * BCM_PER_MCM),

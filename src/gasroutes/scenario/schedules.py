@@ -39,7 +39,7 @@ class Ramp(BaseModel):
     """A quantity that moves linearly between dated points: ``{linear: {date: value, ...}}``.
 
     Before the first point it holds the first value, after the last the last value. The
-    run applies it in monthly steps (the value on the 1st of each month).
+    run applies it in monthly steps (the value on the 1st of each month, where it changes).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -182,7 +182,12 @@ def schedule_steps(schedule: Schedule | KtSchedule) -> list[tuple[dt.date, float
         day = dt.date(points[0].year, points[0].month, 1)
         while day <= points[-1]:
             day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-            steps.append((min(day, points[-1]), schedule_value(schedule, min(day, points[-1]))))
+            at = min(day, points[-1])
+            value = schedule_value(schedule, at)
+            # a step only where the value changes: a flat stretch of a ramp does not undo
+            # a dated event on the same quantity every month
+            if value != steps[-1][1]:
+                steps.append((at, value))
         return steps
     if isinstance(schedule, dict):
         return sorted(schedule.items())

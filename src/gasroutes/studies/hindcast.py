@@ -60,6 +60,8 @@ class Hindcast:
         }
 
     def scores(self) -> dict[str, Any]:
+        """For each origin: the weighted MAPE of the model and of persistence over the
+        scored destinations, and the same for each destination alone."""
         out: dict[str, Any] = {}
         for origin, fit in sorted(self.fits.items()):
             t = self.table[
@@ -67,11 +69,7 @@ class Hindcast:
             ]
             # the same rows for the model and persistence: observed, with a value to persist
             t = t.dropna(subset=["observed", "persistence"])
-            total = float(t["observed"].sum())
-            model = pers = None
-            if total > 0:
-                model = round(float((t["simulated"] - t["observed"]).abs().sum()) / total, 6)
-                pers = round(float((t["persistence"] - t["observed"]).abs().sum()) / total, 6)
+            model, pers = _weighted_mapes(t)
             out[str(origin)] = {
                 "years": sorted({int(y) for y in t["year"]}),
                 "weighted_mape_model": model,
@@ -79,6 +77,10 @@ class Hindcast:
                 "model_beats_persistence": None
                 if model is None or pers is None
                 else bool(model < pers),
+                "by_destination": {
+                    str(d): dict(zip(("model", "persistence"), _weighted_mapes(g), strict=True))
+                    for d, g in t.groupby("destination", sort=False)
+                },
                 "in_sample_weighted_mape": None
                 if fit.weighted_mape is None
                 else round(fit.weighted_mape, 6),
@@ -86,6 +88,17 @@ class Hindcast:
                 "evaluations": fit.evaluations,
             }
         return out
+
+
+def _weighted_mapes(t: pd.DataFrame) -> tuple[float | None, float | None]:
+    """The weighted MAPE of the model and of persistence over the rows of ``t`` (None
+    without an observed quantity to weigh them)."""
+    total = float(t["observed"].sum())
+    if not total > 0:
+        return None, None
+    model = float((t["simulated"] - t["observed"]).abs().sum()) / total
+    pers = float((t["persistence"] - t["observed"]).abs().sum()) / total
+    return round(model, 6), round(pers, 6)
 
 
 def _observed_series(problem: Problem) -> dict[tuple[str, int], float]:
