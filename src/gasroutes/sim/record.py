@@ -61,3 +61,4 @@ class Simulation:
     wall_s: float
     sim_events: int
     trace: list[tuple[float, str, str, float]] | None = None
+    lpg_key: str | None = None  # sim.run.lpg_key of the chain's inputs (None: no chain)

@@ -14,9 +14,11 @@ which :mod:`gasroutes.results` builds the tables.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Container, Generator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -37,7 +39,7 @@ from gasroutes.sim.timeline import build_timeline, event_timeline
 if TYPE_CHECKING:
     from gasroutes.sim.lpg.network import LpgNetwork
 
-__all__ = ["dispatcher", "prepare", "simulate"]
+__all__ = ["dispatcher", "lpg_key", "prepare", "simulate"]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,26 @@ def prepare(s: Scenario) -> tuple[Calendar, list[tuple[int, Change]], GasRun]:
     graph = SupplyGraph.build(s)
     inputs = build_inputs(s, cal, graph, timeline, noise.demand, noise.price)
     return cal, timeline, solve(s, inputs, graph)
+
+
+def lpg_key(s: Scenario, timeline: Sequence[tuple[int, Change]]) -> str | None:
+    """A digest of everything the LPG chain's run depends on (None without a chain): the
+    chain, the calendar, the chain's dated changes, its random delays and the seed. Two
+    runs with the same key give the same LPG records, whatever their pipeline gas."""
+    chain = s.lpg
+    if not (chain.plants or chain.rail_routes or chain.depots or chain.terminals or chain.fleets):
+        return None
+    changes = [(d, str(c.op), c.target, c.value) for d, c in timeline if isinstance(c.op, LpgOp)]
+    inputs = {
+        "chain": chain.model_dump(mode="json"),
+        "start": s.start.isoformat(),
+        "end": s.end.isoformat(),
+        "changes": changes,
+        "delays": {k: v.model_dump(mode="json") for k, v in s.uncertainty.delays.items()},
+        "seed": s.seed,
+    }
+    text = json.dumps(inputs, sort_keys=True, default=repr, allow_nan=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def dispatcher(
@@ -73,6 +95,7 @@ def simulate(
     trace: bool = False,
     trucks: str = "fleet",
     lpg: bool = True,
+    known: Container[str] = (),
 ) -> Simulation:
     """Simulate a scenario; return what the run recorded (see :func:`gasroutes.run` for
     the options).
@@ -80,20 +103,21 @@ def simulate(
     ``trace`` keeps a log of every LPG move; ``trucks`` chooses the road-tanker model,
     ``"fleet"`` (one process per fleet, the default) or ``"per_truck"`` (one process per
     truck: the same tables, more events). ``lpg=False`` leaves the LPG chain out (it
-    shares nothing with the pipeline gas: the gas tables are the same).
+    shares nothing with the pipeline gas: the gas tables are the same). ``known`` holds
+    the :func:`lpg_key` of chains whose records the caller already has: such a chain is
+    not run again (``Simulation.lpg`` is None, ``Simulation.lpg_key`` says which it is).
     """
     started = time.time()
     clock = time.perf_counter()
     if seed is not None and seed != scenario.seed:
         scenario = scenario.model_copy(update={"seed": seed})
     cal, timeline, gas = prepare(scenario)
+    key = lpg_key(scenario, timeline) if lpg else None
     log_ = EventLog()
     env = simpy.Environment()
     chain = scenario.lpg
     net: LpgNetwork | None = None
-    if lpg and (
-        chain.plants or chain.rail_routes or chain.depots or chain.terminals or chain.fleets
-    ):
+    if key is not None and key not in known:
         build = lpg_build()
         net = build.network.LpgNetwork(
             env,
@@ -105,9 +129,7 @@ def simulate(
         )
 
     def apply(day: int, c: Change) -> None:
-        if isinstance(c.op, LpgOp):
-            if net is None:
-                return  # the chain is left out of this run
+        if isinstance(c.op, LpgOp) and net is not None:  # else the chain is not run here
             net.apply(c.op, c.target, c.value)
         # the gas changes were compiled into the daily arrays before the run
         log_.add(cal.dates[day], c.kind, c.target_id, c.source, c.reason, c.value, c.op)
@@ -139,4 +161,5 @@ def simulate(
         wall_s=time.perf_counter() - clock,
         sim_events=events_scheduled(env),
         trace=sorted(net.trace) if net is not None and net.trace is not None else None,
+        lpg_key=key,
     )

@@ -14,6 +14,7 @@ import datetime as dt
 import itertools
 import json
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +31,7 @@ from gasroutes.core.errors import GasroutesError, RunFolderError, ScenarioError
 from gasroutes.core.folders import marker_of, open_folder, seal
 from gasroutes.core.limits import MAX_SWEEP_RUNS
 from gasroutes.core.workers import start_worker
+from gasroutes.results.run import LpgCache, run
 from gasroutes.results.runfolder import read_json
 from gasroutes.results.writing import write_csv
 from gasroutes.scenario.paths import set_path
@@ -61,9 +63,22 @@ class Task:
     write_run: WriteRun | None = None  # writes a kept run's folder
 
 
+# Each thread's LPG records of its recent runs: sweep points that leave the LPG chain's
+# inputs alone and share a seed run it once (gasroutes.results.run.LpgCache). One cache a
+# thread, since Dask may run several tasks of a process at once.
+_LOCAL = threading.local()
+
+
+def lpg_cache() -> LpgCache:
+    """This thread's cache of LPG records."""
+    cache: LpgCache | None = getattr(_LOCAL, "cache", None)
+    if cache is None:
+        cache = _LOCAL.cache = LpgCache()
+    return cache
+
+
 def run_task(task: Task) -> dict[str, Any]:
     """Run one task; never raises: a failure is a result with its error."""
-    from gasroutes.results.run import run
     from gasroutes.scenario.loading import scenario_from_dict
 
     started = time.perf_counter()
@@ -80,7 +95,8 @@ def run_task(task: Task) -> dict[str, Any]:
             set_path(data, path, value)
         data["seed"] = task.seed
         data["name"] = task.run_id
-        result = run(scenario_from_dict(data, file=f"sweep run {task.run_id}"))
+        scenario = scenario_from_dict(data, file=f"sweep run {task.run_id}")
+        result = run(scenario, cache=lpg_cache())
         row["kpis"] = {k: kpi(result.summary, result.annual, k) for k in task.kpis}
         row["annual"] = result.annual.to_dict("records")
         if task.keep:
@@ -442,7 +458,11 @@ def run_sweep(
     _drop_torn_line(journal)
     known = {t.run_id for t in tasks}
     done = {r["run_id"] for r in _read_journal(journal, known) if r["status"] == "ok"}
-    todo = [t for t in tasks if t.run_id not in done]
+    # replication-major: the runs of one seed follow each other, so that a worker's
+    # LpgCache holds the chain's records while the points that can reuse them run
+    todo = sorted(
+        (t for t in tasks if t.run_id not in done), key=lambda t: (t.replication, t.point)
+    )
     engine = f"dask:{scheduler}" if scheduler else f"local:{workers}"
     started = time.time()
     manifest = _manifest(spec, path, sha, len(tasks), engine, "running", started)
