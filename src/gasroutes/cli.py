@@ -40,9 +40,21 @@ def _build_parser() -> argparse.ArgumentParser:
         "dated events) with SimPy.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument("--version", action="version", version=f"gasroutes {_version()}")
+    # the global flags are taken after the command too (gasroutes run -v ...)
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress"
+    )
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
 
-    p = sub.add_parser(
+    def command(name: str, **k: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = sub.add_parser(name, parents=[common], **k)
+        return parser
+
+    p = command(
         "run",
         help="run a scenario and write its output folder",
         description="Run a scenario file and write tables (and charts) to "
@@ -74,7 +86,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-charts", action="store_true", help="skip drawing charts")
     p.add_argument("--svg", action="store_true", help="also write SVG charts")
 
-    v = sub.add_parser(
+    v = command(
         "validate",
         help="check scenario files without running them",
         description="Validate scenario files. Exit 0 when all are valid, "
@@ -82,7 +94,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     v.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO.yaml")
 
-    c = sub.add_parser(
+    c = command(
         "compare",
         help="compare runs side by side",
         description="Compare runs: each argument is a run folder or a scenario file (run "
@@ -102,7 +114,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--workers", type=_workers, default=1, metavar="N", help="worker processes")
 
-    w = sub.add_parser(
+    w = command(
         "sweep",
         help="run a parameter sweep",
         description="Run every point of a sweep file (grid, random or lhs design, with "
@@ -136,7 +148,7 @@ def _build_parser() -> argparse.ArgumentParser:
         f"{MAX_SWEEP_RUNS:,})",
     )
 
-    k = sub.add_parser(
+    k = command(
         "calibrate",
         help="fit a scenario's parameters to observed tables",
         description="Fit the parameters a calibration file names (with bounds) to its "
@@ -147,7 +159,7 @@ def _build_parser() -> argparse.ArgumentParser:
     k.add_argument("calibration", type=Path, metavar="CALIBRATION.yaml")
     k.add_argument("--out", type=Path, metavar="DIR", help="output folder")
 
-    h = sub.add_parser(
+    h = command(
         "hindcast",
         help="test a calibration on the years it did not see",
         description="For each origin Y: calibrate on the years up to Y only, run the "
@@ -163,7 +175,7 @@ def _build_parser() -> argparse.ArgumentParser:
     h.add_argument("--out", type=Path, metavar="DIR", help="output folder")
     h.add_argument("--workers", type=_workers, default=2, metavar="N", help="processes (default 2)")
 
-    b = sub.add_parser(
+    b = command(
         "backtest",
         help="compare a run's annual exports with observed data",
         description="Compare RUN_DIR/annual.csv with an observed table "
@@ -180,6 +192,15 @@ def _build_parser() -> argparse.ArgumentParser:
         help="output folder (default: RUN_DIR-backtest/ beside the run)",
     )
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gasroutes")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
 
 
 def _int_at_least(text: str, minimum: int, maximum: int = MAX_SEED) -> int:

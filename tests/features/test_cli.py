@@ -248,6 +248,27 @@ def test_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
         assert "--seed" in out and "--out" in out and "--no-charts" in out
 
 
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"gasroutes {version('gasroutes')}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["-v", "validate", "X"], ["validate", "-v", "X"], ["validate", "X", "--verbose"]],
+    ids=["before", "after", "last"],
+)
+def test_the_global_flag_goes_before_or_after_the_command(argv: list[str]) -> None:
+    from gasroutes.cli import _build_parser
+
+    assert _build_parser().parse_args(argv).verbose is True
+    assert _build_parser().parse_args(["validate", "X"]).verbose is False
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -105,3 +105,23 @@ def test_every_event_kind_is_documented() -> None:
         if kind is not None:
             for value in kind.annotation.__args__:  # type: ignore[union-attr]
                 assert f"| `{value}` |" in README, f"event kind {value!r} not in the README"
+
+
+@pytest.mark.slow
+def test_the_python_snippet_runs_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's "From Python" block, run in order in a fresh folder that has the
+    shipped scenarios (as a clone has): it must not name a folder it did not make."""
+    section = README.split("From Python", 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, re.S)
+    assert match, "the README has no Python block after 'From Python'"
+    root = Path(__file__).resolve().parents[2]
+    (tmp_path / "scenarios").symlink_to(root / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(compile(match.group(1), "README.md", "exec"), namespace)
+    for folder in ("my-folder", "baseline-x30", "compare", "historical"):
+        assert (tmp_path / "outputs" / folder / "report.html").is_file(), folder
+    assert (tmp_path / "outputs" / "sweeps" / "iran-arrears-threshold" / "runs.csv").is_file()
+    assert 0 < namespace["check"].summary["weighted_mape"] < 1  # type: ignore[attr-defined]

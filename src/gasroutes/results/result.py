@@ -89,6 +89,41 @@ class Result(RunArrays):
             trace=sim.trace,
         )
 
+    def __repr__(self) -> str:
+        """One line (the arrays would fill a notebook cell): name, horizon, seed, totals."""
+        s = self.summary
+        return (
+            f"<{type(self).__name__} {s['scenario']}: {s['start']} to {s['end']}, "
+            f"{s['days']:,} days, seed {s['seed']}; exports {s['exports_bcm_total']:,.3f} bcm, "
+            f"revenue {s['revenue_usd_total'] / 1e9:,.3f} USD bn>"
+        )
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the key figures as a small table."""
+        from html import escape
+
+        s = self.summary
+        rows = [
+            ("horizon", f"{s['start']} to {s['end']} ({s['days']:,} days)"),
+            ("seed", str(s["seed"])),
+            *(
+                (f"exports to {b}", f"{v:,.3f} bcm")
+                for b, v in s["exports_bcm_by_destination"].items()
+            ),
+            ("shut in", f"{s['shut_in_bcm']:,.3f} bcm"),
+            ("revenue", f"{s['revenue_usd_total'] / 1e9:,.3f} USD bn"),
+        ]
+        if "lpg_delivered_kt" in s:
+            rows += [
+                ("LPG delivered", f"{s['lpg_delivered_kt']:,.1f} kt"),
+                ("LPG unmet demand", f"{s['lpg_unmet_demand_kt']:,.1f} kt"),
+            ]
+        body = "".join(
+            f"<tr><th style='text-align:left'>{escape(k)}</th><td>{escape(v)}</td></tr>"
+            for k, v in rows
+        )
+        return f"<table><caption>{escape(s['scenario'])}</caption>{body}</table>"
+
     def check_conservation(self) -> float:
         """Check mass balance day by day at every node; store and return the worst
         relative imbalance. Raises ConservationError above 1e-9."""
