@@ -376,6 +376,14 @@ def _run(args: argparse.Namespace) -> int:
         print(
             f"  {'LPG delivered to ' + s['lpg_destination']:<28} {s['lpg_delivered_kt']:10.1f} kt"
         )
+        print(f"  {'LPG unmet demand':<28} {s['lpg_unmet_demand_kt']:10.1f} kt")
+        stockouts = s["lpg_stockout_days_by_depot"]
+        if stockouts:
+            worst = max(stockouts, key=lambda d: stockouts[d])
+            print(
+                f"  {'LPG stock-out days':<28} {stockouts[worst]:10d}    "
+                f"at the worst depot ({worst}; {sum(stockouts.values()):,} depot-days in all)"
+            )
         print(f"  {'LPG shut in at the plants':<28} {s['lpg_shut_in_kt']:10.1f} kt")
     print(f"  conservation error {s['conservation_error']:.2e}")
     print(f"wrote {out}/")
@@ -422,6 +430,7 @@ def _replicate(args: argparse.Namespace, scenario: Any, out: Path) -> int:
     line("shut in (bcm)", "shut_in_bcm")
     line("revenue (USD bn)", "revenue_usd_total", 1e9)
     line("LPG delivered (kt)", "lpg_delivered_kt")
+    line("LPG unmet demand (kt)", "lpg_unmet_demand_kt")
     print(f"  conservation error {rep.summary['conservation_error']:.2e} (worst replication)")
     print(f"wrote {out}/")
     return EXIT_OK
@@ -502,22 +511,39 @@ def _compare(args: argparse.Namespace) -> int:
             "  note: the runs cover different horizons; totals are over different periods "
             "(the charts align them on the calendar)"
         )
-    columns = [n[:16] for n in comparison.names]
-    if len(set(columns)) < len(columns):  # names alike in their first 16 characters
-        columns = [f"{i + 1}:{n[:13]}" for i, n in enumerate(comparison.names)]
-        for i, n in enumerate(comparison.names):
-            print(f"  {i + 1}: {n}")
-    print(f"  {'':<24}" + "".join(f"{h:>17}" for h in columns))
-    for key, label, scale in (
-        ("exports_bcm_total", "exports (bcm)", 1.0),
-        ("revenue_usd_total", "revenue (USD bn)", 1e9),
-        ("shut_in_bcm", "shut in (bcm)", 1.0),
-    ):
+    # names in full: the columns are as wide as the longest
+    width = max(17, *(len(n) + 2 for n in comparison.names))
+    print(f"  {'':<24}" + "".join(f"{n:>{width}}" for n in comparison.names))
+    rows = [
+        ("exports (bcm)", "exports_bcm_total", 1.0),
+        ("revenue (USD bn)", "revenue_usd_total", 1e9),
+        ("shut in (bcm)", "shut_in_bcm", 1.0),
+        ("LPG delivered (kt)", "lpg_delivered_kt", 1.0),
+        ("LPG unmet demand (kt)", "lpg_unmet_demand_kt", 1.0),
+    ]
+    for label, key, scale in rows:
         if key in kpis.index:
-            row = kpis.loc[key]
-            print(f"  {label:<24}" + "".join(f"{row[n] / scale:>17,.2f}" for n in comparison.names))
+            row = {n: _number(kpis.loc[key, n]) for n in comparison.names}
+            cells = "".join(
+                f"{row[n] / scale:>{width},.2f}" if math.isfinite(row[n]) else f"{'n/a':>{width}}"
+                for n in comparison.names
+            )
+            print(f"  {label:<24}{cells}")
+    stockouts = [k for k in kpis.index if str(k).startswith("lpg_stockout_days_by_depot.")]
+    if stockouts:
+        days = kpis.loc[stockouts].sum()
+        cells = "".join(f"{int(days[n]):>{width},d}" for n in comparison.names)
+        print(f"  {'LPG stock-out depot-days':<24}{cells}")
     print(f"wrote {out}/")
     return EXIT_OK
+
+
+def _number(value: Any) -> float:
+    """A table's cell as a float (NaN when it holds none)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def _cell(value: Any) -> str:

@@ -326,3 +326,25 @@ def test_compare_into_a_path_under_a_file_exits_2(
     assert code == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "afile" in err
+
+
+def test_run_prints_the_lpg_figures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """LPG delivered, unmet demand and stock-out days, as summary.json has them."""
+    import json
+
+    root = Path(__file__).resolve().parents[2]
+    short = tmp_path / "short.yaml"
+    short.write_text(
+        f"extends: {root / 'scenarios' / 'afghan-border-closure.yaml'}\nname: short\n"
+        "end: 2026-06-30\n"
+    )
+    out = tmp_path / "out"
+    assert main(["run", str(short), "--out", str(out), "--no-charts"]) == 0
+    printed = capsys.readouterr().out
+    s = json.loads((out / "summary.json").read_text())
+    stockouts = s["lpg_stockout_days_by_depot"]
+    worst = max(stockouts, key=lambda d: stockouts[d])
+    assert stockouts[worst] > 0, "the border closure empties a depot"
+    assert f"LPG delivered to afghanistan {s['lpg_delivered_kt']:10.1f} kt" in printed
+    assert f"LPG unmet demand {s['lpg_unmet_demand_kt']:>22.1f} kt" in printed
+    assert f"{stockouts[worst]:10d}    at the worst depot ({worst};" in printed

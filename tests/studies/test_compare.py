@@ -689,3 +689,39 @@ def test_comparison_report_is_one_self_contained_page(
     assert page.paragraphs["Events: calm"] == ["No events."]
     (events,) = page.tables["Events: outage"]
     assert events == event_rows(folders["outage"])
+
+
+def test_cli_compare_prints_full_names_and_the_lpg_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Long run names are printed whole, and LPG delivered, unmet demand and stock-out
+    depot-days have rows of their own (the doubled-demand what-if moves only these)."""
+    from gasroutes.cli import main
+
+    root = Path(__file__).resolve().parents[2]
+    names = ("a-long-name-for-the-first-run", "a-long-name-for-the-second-run")
+    files = []
+    for name, factor in zip(names, (1.0, 2.0), strict=True):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(
+            f"extends: {root / 'scenarios' / 'afghan-border-closure.yaml'}\nname: {name}\n"
+            f"end: 2026-06-30\nevents:\n  - {{date: 2025-06-01, kind: demand, "
+            f"depot: kabul, factor: {factor}}}\n"
+        )
+        files.append(str(path))
+    assert main(["compare", *files, "--out", str(tmp_path / "cmp")]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if names[0] in line)
+    assert names[1] in header
+    kpis = pd.read_csv(tmp_path / "cmp" / "kpis.csv", index_col="kpi")
+    for label, key in (
+        ("LPG delivered (kt)", "lpg_delivered_kt"),
+        ("LPG unmet demand (kt)", "lpg_unmet_demand_kt"),
+    ):
+        line = next(x for x in out.splitlines() if x.strip().startswith(label))
+        assert [float(v.replace(",", "")) for v in line.split()[-2:]] == pytest.approx(
+            [kpis.loc[key, n] for n in names], abs=0.006
+        )
+    depot_days = next(x for x in out.splitlines() if "LPG stock-out depot-days" in x)
+    first, second = (int(v.replace(",", "")) for v in depot_days.split()[-2:])
+    assert second > first
