@@ -21,7 +21,7 @@ from gasroutes.scenario.checks import check_references
 from gasroutes.scenario.messages import Problem, pydantic_problems
 from gasroutes.scenario.model import MERGED_LISTS, NAME_PATTERN, Scenario
 
-__all__ = ["load_scenario", "scenario_from_dict"]
+__all__ = ["load_base", "load_scenario", "scenario_from_dict"]
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -222,6 +222,21 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     raw, origin = _resolve(path)
     return _validate(raw, str(path), origin)
+
+
+def load_base(spec_file: Path, base: str) -> Scenario:
+    """The base scenario a sweep or calibration file names (``base``, relative to the
+    file's folder)."""
+    path = spec_file.parent / base
+    if not path.is_file():
+        raise ScenarioError(
+            str(spec_file),
+            "base",
+            base,
+            f"an existing scenario file, relative to {spec_file.parent}",
+            "the base scenario does not exist",
+        )
+    return load_scenario(path)
 
 
 def scenario_from_dict(data: dict[str, Any], file: str = "<dict>") -> Scenario:

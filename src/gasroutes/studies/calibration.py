@@ -128,22 +128,13 @@ class Problem:
 
 def load_calibration(path: Path) -> Problem:
     """Read and check a calibration file, its base scenario and its observed tables."""
-    from gasroutes.scenario.loading import load_scenario, load_spec
+    from gasroutes.scenario.loading import load_base, load_spec
     from gasroutes.scenario.paths import leaf_paths
     from gasroutes.studies.backtest import read_observed
 
     name = str(path)
     spec = load_spec(path, CalibrationSpec, "calibration file", "base, parameters, observed")
-    base_path = path.parent / spec.base
-    if not base_path.is_file():
-        raise ScenarioError(
-            name,
-            "base",
-            spec.base,
-            f"an existing scenario file, relative to {path.parent}",
-            "the base scenario does not exist",
-        )
-    scenario = load_scenario(base_path)
+    scenario = load_base(path, spec.base)
     base = scenario.model_dump(mode="python", exclude_none=True)
     valid = leaf_paths(base)
     checked: list[tuple[str, Sequence[FitParameter | Timing]]] = [

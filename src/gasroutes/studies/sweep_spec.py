@@ -271,7 +271,7 @@ def load_sweep(path: Path, max_runs: int = MAX_SWEEP_RUNS) -> tuple[SweepSpec, d
     """Read and check a sweep file; return it, its base scenario (resolved, as a mapping)
     and the sha256 of the sweep file. Every problem is a ScenarioError naming the file;
     a sweep of more than ``max_runs`` runs is refused before its design is built."""
-    from gasroutes.scenario.loading import load_scenario, load_spec
+    from gasroutes.scenario.loading import load_base, load_spec
 
     name = str(path)
     spec = load_spec(path, SweepSpec, "sweep file", "base, parameters, design")
@@ -284,16 +284,7 @@ def load_sweep(path: Path, max_runs: int = MAX_SWEEP_RUNS) -> tuple[SweepSpec, d
             f"at most {max_runs:,} runs (points x replications); raise the limit with --max-runs N",
             "too many runs",
         )
-    base_path = path.parent / spec.base
-    if not base_path.is_file():
-        raise ScenarioError(
-            name,
-            "base",
-            spec.base,
-            f"an existing scenario file, relative to {path.parent}",
-            "the base scenario does not exist",
-        )
-    scenario = load_scenario(base_path)
+    scenario = load_base(path, spec.base)
     base = scenario.model_dump(mode="python", exclude_none=True)
     valid = leaf_paths(base)
     for i, p in enumerate(spec.parameters):
