@@ -354,3 +354,34 @@ def test_dates_of_the_shipped_network_are_inside_its_facts() -> None:
     s = load_scenario(SCENARIOS / "turkmenistan.yaml")
     assert s.connections["east_west"].commissioned_date == dt.date(2015, 12, 23)
     assert s.connections["east_west"].capacity_bcm_per_year == 30.0
+
+
+def test_a_request_met_to_the_last_bit_sends_nothing_negative_on_the_next_route() -> None:
+    """Three fields that together just meet the first route's share: their sum overshoots
+    the request by a rounding error, which must not become a negative send on the second
+    route (found by the invariant test: -7.1e-15 mcm on r2)."""
+    data: dict[str, Any] = {
+        "name": "ulp",
+        "start": "2024-01-01",
+        "end": "2024-01-05",
+        "fields": {
+            "f1": {"capacity_bcm_per_year": 1.0},
+            "f2": {"capacity_bcm_per_year": 1.0},
+            "f3": {"capacity_bcm_per_year": 13.0},
+        },
+        "routes": {
+            "r1": {"capacity_bcm_per_year": 14.0, "transit_time_days": 0},
+            "r2": {"capacity_bcm_per_year": 1.0, "transit_time_days": 0},
+        },
+        "buyers": {
+            "b1": {
+                "routes": ["r1", "r2"],
+                "contract": {"volume_bcm_per_year": 14.0, "price_usd_per_tcm": 0.0},
+            }
+        },
+    }
+    result = run(scenario_from_dict(data))
+    sent = result.arrays["pair_sent"]
+    assert (sent >= 0).all(), sent
+    assert (result.flows["quantity"] >= 0).all()
+    np.testing.assert_allclose(sent.sum(axis=0), 14_000 / 366)

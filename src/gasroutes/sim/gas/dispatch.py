@@ -53,8 +53,9 @@ def allocate(inputs: GasInputs, graph: SupplyGraph, cut: np.ndarray, lo: int, hi
     route_field = np.zeros((len(inputs.route_entry) * nf, n))
 
     def take(node: int, want: np.ndarray, route: int | None) -> np.ndarray:
-        """Take up to ``want`` along the paths to ``node``; return what was taken."""
-        left = want.copy()
+        """Take up to ``want`` along the paths to ``node``; return what was taken (never
+        negative: a ``want`` left a rounding error below zero asks for nothing)."""
+        left = np.maximum(want, 0.0)
         got = np.zeros(n)
         for f, conns in graph.paths.get(node, ()):
             x = np.minimum(left, field_left[f])
@@ -87,6 +88,7 @@ def allocate(inputs: GasInputs, graph: SupplyGraph, cut: np.ndarray, lo: int, hi
                 break
             x = take(inputs.route_entry[r], np.minimum(need, route_left[r]), r)
             route_left[r] -= x
-            need = need - x
+            # what the paths gave sums to the request up to rounding, which may overshoot
+            need = np.maximum(need - x, 0.0)
             sends[pair_index[r, b]] += x
     return Dispatch(sends, domestic, field_out, conn_flow, route_field)
