@@ -354,6 +354,10 @@ INVALID: dict[str, tuple[dict[str, Any] | str, list[str]]] = {
         {"name": "e", "parameters": [{"path": "events[nope].date", "values": ["2020-01-05"]}]},
         ["{sweep}", "unknown parameter path", "events[nope].date"],
     ),
+    "the seed as a parameter": (
+        {"name": "s", "parameters": [{"path": "seed", "values": [1, 2]}]},
+        ["{sweep}", "parameters[0].path", "the sweep sets this itself", "replications"],
+    ),
     "grid with a distribution": (
         {
             "name": "g",
@@ -656,3 +660,25 @@ def test_a_base_with_dated_schedules_runs_and_resumes(
     assert again.runs.drop(columns=["wall_s", "engine"]).equals(
         first.runs.drop(columns=["wall_s", "engine"])
     )
+
+
+def test_kept_runs_go_to_an_absolute_folder(
+    make_sweep: MakeSweep, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Dask worker runs in a working folder of its own: a relative --out must reach it
+    as an absolute path, or the kept runs land somewhere else."""
+    import gasroutes.studies.sweep as sweep_module
+
+    path = make_sweep({"name": "kept", "parameters": [{"path": CAP, "values": [1.0]}]})
+    seen: list[str | None] = []
+    engine = sweep_module.local_engine
+
+    def spy(tasks: list[Any], workers: int) -> Any:
+        seen.extend(t.keep for t in tasks)
+        return engine(tasks, workers)
+
+    monkeypatch.setattr(sweep_module, "local_engine", spy)
+    monkeypatch.chdir(tmp_path)
+    assert main(["sweep", str(path), "--out", "relative", "--keep-runs"]) == 0
+    assert seen and all(k is not None and Path(k).is_absolute() for k in seen)
+    assert (tmp_path / "relative" / "runs" / "kept-0000-00").is_dir()

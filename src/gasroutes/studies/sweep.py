@@ -453,7 +453,8 @@ def run_sweep(
             )
         open_folder(out, "sweep")
         started_before = None
-    keep = out / "runs" if keep_runs else None
+    # absolute: a Dask worker's working folder is not ours
+    keep = (out / "runs").absolute() if keep_runs else None
     tasks = tasks_of(spec, base, keep, write_run)
     _drop_torn_line(journal)
     known = {t.run_id for t in tasks}

@@ -288,6 +288,15 @@ def load_sweep(path: Path, max_runs: int = MAX_SWEEP_RUNS) -> tuple[SweepSpec, d
     base = scenario.model_dump(mode="python", exclude_none=True)
     valid = leaf_paths(base)
     for i, p in enumerate(spec.parameters):
+        if p.path in ("seed", "name"):
+            raise ScenarioError(
+                name,
+                f"parameters[{i}].path",
+                p.path,
+                "a parameter of the scenario; each run's seed comes from the sweep's 'seed' "
+                "and 'replications', and its name from the sweep's name",
+                "the sweep sets this itself",
+            )
         if p.path not in valid:
             near = difflib.get_close_matches(p.path, sorted(valid), n=6, cutoff=0.5)
             allowed = (
