@@ -15,7 +15,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gasroutes.core.errors import ConservationError, GasroutesError, RunFolderError, ScenarioError
+from gasroutes.core.errors import (
+    ConservationError,
+    GasroutesError,
+    RunFolderError,
+    ScenarioError,
+    ScenarioNote,
+)
 
 if TYPE_CHECKING:
     from gasroutes.api import (
@@ -38,6 +44,7 @@ __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "ScenarioNote",
     "backtest",
     "compare",
     "load_scenario",

@@ -15,17 +15,19 @@ import math
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from gasroutes.core.errors import GasroutesError, RunFailedError, short
+from gasroutes.core.errors import GasroutesError, RunFailedError, notes_shown, short
 from gasroutes.core.limits import MAX_REPLICATIONS, MAX_SEED, MAX_SWEEP_RUNS
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+log = logging.getLogger("gasroutes")
 MAX_WORKERS = 256
 
 
@@ -195,12 +197,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from importlib.metadata import version
 
-    try:
-        return version("gasroutes")
-    except PackageNotFoundError:  # run from a source tree that is not installed
-        return "unknown"
+    return version("gasroutes")  # installed by make (pip install -e .)
 
 
 def _int_at_least(text: str, minimum: int, maximum: int = MAX_SEED) -> int:
@@ -249,20 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError:  # not the main thread: leave signals alone
         previous = None
     try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "validate":
-            return _validate(args)
-        if args.command == "backtest":
-            return _backtest(args)
-        if args.command == "compare":
-            return _compare(args)
-        if args.command == "sweep":
-            return _sweep(args)
-        if args.command == "calibrate":
-            return _calibrate(args)
-        if args.command == "hindcast":
-            return _hindcast(args)
+        with notes_shown():
+            return _dispatch(args)
     except RunFailedError as err:
         print(f"gasroutes: run failed: {err}", file=sys.stderr)
         return EXIT_INTERNAL
@@ -279,6 +266,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the command ``args`` names."""
+    if args.command == "run":
+        return _run(args)
+    if args.command == "validate":
+        return _validate(args)
+    if args.command == "backtest":
+        return _backtest(args)
+    if args.command == "compare":
+        return _compare(args)
+    if args.command == "sweep":
+        return _sweep(args)
+    if args.command == "calibrate":
+        return _calibrate(args)
+    if args.command == "hindcast":
+        return _hindcast(args)
     return EXIT_INTERNAL  # pragma: no cover - argparse requires a command
 
 
@@ -358,12 +363,14 @@ def _run(args: argparse.Namespace) -> int:
     if replicated:
         return _replicate(args, scenario, out)
     result = run(scenario, seed=args.seed)
+    clock = time.perf_counter()
     try:
         result.write(out, charts=not args.no_charts, svg=args.svg)
     except OSError as err:
         # an unwritable --out (permissions, a file in the path) is bad input, not a crash
         print(f"gasroutes: {_os_message(err)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    log.info("simulated in %.2f s, wrote in %.2f s", result.wall_s, time.perf_counter() - clock)
     s = result.summary
     print(
         f"{scenario.name}: {scenario.start} to {scenario.end}, {s['days']} days, seed {s['seed']}"

@@ -661,3 +661,85 @@ def test_resolved_yaml_round_trip(tmp_path: Path) -> None:
     assert again == baseline
     assert again.sha256() == baseline.sha256()
     assert scenario_to_yaml(again) == text
+
+
+# ----------------------------------------------------------------- a shortened horizon
+
+
+def _parent_and_child(
+    small: dict[str, Any], write: Writer, child: dict[str, Any]
+) -> tuple[Path, Path]:
+    """The small scenario over 2020 with three events as the parent, and a child of it."""
+    parent = dict(
+        small,
+        end="2020-12-31",
+        events=[
+            {"date": "2020-02-01", "kind": "cutoff", "buyer": "alpha"},
+            {"date": "2020-10-01", "kind": "outage", "route": "east", "until": "2020-12-15"},
+            {"date": "2020-11-01", "kind": "resume", "buyer": "alpha"},
+        ],
+    )
+    return write(parent, "parent.yaml"), write({"extends": "parent.yaml", **child}, "child.yaml")
+
+
+def test_a_shorter_horizon_leaves_out_inherited_events_with_a_note(
+    small: dict[str, Any], write_yaml: Writer
+) -> None:
+    parent, child = _parent_and_child(small, write_yaml, {"name": "child", "end": "2020-10-31"})
+    with pytest.warns(gasroutes.ScenarioNote) as notes:
+        s = gasroutes.load_scenario(child)
+    assert s.end == dt.date(2020, 10, 31)
+    kinds = [(e.kind, e.date) for e in s.events]
+    assert kinds == [("cutoff", dt.date(2020, 2, 1)), ("outage", dt.date(2020, 10, 1))]
+    assert s.events[1].until == dt.date(2020, 10, 31)  # cut at the new end
+    text = " ".join(str(n.message) for n in notes)
+    assert f"{parent}: events[2] (resume on 2020-11-01)" in text
+    assert "left out" in text and "cut at 2020-10-31" in text
+    assert f"{parent}: events[1] (outage on 2020-10-01)" in text
+    gasroutes.run(s)  # and it runs
+
+
+def test_a_later_start_leaves_out_what_came_before(
+    small: dict[str, Any], write_yaml: Writer
+) -> None:
+    _, child = _parent_and_child(small, write_yaml, {"name": "child", "start": "2020-03-01"})
+    with pytest.warns(gasroutes.ScenarioNote, match=r"events\[0\] \(cutoff on 2020-02-01\)"):
+        s = gasroutes.load_scenario(child)
+    assert [e.kind for e in s.events] == ["outage", "resume"]
+
+
+def test_the_childs_own_events_outside_its_horizon_stay_errors(
+    small: dict[str, Any], write_yaml: Writer
+) -> None:
+    own = {"date": "2020-11-15", "kind": "cutoff", "buyer": "alpha"}
+    _, child = _parent_and_child(
+        small, write_yaml, {"name": "child", "end": "2020-10-31", "events": [own]}
+    )
+    with pytest.warns(gasroutes.ScenarioNote), pytest.raises(ScenarioError) as err:
+        gasroutes.load_scenario(child)
+    assert str(child) in str(err.value) and "events[0].date" in str(err.value)
+
+
+def test_a_parents_own_mistake_is_still_reported(small: dict[str, Any], write_yaml: Writer) -> None:
+    """An event outside the parent's own horizon is the parent's error, not trimmed."""
+    parent = dict(
+        small,
+        end="2020-12-31",
+        events=[{"date": "2021-03-01", "kind": "cutoff", "buyer": "alpha"}],
+    )
+    write_yaml(parent, "parent.yaml")
+    child = write_yaml({"extends": "parent.yaml", "name": "child", "end": "2020-06-30"})
+    with pytest.raises(ScenarioError) as err:
+        gasroutes.load_scenario(child)
+    assert "parent.yaml" in str(err.value)
+
+
+def test_the_command_prints_the_note(
+    small: dict[str, Any], write_yaml: Writer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gasroutes.cli import main
+
+    _, child = _parent_and_child(small, write_yaml, {"name": "child", "end": "2020-10-31"})
+    assert main(["validate", str(child)]) == 0
+    err = capsys.readouterr().err
+    assert "gasroutes: note: " in err and "left out" in err

@@ -6,7 +6,11 @@ them into a one-paragraph message and exit status 2 (bad input) or 1 (a failed r
 
 from __future__ import annotations
 
+import contextlib
 import reprlib
+import sys
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 __all__ = [
@@ -17,6 +21,8 @@ __all__ = [
     "RunFailedError",
     "RunFolderError",
     "ScenarioError",
+    "ScenarioNote",
+    "notes_shown",
 ]
 
 
@@ -115,5 +121,27 @@ class RunFolderError(GasroutesError):
     """A folder given as a run's results is missing, incomplete or incompatible."""
 
 
+class ScenarioNote(UserWarning):
+    """Something gasroutes did to a scenario while reading it that its author should know
+    (inherited events left out of a shortened horizon); not an error."""
+
+
 class DataError(GasroutesError, ValueError):
     """A data file given on the command line (an observed table, say) is malformed."""
+
+
+@contextlib.contextmanager
+def notes_shown() -> Iterator[None]:
+    """Show each ScenarioNote as a line ``gasroutes: note: ...`` on stderr, every time."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ScenarioNote)
+        shown = warnings.showwarning
+
+        def show(message: Any, category: type[Warning], *rest: Any, **kw: Any) -> None:
+            if issubclass(category, ScenarioNote):
+                print(f"gasroutes: note: {message}", file=sys.stderr)
+            else:
+                shown(message, category, *rest, **kw)
+
+        warnings.showwarning = show
+        yield

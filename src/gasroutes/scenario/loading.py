@@ -9,13 +9,15 @@ names the file, the field path, the bad value and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
+import warnings
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from gasroutes.core.errors import ScenarioError
+from gasroutes.core.errors import ScenarioError, ScenarioNote
 from gasroutes.core.yamlio import join_path, read_yaml
 from gasroutes.scenario.checks import check_references
 from gasroutes.scenario.messages import Problem, pydantic_problems
@@ -135,7 +137,74 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
             "the base scenario is not a file" if exists else "the base scenario does not exist",
         )
     base, base_origin = _resolve(base_path, (*chain, path))
+    _trim_to_horizon(base, base_origin, data, str(path))
     return _merge(base, data, base_origin, origin)
+
+
+def _day(value: Any) -> dt.date | None:
+    """A date written in a file (a YAML date or ISO text); None for anything else (the
+    validation reports it)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _trim_to_horizon(
+    base: dict[str, Any], base_origin: _Origin, child: dict[str, Any], file: str
+) -> None:
+    """When a file shortens its base's horizon, the base's events that fall outside the
+    new one (and inside the base's own, so the base's mistakes are still reported) are
+    left out, and an outage running past the new end is cut at it, with a note. Events
+    the file writes itself are checked as usual."""
+    old = (_day(base.get("start")), _day(base.get("end")))
+    new = (_day(child.get("start", base.get("start"))), _day(child.get("end", base.get("end"))))
+    events = base.get("events")
+    if None in old or None in new or new == old or not isinstance(events, list):
+        return
+    (old_start, old_end), (start, end) = old, new
+    assert old_start and old_end and start and end
+    places = base_origin.items.get("events", [])
+    kept: list[Any] = []
+    kept_places: list[tuple[str, int]] = []
+    dropped: list[str] = []
+    cut: list[str] = []
+    for k, item in enumerate(events):
+        place = places[k] if k < len(places) else (file, k)
+        if isinstance(item, dict) and item.get("enabled") is not False:
+            date, until = _day(item.get("date")), _day(item.get("until"))
+            where = f"{place[0]}: events[{place[1]}] ({item.get('kind')} on {date})"
+            if date and old_start <= date <= old_end and not start <= date <= end:
+                dropped.append(where)
+                continue
+            if date and until and start <= date <= end < until <= old_end:
+                item = {**item, "until": end}
+                cut.append(where)
+        kept.append(item)
+        kept_places.append(place)
+    base["events"] = kept
+    base_origin.items["events"] = kept_places
+    horizon = f"its horizon, {start} to {end}"
+    if dropped:
+        warnings.warn(
+            ScenarioNote(
+                f"{file}: {len(dropped)} inherited event(s) outside {horizon}, left out: "
+                + "; ".join(dropped)
+            ),
+            stacklevel=2,
+        )
+    if cut:
+        warnings.warn(
+            ScenarioNote(
+                f"{file}: {len(cut)} inherited outage(s) running past {horizon}, cut at "
+                f"{end}: " + "; ".join(cut)
+            ),
+            stacklevel=2,
+        )
 
 
 def _merge(
