@@ -378,24 +378,31 @@ def lpg_chain(
     mid.set_ylabel("trains waiting\n(trains, monthly mean)", fontsize=8)
     mid.set_ylim(bottom=0)
     mid.legend(loc="upper left", ncols=4, fontsize=7, frameon=False)
-    kinds = {"shut_in": "-", "trains_waiting": "--", "unmet_demand": ":"}  # plant, terminal, depot
+    # what each node is, from the metric only it has: a plant's shut-in, a terminal's
+    # queue, a depot's unmet demand; the line style says it too
+    kinds = {"shut_in": ("-", "plant"), "trains_waiting": ("--", "terminal")}
+    kinds["unmet_demand"] = (":", "depot")
     style = {
-        n: ls
-        for metric, ls in kinds.items()
+        n: kind
+        for metric, kind in kinds.items()
         for n in queues.loc[queues["metric"] == metric, "node"]
     }
+    top_kt = 0.0
     if "storage" in monthly.columns.get_level_values(0):
         for i, node in enumerate(monthly["storage"].columns):
+            ls, what = style.get(node, ("-", "store"))
+            kt = monthly["storage"][node] / 1000
+            top_kt = max(top_kt, float(kt.max()))
             bottom.plot(
                 mx,
-                monthly["storage"][node] / 1000,
+                kt,
                 color=NODE_COLORS[i % len(NODE_COLORS)],
                 lw=1.2,
-                ls=style.get(node, "-"),
-                label=node,
+                ls=ls,
+                label=f"{node} ({what})",
             )
-    bottom.set_ylabel("storage (kt, monthly mean)\nplants -, terminals --, depots :", fontsize=8)
-    bottom.set_ylim(bottom=0)
+    bottom.set_ylabel("storage\n(kt, monthly mean)", fontsize=8)
+    bottom.set_ylim(0, max(top_kt, 0.1) * 1.45)  # room above the lines for the legend
     bottom.legend(loc="upper left", ncols=5, fontsize=7, frameon=False)
     for ax in (top, mid, bottom):
         ax.grid(alpha=0.3)
