@@ -648,3 +648,29 @@ def test_a_cut_off_buyer_keeps_its_deliveries_panel(small: dict[str, Any]) -> No
     assert not np.any(line(iran, "delivered").get_ydata())
     assert_span(iran, "cutoff", "2020-01-01", "2020-12-31", number=1)
     assert "1  2020-01-01 to 2020-12-31  cutoff iran" in key(fig)[1]
+
+
+def test_the_lpg_chart_names_each_stores_kind_and_keeps_its_legend_above_the_lines(
+    tmp_path: Path,
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    short = tmp_path / "short.yaml"
+    short.write_text(
+        f"extends: {root / 'scenarios' / 'afghan-border-closure.yaml'}\nname: short\n"
+        "end: 2026-06-30\n"
+    )
+    res = gasroutes.run(gasroutes.load_scenario(short))
+    fig = res.plot("lpg_chain")
+    storage = fig.axes[2]
+    chain = res.scenario.lpg
+    expected = {
+        *(f"{p} (plant)" for p in chain.plants),
+        *(f"{t} (terminal)" for t in chain.terminals),
+        *(f"{d} (depot)" for d in chain.depots),
+    }
+    legend = storage.get_legend()
+    assert legend is not None
+    assert {t.get_text() for t in legend.get_texts()} == expected
+    assert "(kt" in storage.get_ylabel() and "--" not in storage.get_ylabel()
+    highest = max(float(np.nanmax(line.get_ydata())) for line in storage.get_lines())
+    assert storage.get_ylim()[1] >= 1.4 * highest  # the legend's room
