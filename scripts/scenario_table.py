@@ -22,20 +22,12 @@ from pathlib import Path
 import yaml
 
 import gasroutes
+from gasroutes.scenario.catalog import question
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- scenario-table:start -->", "<!-- scenario-table:end -->"
 HSTART, HEND = "<!-- hindcast-table:start -->", "<!-- hindcast-table:end -->"
 ORIGINS = (2013, 2014, 2015, 2016)
-
-
-def question(path: Path) -> str:
-    """A what-if's question (its first comment line), else the scenario's description."""
-    first = path.read_text(encoding="utf-8").splitlines()[0]
-    if first.startswith(("# What if", "# What is")):
-        return first.lstrip("# ").strip()
-    text = str(yaml.safe_load(path.read_text(encoding="utf-8")).get("description", ""))
-    return text.split(": ")[0] if len(text) > 90 else text
 
 
 def parent(path: Path) -> str | None:
@@ -77,7 +69,7 @@ def table() -> str:
                 f"{r['revenue'] - b['revenue']:+.1f} USD bn"
             )
         lines.append(
-            f"| `{f.name}` | {question(f)} | {sc.start.year}-{sc.end.year} | "
+            f"| `{f.name}` | {question(f, sc)} | {sc.start.year}-{sc.end.year} | "
             f"{r['exports']:.1f} | {r['revenue']:.1f} | {vs} |"
         )
     return "\n".join(lines)
