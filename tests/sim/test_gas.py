@@ -309,6 +309,36 @@ def test_a_swing_that_does_not_fit_the_pipe_is_warned_about() -> None:
     assert "mcm/d" in text
 
 
+@pytest.mark.parametrize(
+    ("edit", "starts", "says"),
+    [
+        (
+            ("routes", "export_a", "capacity_bcm_per_year", 4000.0),
+            "routes.export_a",
+            "4,000.0 bcm/yr",
+        ),
+        (("fields", None, "capacity_bcm_per_year", 9000.0), "fields.", "9,"),
+        (("buyers", "first", "price_usd_per_tcm", 0.2), "buyers.first", "0.20 USD/tcm"),
+        (("buyers", "first", "price_usd_per_tcm", 14_000.0), "buyers.first", "14,000.00 USD/tcm"),
+    ],
+    ids=["route capacity", "field capacity", "price per m3", "price per mcm"],
+)
+def test_a_magnitude_far_outside_the_usual_range_is_warned_about(
+    edit: tuple[str, str | None, str, float], starts: str, says: str
+) -> None:
+    data = _net()
+    section, name, key, value = edit
+    if section == "buyers":
+        data["buyers"][name]["contract"][key] = value
+    else:
+        target = name or next(iter(data[section]))
+        data[section][target][key] = value
+    found = [w for w in scenario_warnings(scenario_from_dict(data)) if "usual range" in w]
+    assert len(found) == 1 and found[0].startswith(starts) and says in found[0], found
+    assert "is it in" in found[0]
+    assert not [w for w in scenario_warnings(scenario_from_dict(_net())) if "usual" in w]
+
+
 def test_the_baseline_has_no_consistency_warning() -> None:
     assert scenario_warnings(load_scenario(SCENARIOS / "baseline.yaml")) == []
 
