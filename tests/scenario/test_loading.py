@@ -743,3 +743,74 @@ def test_the_command_prints_the_note(
     assert main(["validate", str(child)]) == 0
     err = capsys.readouterr().err
     assert "gasroutes: note: " in err and "left out" in err
+
+
+# ----------------------------------------------------------------- recurring events
+
+
+def _with_events(small: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
+    return dict(small, start="2020-01-01", end="2023-01-15", events=events)
+
+
+def test_a_yearly_event_stands_for_a_copy_each_year(
+    small: dict[str, Any], write_yaml: Writer
+) -> None:
+    outage = {
+        "id": "winter",
+        "date": "2020-01-10",
+        "kind": "outage",
+        "route": "east",
+        "until": "2020-01-19",
+        "every": "year",
+    }
+    s = gasroutes.load_scenario(write_yaml(_with_events(small, [outage])))
+    assert [(e.id, e.date, e.until) for e in s.events] == [
+        ("winter", dt.date(2020, 1, 10), dt.date(2020, 1, 19)),
+        ("winter_2", dt.date(2021, 1, 10), dt.date(2021, 1, 19)),
+        ("winter_3", dt.date(2022, 1, 10), dt.date(2022, 1, 19)),
+        ("winter_4", dt.date(2023, 1, 10), dt.date(2023, 1, 15)),  # cut at the end
+    ]
+    through = {**outage, "through": "2021-12-31"}
+    s = gasroutes.load_scenario(write_yaml(_with_events(small, [through])))
+    assert [e.date.year for e in s.events] == [2020, 2021]
+
+
+def test_a_monthly_event_on_the_31st_falls_on_each_months_last_day(
+    small: dict[str, Any], write_yaml: Writer
+) -> None:
+    event = {"date": "2020-01-31", "kind": "demand", "buyer": "alpha", "factor": 0.9}
+    data = _with_events(small, [{**event, "every": "month", "through": "2020-04-30"}])
+    s = gasroutes.load_scenario(write_yaml(data))
+    assert [e.date for e in s.events] == [
+        dt.date(2020, 1, 31),
+        dt.date(2020, 2, 29),
+        dt.date(2020, 3, 31),
+        dt.date(2020, 4, 30),
+    ]
+
+
+def test_a_bad_period_names_the_file_and_the_event(
+    small: dict[str, Any], write_yaml: Writer
+) -> None:
+    event = {
+        "date": "2020-01-31",
+        "kind": "demand",
+        "buyer": "alpha",
+        "factor": 0.9,
+        "every": "week",
+    }
+    path = write_yaml(_with_events(small, [event]))
+    with pytest.raises(ScenarioError) as err:
+        gasroutes.load_scenario(path)
+    text = str(err.value)
+    assert str(path) in text and "events[0].every" in text and "year or month" in text
+
+
+def test_the_shipped_winter_outage_is_one_event_that_recurs() -> None:
+    root = Path(__file__).resolve().parents[2]
+    s = gasroutes.load_scenario(root / "scenarios" / "cagp-winter-outage.yaml")
+    base = gasroutes.load_scenario(root / "scenarios" / "baseline.yaml")
+    added = [e for e in s.events if e not in base.events]
+    assert [(e.date, e.until) for e in added] == [
+        (dt.date(y, 1, 10), dt.date(y, 1, 19)) for y in range(2025, 2036)
+    ]

@@ -325,6 +325,7 @@ def scenario_from_dict(data: dict[str, Any], file: str = "<dict>") -> Scenario:
 
 def _validate(raw: dict[str, Any], file: str, origin: _Origin) -> Scenario:
     raw, locate = _drop_disabled(raw, file, origin)
+    raw = _expand_recurring(raw, locate)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
@@ -334,6 +335,77 @@ def _validate(raw: dict[str, Any], file: str, origin: _Origin) -> Scenario:
     if problems:
         raise ScenarioError(*problems[0], problems=problems)
     return scenario
+
+
+PERIODS = {"year": 12, "month": 1}
+MAX_REPEATS = 10_000
+
+
+def _shifted(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by whole months (the 29-31st of a shorter month is its last day)."""
+    m = day.month - 1 + months
+    year, month = day.year + m // 12, m % 12 + 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def _expand_recurring(raw: dict[str, Any], locate: _Locator) -> dict[str, Any]:
+    """An event with ``every: year`` (or ``month``) stands for a copy of itself each
+    period from its date up to ``through`` (default: the horizon's end), its ``until``
+    moved with it (and the last cut at the horizon's end); copies of an event with an
+    ``id`` are ``<id>_2``, ``<id>_3``, ..."""
+    events = raw.get("events")
+    if not isinstance(events, list) or not any(
+        isinstance(e, dict) and "every" in e for e in events
+    ):
+        return raw
+    places = locate.origin.items.get("events") or [(locate.file, i) for i in range(len(events))]
+    out: list[Any] = []
+    out_places: list[tuple[str, int]] = []
+    for k, item in enumerate(events):
+        place = places[k] if k < len(places) else (locate.file, k)
+        if not (isinstance(item, dict) and "every" in item):
+            out.append(item)
+            out_places.append(place)
+            continue
+        where = f"events[{k}]"
+        item = dict(item)
+        every, through_text = item.pop("every"), item.pop("through", raw.get("end"))
+        if every not in PERIODS:
+            raise ScenarioError(*locate(f"{where}.every", every, "year or month", "bad period"))
+        start, until, through = _day(item.get("date")), _day(item.get("until")), _day(through_text)
+        if start is None or through is None:
+            bad = "through" if start is not None else "date"
+            value = through_text if start is not None else item.get("date")
+            raise ScenarioError(
+                *locate(
+                    f"{where}.{bad}", value, "a date (YYYY-MM-DD)", "a recurring event needs dates"
+                )
+            )
+        n = 0
+        while (day := _shifted(start, n * PERIODS[every])) <= through:
+            if n >= MAX_REPEATS:
+                raise ScenarioError(
+                    *locate(
+                        f"{where}.every",
+                        every,
+                        f"at most {MAX_REPEATS:,} repetitions",
+                        "too many repetitions",
+                    )
+                )
+            copy = {**item, "date": day}
+            if until is not None:  # the last repetition may be cut at the horizon's end
+                end = _day(raw.get("end"))
+                copy["until"] = _shifted(until, n * PERIODS[every])
+                if end is not None and end < copy["until"] and day <= end:
+                    copy["until"] = end
+            if n and item.get("id"):
+                copy["id"] = f"{item['id']}_{n + 1}"
+            out.append(copy)
+            out_places.append(place)
+            n += 1
+    locate.origin.items["events"] = out_places
+    return {**raw, "events": out}
 
 
 class _Locator:
