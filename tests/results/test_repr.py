@@ -19,3 +19,29 @@ def test_a_result_shows_one_line_and_a_small_table(small: dict[str, Any]) -> Non
     assert len(html) < 4000 and html.startswith("<table>")
     for buyer in result.summary["exports_bcm_by_destination"]:
         assert f"exports to {buyer}" in html
+
+
+def test_studies_show_one_line(small: dict[str, Any], tmp_path: Any) -> None:
+    import pandas as pd
+
+    a = gasroutes.run(scenario_from_dict(small, file="small"))
+    b = gasroutes.run(scenario_from_dict({**small, "name": "other"}, file="other"))
+    comparison = gasroutes.compare([a, b])
+    assert repr(comparison) == "<Comparison of 2 runs: small, other>"
+    reps = gasroutes.run_replications(scenario_from_dict(small, file="small"), 2, tmp_path / "r")
+    assert repr(reps) == (
+        f"<Replicated small: 2 replications, {a.scenario.start} to {a.scenario.end}, "
+        f"in {tmp_path / 'r'}>"
+    )
+    annual = a.annual
+    observed = pd.DataFrame(
+        {
+            "year": annual["year"],
+            "destination": annual["destination"],
+            "quantity": annual["quantity"] * 1.1,
+        }
+    )
+    check = gasroutes.backtest(annual, observed)
+    text = repr(check)
+    assert text.startswith(f"<Backtest of {len(check.table)} destination-years: weighted MAPE ")
+    assert "\n" not in text and len(text) < 100

@@ -281,6 +281,7 @@ def test_resume_after_a_torn_last_line_loses_no_run(make_sweep: MakeSweep, tmp_p
     assert len(journal_rows(out)) == 12
     pd.testing.assert_frame_equal(stable(out), stable(tmp_path / "whole"))
     assert len(whole.runs) == 12
+    assert repr(resumed) == f"<SweepResult grid12: 12 runs, 0 failed, in {out}>"
 
 
 def test_resume_and_rerun_refuse_what_they_cannot_do(

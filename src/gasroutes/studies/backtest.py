@@ -38,6 +38,12 @@ class Backtest:
     unit: str
     series: pd.DataFrame  # year, destination, simulated: every year of the run
 
+    def __repr__(self) -> str:
+        """One line: what was scored, and the weighted MAPE."""
+        mape = self.summary.get("weighted_mape")
+        shown = "n/a" if mape is None else f"{mape:.1%}"
+        return f"<Backtest of {len(self.table)} destination-years: weighted MAPE {shown}>"
+
     @property
     def summary(self) -> dict[str, Any]:
         """MAPE per destination and weighted MAPE over all (weights: observed quantity).

@@ -33,6 +33,10 @@ class Comparison:
 
     runs: list[RunData]
 
+    def __repr__(self) -> str:
+        """One line: the runs compared (the tables would fill a notebook cell)."""
+        return f"<{type(self).__name__} of {len(self.runs)} runs: {', '.join(self.names)}>"
+
     @property
     def names(self) -> list[str]:
         return [r.name for r in self.runs]

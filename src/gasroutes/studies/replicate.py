@@ -180,6 +180,13 @@ class Replicated:
     summary: dict[str, Any]
     folder: Path
 
+    def __repr__(self) -> str:
+        """One line (the tables would fill a notebook cell)."""
+        return (
+            f"<Replicated {self.scenario.name}: {len(self.seeds)} replications, "
+            f"{self.scenario.start} to {self.scenario.end}, in {self.folder}>"
+        )
+
 
 def _results(tasks: list[_Task], workers: int) -> Iterator[dict[str, Any]]:
     if workers <= 1 or len(tasks) == 1:

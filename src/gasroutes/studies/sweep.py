@@ -396,6 +396,14 @@ class SweepResult:
     annual: pd.DataFrame
     folder: Path
 
+    def __repr__(self) -> str:
+        """One line: the sweep, its runs and how many failed, its folder."""
+        failed = int((self.runs["status"] != "ok").sum()) if len(self.runs) else 0
+        return (
+            f"<SweepResult {self.spec.name}: {len(self.runs)} runs, {failed} failed, "
+            f"in {self.folder}>"
+        )
+
 
 def run_sweep(
     path: Path,
