@@ -814,3 +814,42 @@ def test_the_shipped_winter_outage_is_one_event_that_recurs() -> None:
     assert [(e.date, e.until) for e in added] == [
         (dt.date(y, 1, 10), dt.date(y, 1, 19)) for y in range(2025, 2036)
     ]
+
+
+def test_a_recurring_event_is_windowed_by_a_shorter_horizon(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    child = tmp_path / "later.yaml"
+    child.write_text(
+        f"extends: {root / 'scenarios' / 'cagp-winter-outage.yaml'}\nname: later\n"
+        "start: 2030-01-01\nend: 2032-01-15\n"
+    )
+    s = gasroutes.load_scenario(child)
+    winter = [(e.date, e.until) for e in s.events if e.reason == "winter outage"]
+    assert winter == [
+        (dt.date(2030, 1, 10), dt.date(2030, 1, 19)),
+        (dt.date(2031, 1, 10), dt.date(2031, 1, 19)),
+        (dt.date(2032, 1, 10), dt.date(2032, 1, 15)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("through", "says"),
+    [("2019-12-31", "the repetitions end before they start"), ("tomorrow", "needs dates")],
+)
+def test_a_bad_through_is_an_error(
+    small: dict[str, Any], write_yaml: Writer, through: str, says: str
+) -> None:
+    event = {"date": "2020-01-05", "kind": "demand", "buyer": "alpha", "factor": 0.9}
+    path = write_yaml(_with_events(small, [{**event, "every": "year", "through": through}]))
+    with pytest.raises(ScenarioError) as err:
+        gasroutes.load_scenario(path)
+    assert "events[0].through" in str(err.value) and says in str(err.value)
+
+
+def test_a_through_at_the_calendars_end_is_no_crash(
+    small: dict[str, Any], write_yaml: Writer
+) -> None:
+    event = {"date": "2020-01-05", "kind": "demand", "buyer": "alpha", "factor": 0.9}
+    path = write_yaml(_with_events(small, [{**event, "every": "year", "through": "9999-12-31"}]))
+    s = gasroutes.load_scenario(path)
+    assert [e.date.year for e in s.events] == [2020, 2021, 2022, 2023]  # to 2023-01-15

@@ -175,7 +175,8 @@ def _trim_to_horizon(
     cut: list[str] = []
     for k, item in enumerate(events):
         place = places[k] if k < len(places) else (file, k)
-        if isinstance(item, dict) and item.get("enabled") is not False:
+        # a recurring event is windowed when it is expanded (_expand_recurring)
+        if isinstance(item, dict) and item.get("enabled") is not False and "every" not in item:
             date, until = _day(item.get("date")), _day(item.get("until"))
             where = f"{place[0]}: events[{place[1]}] ({item.get('kind')} on {date})"
             if date and old_start <= date <= old_end and not start <= date <= end:
@@ -352,8 +353,9 @@ def _shifted(day: dt.date, months: int) -> dt.date:
 def _expand_recurring(raw: dict[str, Any], locate: _Locator) -> dict[str, Any]:
     """An event with ``every: year`` (or ``month``) stands for a copy of itself each
     period from its date up to ``through`` (default: the horizon's end), its ``until``
-    moved with it (and the last cut at the horizon's end); copies of an event with an
-    ``id`` are ``<id>_2``, ``<id>_3``, ..."""
+    moved with it; repetitions outside the horizon are left out and the last one is cut
+    at its end; copies of an event with an ``id`` are ``<id>_2``, ``<id>_3``, ... (numbered
+    from the event's own date)."""
     events = raw.get("events")
     if not isinstance(events, list) or not any(
         isinstance(e, dict) and "every" in e for e in events
@@ -382,9 +384,18 @@ def _expand_recurring(raw: dict[str, Any], locate: _Locator) -> dict[str, Any]:
                     f"{where}.{bad}", value, "a date (YYYY-MM-DD)", "a recurring event needs dates"
                 )
             )
-        n = 0
-        while (day := _shifted(start, n * PERIODS[every])) <= through:
-            if n >= MAX_REPEATS:
+        if through < start:
+            raise ScenarioError(
+                *locate(
+                    f"{where}.through",
+                    through_text,
+                    f"a date on or after the event's date ({start})",
+                    "the repetitions end before they start",
+                )
+            )
+        first, last = _day(raw.get("start")), _day(raw.get("end"))
+        for n in range(MAX_REPEATS + 1):
+            if n == MAX_REPEATS:
                 raise ScenarioError(
                     *locate(
                         f"{where}.every",
@@ -393,17 +404,22 @@ def _expand_recurring(raw: dict[str, Any], locate: _Locator) -> dict[str, Any]:
                         "too many repetitions",
                     )
                 )
+            try:
+                day = _shifted(start, n * PERIODS[every])
+                moved = _shifted(until, n * PERIODS[every]) if until is not None else None
+            except (ValueError, OverflowError):  # past the calendar's last year
+                break
+            if day > through or (last is not None and day > last):
+                break
+            if first is not None and day < first:
+                continue  # before this scenario's start (a what-if that starts later)
             copy = {**item, "date": day}
-            if until is not None:  # the last repetition may be cut at the horizon's end
-                end = _day(raw.get("end"))
-                copy["until"] = _shifted(until, n * PERIODS[every])
-                if end is not None and end < copy["until"] and day <= end:
-                    copy["until"] = end
+            if moved is not None:  # the last repetition is cut at the horizon's end
+                copy["until"] = min(moved, last) if last is not None else moved
             if n and item.get("id"):
                 copy["id"] = f"{item['id']}_{n + 1}"
             out.append(copy)
             out_places.append(place)
-            n += 1
     locate.origin.items["events"] = out_places
     return {**raw, "events": out}
 
