@@ -44,8 +44,8 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         if value != value:  # NaN
             return ""
-        if abs(value) >= 1e6:
-            return f"{value:,.0f}"
+        if abs(value) >= 1e6 or (value.is_integer() and abs(value) < 1e15):
+            return f"{value:,.0f}"  # a count read back as a float prints as a count
         if value == 0:
             return "0"
         if abs(value) < 1e-3:
@@ -298,7 +298,7 @@ def comparison_report(comparison: Any, charts: Sequence[Path]) -> str:
                         "horizon": [
                             f"{r.summary.get('start')} to {r.summary.get('end')}" for r in runs
                         ],
-                        "seed": [r.seed for r in runs],
+                        "seed": [str(r.seed) for r in runs],  # a seed, not a quantity
                         "scenario sha256": [
                             str(r.manifest.get("scenario_sha256", ""))[:12] for r in runs
                         ],
