@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-__all__ = ["RUN_STYLES", "color"]
+__all__ = ["RUN_COLORS", "RUN_STYLES", "color", "run_color", "run_style"]
 
 FIXED = {
     "china": "#d62728",
@@ -41,8 +41,23 @@ SPARE = [
     "#e7969c",
 ]
 
-# Line styles for runs in `compare`: run 0 solid, run 1 dashed, and so on.
+# One colour per run in `compare` (the first run, the reference, in black), from the
+# Okabe-Ito palette, which readers with the common colour-vision deficiencies tell apart.
+# The same run has the same colour in every chart and in the report.
+RUN_COLORS = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
+# A second cue for runs beyond the palette, and for print in grey: a dash style per cycle
+# through the colours (runs 1-7 solid, 8-14 dashed, ...).
 RUN_STYLES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (1, 1))]
+
+
+def run_color(i: int) -> str:
+    """Colour of the i-th run of a comparison (0 is the reference)."""
+    return RUN_COLORS[i % len(RUN_COLORS)]
+
+
+def run_style(i: int) -> object:
+    """Line style of the i-th run of a comparison: solid for the first seven."""
+    return RUN_STYLES[(i // len(RUN_COLORS)) % len(RUN_STYLES)]
 
 
 def color(key: str) -> str:
