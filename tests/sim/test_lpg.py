@@ -355,11 +355,12 @@ def test_comparison_shows_lpg_in_kt() -> None:
     )
     comparison = compare([base, cut])
     fig = annual_exports_compare(comparison.runs)
-    labels = [ax.get_ylabel() for ax in fig.axes]
-    assert "afghanistan LPG\n(kt/yr)" in labels
-    assert "difference\n(kt/yr)" in labels
-    lpg_row = labels.index("afghanistan LPG\n(kt/yr)")
-    bars = [p.get_height() for p in fig.axes[lpg_row + 1].patches]
+    panels = {ax.get_label(): ax for ax in fig.axes}
+    values, difference = panels["values afghanistan LPG"], panels["difference afghanistan LPG"]
+    assert values.get_title(loc="left") == "afghanistan LPG"
+    assert values.get_ylabel() == "exports (kt/yr)"
+    assert difference.get_ylabel() == "difference\n(kt/yr)"
+    bars = [p.get_height() for p in difference.patches]
     expected = (
         cut.annual.query("commodity == 'lpg'")["quantity"].sum()
         - base.annual.query("commodity == 'lpg'")["quantity"].sum()

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
@@ -34,7 +35,7 @@ from gasroutes.api import Comparison
 from gasroutes.api import RunResult as Result
 from gasroutes.charts.axes import EVENT_COLORS, decimal_year
 from gasroutes.charts.compare import COMPARE_CHARTS
-from gasroutes.charts.palette import color
+from gasroutes.charts.palette import run_color
 from gasroutes.charts.run import CHARTS
 from gasroutes.cli import main
 
@@ -170,8 +171,26 @@ def bar_heights(ax: Axes) -> dict[str, dict[int, float]]:
     return out
 
 
-def panel_id(ax: Axes) -> str:
-    return ax.get_ylabel().split("\n")[0]
+def bars(ax: Axes) -> list[BarContainer]:
+    return [c for c in ax.containers if isinstance(c, BarContainer)]
+
+
+def header_texts(fig: Figure) -> list[str]:
+    """The figure's texts above its panels, top first (title, subtitle)."""
+    top = max(ax.get_position().y1 for ax in fig.axes)
+    above = [t for t in fig.texts if t.get_position()[1] > top]
+    return [t.get_text() for t in sorted(above, key=lambda t: -t.get_position()[1])]
+
+
+def footer_texts(fig: Figure) -> list[str]:
+    """The figure's texts under its panels (notes, the event key)."""
+    bottom = min(ax.get_position().y0 for ax in fig.axes)
+    return [t.get_text() for t in fig.texts if t.get_position()[1] < bottom]
+
+
+def overlap(a: Any, b: Any) -> bool:
+    """Whether two display boxes overlap by more than a pixel."""
+    return min(a.x1, b.x1) - max(a.x0, b.x0) > 1 and min(a.y1, b.y1) - max(a.y0, b.y0) > 1
 
 
 def unit(ax: Axes) -> str:
@@ -180,10 +199,20 @@ def unit(ax: Axes) -> str:
     return m.group(1)
 
 
-def rows_by_id(fig: Figure) -> dict[str, tuple[Axes, Axes]]:
-    """(left, right) panels of a two-column comparison chart, by destination or buyer."""
-    axes = fig.axes
-    return {panel_id(axes[i]): (axes[i], axes[i + 1]) for i in range(0, len(axes), 2)}
+def rows_by_id(fig: Figure) -> dict[str, tuple[Axes, Axes | None]]:
+    """Each panel's (values, difference) axes, by destination, buyer or route; the
+    difference is None where the panel has none."""
+    values = {
+        ax.get_label().split(" ", 1)[1]: ax
+        for ax in fig.axes
+        if ax.get_label().startswith("values ")
+    }
+    diffs = {
+        ax.get_label().split(" ", 1)[1]: ax
+        for ax in fig.axes
+        if ax.get_label().startswith("difference ")
+    }
+    return {k: (ax, diffs.get(k)) for k, ax in values.items()}
 
 
 def annual_of(res: Result) -> pd.DataFrame:
@@ -345,19 +374,50 @@ def test_gasroutes_compare_stays_the_function_once_its_module_is_loaded(
 def test_comparison_charts_by_name(charts: dict[str, Figure]) -> None:
     assert list(charts) == list(COMPARE_CHARTS)
     for fig in charts.values():
-        assert "calm vs outage" in fig.get_suptitle()
+        titles = header_texts(fig)
+        assert titles[0][0].isupper()  # what the chart shows, then how to read it
+        assert "difference of each run from calm" in titles[1]
         (run_key,) = fig.legends
-        assert [t.get_text() for t in run_key.get_texts()] == ["calm", "outage"]
-        styles = [h.get_linestyle() for h in run_key.legend_handles]
-        assert len(set(styles)) == 2
-        assert fig.axes[-1].get_xlabel() == "year"
+        assert [t.get_text() for t in run_key.get_texts()][:2] == ["calm", "outage"]
+        colours = [rgb(h.get_color()) for h in run_key.legend_handles[:2]]
+        assert colours == [rgb(run_color(0)), rgb(run_color(1))]
         for ax in fig.axes:
             assert unit(ax) in ("bcm/yr", "USD bn/yr", "mcm/d")
+            assert data_lines(ax) or bars(ax), f"{ax.get_label()} is empty"
 
 
-def test_plot_of_an_unknown_comparison_chart_is_a_key_error(calm: Result, outage: Result) -> None:
-    with pytest.raises(KeyError, match="unknown chart"):
-        gasroutes.compare([calm, outage]).plot("network_map")
+def test_a_run_has_one_colour_in_every_chart(calm: Result, outage: Result, later: Result) -> None:
+    comparison = gasroutes.compare([calm, outage, later])
+    for fig in comparison.charts().values():
+        (run_key,) = fig.legends
+        handles = dict(zip([t.get_text() for t in run_key.get_texts()], run_key.legend_handles))
+        seen = {name: rgb(handles[name].get_color()) for name in ("calm", "outage", "later")}
+        assert seen == {n: rgb(run_color(i)) for i, n in enumerate(("calm", "outage", "later"))}
+        for ax in fig.axes:
+            drawn = {rgb(x.get_color()) for x in data_lines(ax)} | {
+                rgb(p.get_edgecolor() if p.get_hatch() else p.get_facecolor())
+                for c in bars(ax)
+                for p in c.patches
+            }
+            assert drawn <= set(seen.values()), ax.get_label()
+
+
+def test_legend_title_and_panels_never_overlap(calm: Result, outage: Result, later: Result) -> None:
+    for runs in ([calm, outage], [calm, outage, later, outage]):
+        for name, fig in gasroutes.compare(runs).charts().items():
+            renderer = FigureCanvasAgg(fig).get_renderer()
+            fig.draw_without_rendering()
+            boxes = [("legend", fig.legends[0].get_window_extent(renderer))]
+            boxes += [
+                (f"header {t.get_text()[:20]}", t.get_window_extent(renderer))
+                for t in fig.texts
+                if t.get_text()
+            ]
+            boxes += [(ax.get_label(), ax.get_tightbbox(renderer)) for ax in fig.axes]
+            for i, (a, box) in enumerate(boxes):
+                assert box.x1 <= fig.bbox.x1 + 1 and box.x0 >= -1, (name, a)
+                for b, other in boxes[i + 1 :]:
+                    assert not overlap(box, other), (name, a, b)
 
 
 @pytest.mark.parametrize(
@@ -377,73 +437,82 @@ def test_annual_lines_per_run_and_difference_bars(
     unit_text: str,
 ) -> None:
     fig = charts[name]
-    (run_key,) = fig.legends
-    styles = [h.get_linestyle() for h in run_key.legend_handles]
     a, b = table(calm), table(outage)
     rows = rows_by_id(fig)
     assert list(rows) == BUYERS  # every destination with a non-zero value, in order
+    # the outage on west touched beta only: alpha has no difference panel, and says so
+    assert rows["alpha"][1] is None
+    assert any("no difference from calm" in t and "alpha" in t for t in footer_texts(fig))
     for dest, (left, right) in rows.items():
-        assert unit(left) == unit(right) == unit_text
+        assert left.get_title(loc="left") == dest
+        assert unit(left) == unit_text
         lines = data_lines(left)
-        assert len(lines) == 2  # one per run
-        assert [x.get_linestyle() for x in lines] == styles
-        assert {rgb(x.get_color()) for x in lines} == {rgb(color(dest))}
+        assert len(lines) == 2  # one per run (full years only: no hollow markers)
+        assert [rgb(x.get_color()) for x in lines] == [rgb(run_color(0)), rgb(run_color(1))]
         for drawn, values in zip(lines, (a, b), strict=True):
             np.testing.assert_allclose(drawn.get_xdata(), values.index + 0.5)
             np.testing.assert_allclose(drawn.get_ydata(), values[dest] / scale)
-        (heights,) = bar_heights(right).values()
-        assert list(bar_heights(right)) == ["outage - calm"]
-        expected = (b[dest] - a[dest]) / scale
-        assert sorted(heights) == list(expected.index)
-        for year, h in heights.items():
-            assert h == pytest.approx(expected[year], abs=1e-12)
+    right = rows["beta"][1]
+    assert right is not None and unit(right) == unit_text
+    assert [str(c.get_label()) for c in bars(right)] == ["outage - calm"]
+    heights = bar_heights(right)["outage - calm"]
+    expected = (b["beta"] - a["beta"]) / scale
+    assert sorted(heights) == list(expected.index)
+    for year, h in heights.items():
+        assert h == pytest.approx(expected[year], abs=1e-12)
     # the outage in 2020 shows as a loss for beta that year and no other
-    beta = bar_heights(rows["beta"][1])["outage - calm"]
-    assert beta[2020] < 0
-    assert beta[2021] == pytest.approx(0, abs=1e-12)
+    assert heights[2020] < 0
+    assert heights[2021] == pytest.approx(0, abs=1e-12)
+    # differences carry their sign on the axis, and the bars are explained in the legend
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "bars: run minus calm" in labels
+    ticks = [t.get_text() for t in right.get_yticklabels() if t.get_text() not in ("", "0")]
+    assert ticks and all(t[0] in "+-\u2212" for t in ticks)
 
 
 def test_deliveries_lines_per_run_and_their_difference(
     charts: dict[str, Figure], calm: Result, outage: Result
 ) -> None:
     fig = charts["deliveries"]
-    (run_key,) = fig.legends
-    styles = [h.get_linestyle() for h in run_key.legend_handles]
     rows = rows_by_id(fig)
     assert list(rows) == BUYERS
-    for buyer, (left, right) in rows.items():
-        assert unit(left) == unit(right) == "mcm/d"
+    assert rows["alpha"][1] is None  # no difference: no empty panel
+    for buyer, (left, _) in rows.items():
+        assert unit(left) == "mcm/d"
         lines = data_lines(left)
-        assert [x.get_linestyle() for x in lines] == styles
-        assert {rgb(x.get_color()) for x in lines} == {rgb(color(buyer))}
+        assert [rgb(x.get_color()) for x in lines] == [rgb(run_color(0)), rgb(run_color(1))]
         for drawn, res in zip(lines, (calm, outage), strict=True):
             m = monthly(res, buyer)
             np.testing.assert_allclose(drawn.get_ydata(), m.to_numpy())
             np.testing.assert_allclose(drawn.get_xdata(), mid_month(m.index), atol=2 / 365)
-        (diff,) = data_lines(right)
-        assert diff.get_linestyle() == styles[1]
-        np.testing.assert_allclose(
-            diff.get_ydata(), (monthly(outage, buyer) - monthly(calm, buyer)).to_numpy()
-        )
+    right = rows["beta"][1]
+    assert right is not None and unit(right) == "mcm/d"
+    (diff,) = data_lines(right)
+    assert rgb(diff.get_color()) == rgb(run_color(1))
+    np.testing.assert_allclose(
+        diff.get_ydata(), (monthly(outage, "beta") - monthly(calm, "beta")).to_numpy()
+    )
 
 
 @pytest.mark.parametrize("name", ["production", "route_flows"])
 def test_one_line_per_run_in_every_panel(charts: dict[str, Figure], name: str) -> None:
     fig = charts[name]
-    (run_key,) = fig.legends
-    styles = [h.get_linestyle() for h in run_key.legend_handles]
-    for ax in fig.axes:
+    for ident, (ax, _) in rows_by_id(fig).items():
         assert unit(ax) == "mcm/d"
-        assert [x.get_linestyle() for x in data_lines(ax)] == styles
+        assert [rgb(x.get_color()) for x in data_lines(ax)] == [
+            rgb(run_color(0)),
+            rgb(run_color(1)),
+        ], ident
     if name == "route_flows":
-        assert [panel_id(ax) for ax in fig.axes] == ["east", "west"]
+        assert list(rows_by_id(fig)) == ["east", "west"]
 
 
 def test_the_event_that_sets_the_runs_apart_is_marked_and_listed(
     charts: dict[str, Figure],
 ) -> None:
     x0, x1 = span_x(OUTAGE["date"], OUTAGE["until"])
-    east, west = charts["route_flows"].axes
+    rows = rows_by_id(charts["route_flows"])
+    east, west = rows["east"][0], rows["west"][0]
     assert list(east.patches) == []
     (span,) = west.patches
     xy = span.get_patch_transform().transform(span.get_path().vertices)
@@ -451,7 +520,7 @@ def test_the_event_that_sets_the_runs_apart_is_marked_and_listed(
     assert xy[:, 0].max() == pytest.approx(x1, abs=1e-4)
     assert rgb(span.get_facecolor()) == rgb(EVENT_COLORS["outage"])
     for fig in charts.values():
-        lines = [t.get_text() for t in fig.texts if re.match(r"\d+\s", t.get_text())]
+        lines = [t.get_text() for t in fig.texts if re.match(r"\d+  ", t.get_text())]
         assert len(lines) == 1
         assert lines[0].startswith("1  2020-06-01 to 2020-08-31  outage west")
         assert "outage: compressor fire" in lines[0]  # the run it belongs to, and why
@@ -474,9 +543,8 @@ def test_runs_with_different_horizons_are_aligned_on_years(calm: Result, later: 
         np.testing.assert_allclose(
             second.get_ydata(), [np.nan, b.loc[2021, dest], b.loc[2022, dest]]
         )
-        heights = bar_heights(right)["later - calm"]
-        finite = {y: h for y, h in heights.items() if np.isfinite(h)}
-        assert finite == {2021: pytest.approx(b.loc[2021, dest] - a.loc[2021, dest], abs=1e-12)}
+        if right is not None:  # the only year both cover
+            assert list(bar_heights(right)["later - calm"]) == [2021]
 
     fig = comparison.plot("deliveries")
     for buyer, (left, _) in rows_by_id(fig).items():
@@ -492,15 +560,39 @@ def test_runs_with_different_horizons_are_aligned_on_years(calm: Result, later: 
         assert left.get_xlim() == pytest.approx((2020.0, 2023.0), abs=0.01)
 
 
+def test_partial_years_are_hollow_unjoined_and_not_differenced(
+    small: dict[str, Any], calm: Result
+) -> None:
+    short = run_once(scenario(small, "short", start="2020-03-01", end="2021-06-30"))
+    fig = gasroutes.compare([calm, short]).plot("annual_exports")
+    a, s = annual_of(calm), annual_of(short)
+    for dest, (left, right) in rows_by_id(fig).items():
+        whole, joined, hollow = data_lines(left)
+        assert rgb(joined.get_color()) == rgb(run_color(1))
+        # short covers neither year in full: no line joins its points
+        assert np.isnan(joined.get_ydata()).all()
+        assert hollow.get_linestyle() == "None" and hollow.get_markerfacecolor() == "white"
+        np.testing.assert_allclose(hollow.get_ydata(), s[dest].to_numpy())
+        np.testing.assert_allclose(whole.get_ydata(), a[dest].to_numpy())
+        assert right is None  # a full year against a part of one is no difference
+    texts = footer_texts(fig)
+    assert any("hollow markers" in t for t in texts)
+    assert any("left out for short" in t for t in texts)
+    assert "partial year" in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
 def test_runs_in_which_nobody_gets_gas_still_chart(small: dict[str, Any]) -> None:
     cut = tuple({"date": "2020-01-01", "kind": "cutoff", "buyer": b} for b in BUYERS)
     none = run_once(scenario(small, "none", end="2020-12-31", events=cut))
     assert none.summary["exports_bcm_total"] == 0
     comparison = gasroutes.compare([none, none])
     assert comparison.names == ["none", "none-2"]
-    for name in ("annual_exports", "revenue"):  # one row per destination with any, so none
+    for name in ("annual_exports", "revenue"):  # one panel per destination with any: none
         fig = comparison.plot(name)
-        assert all(data_lines(ax) == [] for ax in fig.axes)
+        (ax,) = fig.axes
+        assert data_lines(ax) == []
+        assert "nothing to compare" in " ".join(t.get_text() for t in ax.texts)
+        assert any("zero in every run: alpha, beta" in t for t in footer_texts(fig))
 
 
 # ----------------------------------------------------------------------------- command line

@@ -1,7 +1,11 @@
-"""Charts that compare runs: one line per run in a fixed style (run 1 solid, run 2 dashed,
-...), the colour of the destination, and the difference from the first run.
+"""Charts that compare runs: one colour per run (the same in every chart and in the report),
+destinations, buyers or routes as small multiples, and under each panel the difference
+from the first run, the reference.
 
-Runs with different horizons are aligned on the calendar: every x axis is in years.
+Runs with different horizons are aligned on the calendar: every x axis is in years. A year
+a run covers only in part is drawn as what it is, a hollow marker (the total of the days
+covered), not joined to full years; a difference is drawn only where both runs cover the
+same days. Panels that would be empty are left out, and a note under the chart says which.
 Events that are not common to every run (what sets the runs apart) are marked and listed.
 """
 
@@ -12,21 +16,24 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
 from gasroutes.charts.axes import (
+    MONTHS,
     decimal_year,
-    draw_key,
-    key_rows,
     mark_events,
     monthly_mean,
     no_data,
     numbered_events,
     year_axis,
 )
-from gasroutes.charts.palette import RUN_STYLES, color
+from gasroutes.charts.palette import run_color, run_style
+from gasroutes.charts.panels import Panels, legend_columns, panels
 
 if TYPE_CHECKING:
     from gasroutes.results.reading import RunData
@@ -36,18 +43,19 @@ __all__ = [
     "annual_exports_compare",
     "compare_charts",
     "deliveries_compare",
+    "difference_annual",
+    "difference_kpis",
     "distinct_events",
     "production_compare",
     "revenue_compare",
     "route_flows_compare",
 ]
 
-DIFF_COLOR = "#555555"
 LPG_SUFFIX, LPG_UNIT = " LPG", "kt/yr"
-
-
-def _style(i: int) -> object:
-    return RUN_STYLES[i % len(RUN_STYLES)]
+DAILY_UNITS = {"mcm": "mcm/d", "t": "t/d"}
+# a difference smaller than this (in the panel's unit) is no difference: rounding noise
+TOLERANCE = 1e-6
+PARTIAL_HATCH = "////"
 
 
 def _title(runs: Sequence[RunData]) -> str:
@@ -86,53 +94,134 @@ def distinct_events(runs: Sequence[RunData]) -> pd.DataFrame:
     return numbered_events(frame)
 
 
-def _figure(
-    rows: int, cols: int, events: pd.DataFrame, row_height: float = 2.0
-) -> tuple[Figure, np.ndarray]:
-    k = key_rows(events)
-    key = 0.17 * k + (0.25 if k else 0.0)
-    height = row_height * rows + 1.5 + key
-    fig = Figure(figsize=(12.0 if cols > 1 else 10.0, height))
-    axes = fig.subplots(rows, cols, sharex=True, squeeze=False)
-    fig.subplots_adjust(
-        left=0.08,
-        right=0.98,
-        top=1 - 0.95 / height,
-        bottom=(0.55 + key) / height,
-        hspace=0.25,
-        wspace=0.18,
-    )
-    return fig, axes
+# ----------------------------------------------------------------------------- pieces
 
 
-def _run_legend(fig: Figure, runs: Sequence[RunData], extra: Sequence[Line2D] = ()) -> None:
-    handles = [
-        Line2D([], [], color="black", ls=_style(i), lw=1.5, label=r.name)
-        for i, r in enumerate(runs)
-    ]
-    fig.legend(
-        handles=[*handles, *extra],
-        loc="upper right",
-        ncols=len(handles) + len(extra),
-        fontsize=8,
-        frameon=False,
-        bbox_to_anchor=(0.98, 1 - 0.1 / fig.get_figheight()),
-    )
+def _horizon(run: RunData) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last day a run covers (from its summary; its daily table else)."""
+    start, end = run.summary.get("start"), run.summary.get("end")
+    if isinstance(start, str) and isinstance(end, str):
+        return pd.Timestamp(start), pd.Timestamp(end)
+    dates = run.production["date"].astype(str)
+    return pd.Timestamp(dates.iloc[0]), pd.Timestamp(dates.iloc[-1])
 
 
-def _finish(fig: Figure, runs: Sequence[RunData], title: str, events: pd.DataFrame) -> None:
-    """The common top and bottom of a comparison chart: title, run legend, event key."""
-    fig.suptitle(
-        f"{_title(runs)}: {title}", fontsize=12, x=0.08, ha="left", y=1 - 0.2 / fig.get_figheight()
-    )
-    _run_legend(fig, runs)
-    draw_key(fig, events)
+def _coverage(run: RunData) -> dict[int, tuple[str, str]]:
+    """For each year a run touches, the first and last day it covers in that year."""
+    start, end = _horizon(run)
+    out = {}
+    for year in range(start.year, end.year + 1):
+        lo = max(start, pd.Timestamp(year=year, month=1, day=1))
+        hi = min(end, pd.Timestamp(year=year, month=12, day=31))
+        out[year] = (lo.strftime("%Y-%m-%d"), hi.strftime("%Y-%m-%d"))
+    return out
+
+
+def _full(year: int, covered: tuple[str, str] | None) -> bool:
+    return covered == (f"{year}-01-01", f"{year}-12-31")
 
 
 def _span(runs: Sequence[RunData]) -> tuple[float, float]:
-    lo = min(float(decimal_year([str(r.production["date"].iloc[0])])[0]) for r in runs)
-    hi = max(float(decimal_year([str(r.production["date"].iloc[-1])])[0]) for r in runs)
+    lo = min(float(decimal_year([_horizon(r)[0].strftime("%Y-%m-%d")])[0]) for r in runs)
+    hi = max(float(decimal_year([_horizon(r)[1].strftime("%Y-%m-%d")])[0]) for r in runs)
     return lo, hi + 1 / 365
+
+
+def _signed(value: float, _pos: object = None) -> str:
+    return "0" if abs(value) < 1e-12 else f"{value:+g}"
+
+
+def _ticks(ax: Axes, lo: float, hi: float, width: float, *, centred: bool) -> None:
+    """Year ticks (or month ticks on a short span) that fit a panel ``width`` inches wide."""
+    fit = max(int(width / 0.55), 2)
+    if not centred and hi - lo < 1.5:
+        jan = pd.Timestamp(year=int(lo), month=1, day=1)
+        months = pd.date_range(jan, periods=int((hi - int(lo)) * 12) + 2, freq="MS")
+        x = decimal_year(months.to_numpy().astype("datetime64[D]"))
+        keep = (x >= lo - 1e-9) & (x <= hi + 1e-9)
+        step = next(s for s in (1, 2, 3, 6, 12) if keep.sum() / s <= fit * 0.8)
+        picked = [(xi, m) for xi, m in zip(x[keep], months[keep], strict=True)][::step]
+        ax.set_xticks([p[0] for p in picked])
+        ax.set_xticklabels([f"{MONTHS[m.month - 1]} {m.year % 100:02d}" for _, m in picked])
+        ax.set_xlim(lo, hi)
+        return
+    year_axis(ax, lo, hi, centred=centred)
+    ax.set_xlabel("")
+    first, last = int(np.floor(lo)), int(np.ceil(hi))
+    step = next(s for s in (1, 2, 5, 10, 20, 50) if (last - first) / s <= fit)
+    offset = 0.5 if centred else 0.0
+    years = [y for y in range(first, last + 1) if y % step == 0 or step == 1]
+    ax.set_xticks([y + offset for y in years if lo - 1e-9 <= y + offset <= hi + 1e-9])
+    ax.set_xticklabels([str(y) for y in years if lo - 1e-9 <= y + offset <= hi + 1e-9])
+    ax.set_xlim(lo, hi)
+
+
+def _run_handles(runs: Sequence[RunData], marker: str | None) -> list[Artist]:
+    return [
+        Line2D([], [], color=run_color(i), ls=run_style(i), lw=2.0, marker=marker, label=r.name)
+        for i, r in enumerate(runs)
+    ]
+
+
+def _layout(
+    runs: Sequence[RunData],
+    labels: Sequence[str],
+    differences: Sequence[bool],
+    title: str,
+    notes: Sequence[str],
+    events: pd.DataFrame,
+    handles: Sequence[Artist],
+) -> Panels:
+    names = [str(h.get_label()) for h in handles]
+    cols = legend_columns(names)
+    subtitle = (
+        f"{len(runs)} runs; under each panel, the difference of each run from {runs[0].name}"
+        f" (run minus {runs[0].name})"
+    )
+    p = panels(
+        len(labels),
+        differences=differences,
+        title=title,
+        subtitle=subtitle,
+        legend_rows=-(-len(handles) // cols),
+        notes=len(notes),
+        events=events,
+    )
+    p.legend(handles, cols)
+    p.note(notes)
+    return p
+
+
+def _style_panel(ax: Axes, label: str, quantity: str, unit: str) -> None:
+    ax.set_title(label, fontsize=10, loc="left", pad=11)  # event numbers sit under it
+    ax.set_ylabel(f"{quantity} ({unit})", fontsize=8)
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.tick_params(labelsize=8)
+
+
+def _style_difference(ax: Axes, unit: str) -> None:
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_ylabel(f"difference\n({unit})", fontsize=7)
+    ax.yaxis.set_major_formatter(FuncFormatter(_signed))
+    ax.yaxis.set_major_locator(ax.yaxis.get_major_locator())
+    ax.locator_params(axis="y", nbins=3)
+    ax.grid(alpha=0.3)
+    ax.tick_params(labelsize=7.5)
+
+
+def _name(ax: Axes, below: Axes | None, ident: str) -> None:
+    """Name a panel's axes by its id (artist labels, not drawn): how a program finds them."""
+    ax.set_label(f"values {ident}")
+    if below is not None:
+        below.set_label(f"difference {ident}")
+
+
+def _left_out(what: str, ids: Sequence[str]) -> list[str]:
+    return [f"{what}: {', '.join(ids)}"] if ids else []
+
+
+# ----------------------------------------------------------------------------- annual
 
 
 def _annual(runs: Sequence[RunData], frame: str, value: str, key: str) -> pd.DataFrame:
@@ -156,185 +245,306 @@ def _annual(runs: Sequence[RunData], frame: str, value: str, key: str) -> pd.Dat
     return pd.DataFrame(parts).sort_index()
 
 
-def _value_and_difference(
+def _annual_chart(
     runs: Sequence[RunData],
     table: pd.DataFrame,
-    ids: list[str],
     title: str,
     unit: str,
     scale: float,
     events: pd.DataFrame,
-    bars: bool,
+    quantity: str,
 ) -> Figure:
-    fig, axes = _figure(max(len(ids), 1), 2, events)  # empty when no run has any
-    years = table.index.to_numpy(dtype=float)
-    x = years + 0.5 if bars else years
+    """Annual values per id and run (lines, hollow markers for partial years) and, under
+    each panel, each run's difference from the first (bars in the run's colour)."""
+    all_ids = list(dict.fromkeys(c[1] for c in table.columns))
+    ids = [
+        d for d in all_ids if float(np.nansum(np.abs(table.xs(d, axis=1, level=1).to_numpy()))) > 0
+    ]
+    years = table.index.to_numpy(dtype=int)
+    covered = [_coverage(r) for r in runs]
+    full = [np.array([_full(int(y), c.get(int(y))) for y in years]) for c in covered]
     first = runs[0].name
-    width = 0.8 / max(len(runs) - 1, 1)
-    for row, ident in enumerate(ids):
-        left, right = axes[row]
+    # differences: years both runs cover over the same days; partial ones are hatched
+    diffs: dict[str, list[np.ndarray | None]] = {}
+    uneven: set[str] = set()
+    for ident in ids:
         base = table.get((first, ident))
+        row: list[np.ndarray | None] = [None]
+        for i, r in enumerate(runs[1:], start=1):
+            series = table.get((r.name, ident))
+            if base is None or series is None:
+                row.append(None)
+                continue
+            same = np.array([covered[i].get(int(y)) == covered[0].get(int(y)) for y in years])
+            both = same & np.array([int(y) in covered[0] for y in years])
+            if (~same & np.array([int(y) in covered[i] for y in years])).any():
+                uneven.add(r.name)
+            d = np.where(both, (series.fillna(0) - base.fillna(0)).to_numpy() / scale, np.nan)
+            row.append(d)
+        diffs[ident] = row
+    moved = {
+        ident: any(d is not None and np.nanmax(np.abs(d), initial=0) > TOLERANCE for d in row)
+        for ident, row in diffs.items()
+    }
+    partial = any((~f).any() for f in full)
+    handles = _run_handles(runs, "o")
+    if partial:
+        handles.append(
+            Line2D([], [], color="#555555", marker="o", mfc="white", ls="", label="partial year")
+        )
+    hatched = any(
+        moved[ident] and d is not None and bool((np.isfinite(d) & ~full[i]).any())
+        for ident, row in diffs.items()
+        for i, d in enumerate(row)
+    )
+    if any(moved.values()):
+        handles.append(Patch(color="#999999", label=f"bars: run minus {first}"))
+        if hatched:
+            handles.append(
+                Patch(
+                    facecolor="white",
+                    edgecolor="#777777",
+                    hatch=PARTIAL_HATCH,
+                    label="hatched: a partial year",
+                )
+            )
+    notes = _left_out("left out, zero in every run", [d for d in all_ids if d not in ids])
+    notes += _left_out(
+        f"no difference from {first} (no difference panel)",
+        [d for d in ids if not moved[d]],
+    )
+    if uneven:
+        notes.append(
+            "differences only in years both runs cover over the same days (left out for "
+            + ", ".join(sorted(uneven))
+            + ")"
+        )
+    if partial:
+        notes.append("hollow markers: a year a run covers only in part (the total of its days)")
+    p = _layout(runs, ids, [moved[d] for d in ids], title, notes, events, handles)
+    lo, hi = (
+        float(years.min()) if len(years) else 0.0,
+        float(years.max()) + 1 if len(years) else 1.0,
+    )
+    width = 0.8 / max(len(runs) - 1, 1)
+    for k, ident in enumerate(ids):
+        ax, below = p.values[k], p.differences[k]
+        panel_unit = LPG_UNIT if ident.endswith(LPG_SUFFIX) else unit
+        x = years + 0.5
         for i, r in enumerate(runs):
             series = table.get((r.name, ident))
             if series is None:
                 continue
-            left.plot(
+            y = series.to_numpy(dtype=float) / scale
+            c = run_color(i)
+            joined = np.where(full[i], y, np.nan)
+            ax.plot(
                 x,
-                series.to_numpy() / scale,
-                color=color(ident.removesuffix(LPG_SUFFIX)),
-                ls=_style(i),
-                lw=1.5,
-                marker="." if bars else None,
+                joined,
+                color=c,
+                ls=run_style(i),
+                lw=2.4 if i == 0 else 1.5,
+                marker="o",
+                ms=4 if i == 0 else 3,
+                zorder=2 + (i > 0),
             )
-            if i and base is not None:
-                diff = (series - base).to_numpy() / scale
+            part = ~full[i] & np.isfinite(y)
+            if part.any():
+                ax.plot(x[part], y[part], ls="", marker="o", ms=5, mfc="white", color=c, zorder=4)
+            gap = diffs[ident][i]
+            if below is not None and gap is not None:
+                shown = np.isfinite(gap)
                 offset = (i - 1) * width - 0.4 + width / 2
-                right.bar(
-                    x + offset,
-                    diff,
+                bars = below.bar(
+                    x[shown] + offset,
+                    gap[shown],
                     width=width,
-                    color=color(ident.removesuffix(LPG_SUFFIX)),
-                    alpha=0.75,
-                    hatch="//" if i % 2 == 0 else None,
+                    color=c,
+                    alpha=0.85,
                     label=f"{r.name} - {first}",
                 )
-        row_unit = LPG_UNIT if ident.endswith(LPG_SUFFIX) else unit
-        left.set_ylabel(f"{ident}\n({row_unit})", fontsize=8)
-        left.set_ylim(bottom=0)
-        right.axhline(0, color="black", lw=0.6)
-        right.set_ylabel(f"difference\n({row_unit})", fontsize=8)
-        for ax in (left, right):
-            ax.grid(alpha=0.3)
-        mark_events(left, events[events["target"].isin([ident])], numbers=True)
-    lo, hi = float(years.min()), float(years.max()) + 1
-    for ax in axes[-1]:
-        year_axis(ax, lo, hi, centred=True)
-    axes[0][0].set_title(f"{title}", fontsize=10, loc="left")
-    axes[0][1].set_title(f"difference from {first}", fontsize=10, loc="left")
-    _finish(fig, runs, title, events)
-    return fig
+                for bar, whole in zip(bars, full[i][shown], strict=True):
+                    if not whole:
+                        bar.set_hatch(PARTIAL_HATCH)
+                        bar.set_facecolor("white")
+                        bar.set_edgecolor(c)
+        _style_panel(ax, ident, quantity, panel_unit)
+        _name(ax, below, ident)
+        mark_events(ax, events[events["target"].isin([ident.removesuffix(LPG_SUFFIX), ident])])
+        if below is not None:
+            _style_difference(below, panel_unit)
+        bottom = below if below is not None else ax
+        cell = ax.get_position().width * p.fig.get_figwidth()
+        _ticks(bottom, lo, hi, cell, centred=True)
+    if not ids:
+        no_data(p.values[0], "nothing to compare: every value is zero")
+    return p.fig
 
 
 def annual_exports_compare(runs: Sequence[RunData]) -> Figure:
-    """Annual exports per destination, per run, and the differences: pipeline gas in bcm,
-    LPG (a row of its own) in kt."""
+    """Annual exports per destination and run, and the differences: pipeline gas in bcm,
+    LPG (a panel of its own) in kt."""
     table = _annual(runs, "annual", "quantity", "destination")
-    ids = [
-        d
-        for d in dict.fromkeys(c[1] for c in table.columns)
-        if float(np.nansum(table.xs(d, axis=1, level=1).to_numpy())) > 0
-    ]
-    ev = distinct_events(runs)
-    return _value_and_difference(
-        runs, table, ids, "annual exports by destination", "bcm/yr", 1.0, ev, bars=True
+    return _annual_chart(
+        runs,
+        table,
+        "Annual exports by destination",
+        "bcm/yr",
+        1.0,
+        distinct_events(runs),
+        "exports",
     )
 
 
 def revenue_compare(runs: Sequence[RunData]) -> Figure:
-    """Annual revenue invoiced per buyer, per run, and the differences."""
+    """Annual revenue invoiced per buyer and run, and the differences."""
     table = _annual(runs, "money", "invoiced_usd", "buyer")
-    ids = [
-        d
-        for d in dict.fromkeys(c[1] for c in table.columns)
-        if float(np.nansum(table.xs(d, axis=1, level=1).to_numpy())) > 0
-    ]
-    return _value_and_difference(
+    return _annual_chart(
         runs,
         table,
-        ids,
-        "revenue invoiced by buyer",
+        "Revenue invoiced by buyer",
         "USD bn/yr",
         1e9,
         distinct_events(runs),
-        bars=True,
+        "invoiced",
     )
 
 
-def deliveries_compare(runs: Sequence[RunData]) -> Figure:
-    """Monthly mean deliveries per buyer, per run, and the difference from the first run."""
-    monthly = {r.name: monthly_mean(r.deliveries, "delivered", "buyer") for r in runs}
-    buyers = [
-        b
-        for b in dict.fromkeys(c for m in monthly.values() for c in m.columns)
-        if any(float(m[b].sum()) > 0 for m in monthly.values() if b in m)
+# ----------------------------------------------------------------------------- monthly
+
+
+def _monthly_chart(
+    runs: Sequence[RunData],
+    monthly: dict[str, pd.DataFrame],
+    units: dict[str, str],
+    title: str,
+    events: pd.DataFrame,
+    quantity: str,
+    labels: dict[str, str] | None = None,
+    every_event: bool = False,
+) -> Figure:
+    """Monthly means per id and run (lines) and, under each panel, each run's difference
+    from the first over the months both cover. Events are marked on the panel of their
+    target, or with ``every_event`` on every panel."""
+    names = [r.name for r in runs]
+    all_ids = list(dict.fromkeys(c for m in monthly.values() for c in m.columns))
+    ids = [
+        b for b in all_ids if any(float(m[b].abs().sum()) > 0 for m in monthly.values() if b in m)
     ]
-    ev = distinct_events(runs)
-    fig, axes = _figure(max(len(buyers), 1), 2, ev)
-    first = monthly[runs[0].name]
-    for row, b in enumerate(buyers):
-        left, right = axes[row]
-        for i, r in enumerate(runs):
-            m = monthly[r.name]
-            if b not in m:
-                continue
-            left.plot(m.index, m[b], color=color(b), ls=_style(i), lw=1.3)
-            if i and b in first:
-                diff = m[b].sub(first[b], fill_value=np.nan)
-                right.plot(diff.index, diff, color=color(b), ls=_style(i), lw=1.2)
-        left.set_ylabel(f"{b}\n(mcm/d)", fontsize=8)
-        left.set_ylim(bottom=0)
-        right.axhline(0, color="black", lw=0.6)
-        right.set_ylabel("difference\n(mcm/d)", fontsize=8)
-        for ax in (left, right):
-            ax.grid(alpha=0.3)
-            ax.set_xlim(*_span(runs))
-        mark_events(left, ev[ev["target"].isin([b])])
-    for ax in axes[-1]:
-        year_axis(ax, *_span(runs))
-    axes[0][0].set_title("deliveries (monthly mean)", fontsize=10, loc="left")
-    axes[0][1].set_title(f"difference from {runs[0].name}", fontsize=10, loc="left")
-    _finish(fig, runs, "deliveries by buyer", ev)
-    return fig
+    first = monthly[names[0]]
+    diffs: dict[str, list[pd.Series | None]] = {}
+    for b in ids:
+        row: list[pd.Series | None] = [None]
+        for name in names[1:]:
+            m = monthly[name]
+            if b in m and b in first:
+                common = m.index.intersection(first.index)
+                row.append(m.loc[common, b] - first.loc[common, b])
+            else:
+                row.append(None)
+        diffs[b] = row
+    moved = {
+        b: any(
+            d is not None and float(np.nanmax(np.abs(d.to_numpy()), initial=0.0)) > TOLERANCE
+            for d in row
+        )
+        for b, row in diffs.items()
+    }
+    handles = _run_handles(runs, None)
+    notes = _left_out("left out, zero in every run", [b for b in all_ids if b not in ids])
+    notes += _left_out(
+        f"no difference from {names[0]} (no difference panel)", [b for b in ids if not moved[b]]
+    )
+    if any(moved.values()):
+        notes.append("differences over the months both runs cover")
+    p = _layout(runs, ids, [moved[b] for b in ids], title, notes, events, handles)
+    lo, hi = _span(runs)
+    for k, b in enumerate(ids):
+        ax, below = p.values[k], p.differences[k]
+        for i, name in enumerate(names):
+            m = monthly[name]
+            if b in m:
+                ax.plot(
+                    m.index,
+                    m[b],
+                    color=run_color(i),
+                    ls=run_style(i),
+                    lw=2.4 if i == 0 else 1.3,
+                    zorder=2 + (i > 0),
+                )
+            d = diffs[b][i]
+            if below is not None and d is not None:
+                below.plot(d.index, d.to_numpy(), color=run_color(i), ls=run_style(i), lw=1.2)
+        unit = units.get(b, "mcm/d")
+        _style_panel(ax, (labels or {}).get(b, b), quantity, unit)
+        _name(ax, below, b)
+        mark_events(ax, events if every_event else events[events["target"].isin([b])])
+        if below is not None:
+            _style_difference(below, unit)
+        bottom = below if below is not None else ax
+        cell = ax.get_position().width * p.fig.get_figwidth()
+        _ticks(bottom, lo, hi, cell, centred=False)
+    if not ids:
+        no_data(p.values[0], "nothing to compare: every value is zero")
+    return p.fig
+
+
+def deliveries_compare(runs: Sequence[RunData]) -> Figure:
+    """Monthly mean deliveries per buyer and run (gas in mcm/d, LPG depots in t/d), and
+    the difference from the first run."""
+    monthly = {r.name: monthly_mean(r.deliveries, "delivered", "buyer") for r in runs}
+    units: dict[str, str] = {}
+    for r in runs:
+        if "unit" in r.deliveries.columns:
+            pairs = r.deliveries[["buyer", "unit"]].drop_duplicates("buyer")
+            for b, u in zip(pairs["buyer"], pairs["unit"], strict=True):
+                units.setdefault(str(b), DAILY_UNITS.get(str(u), f"{u}/d"))
+    depots = {b: f"{b} (LPG depot)" for b, u in units.items() if u == "t/d"}
+    return _monthly_chart(
+        runs,
+        monthly,
+        units,
+        "Deliveries by buyer (monthly mean)",
+        distinct_events(runs),
+        "delivered",
+        labels=depots,
+    )
+
+
+PRODUCTION = {"exported": "exported", "domestic": "domestic use", "shut_in": "shut in"}
 
 
 def production_compare(runs: Sequence[RunData]) -> Figure:
     """Monthly exports, domestic use and shut-in, one line per run."""
-    ev = distinct_events(runs)
-    fig, axes = _figure(3, 1, ev, row_height=1.9)
-    series = (
-        ("exported", "exported (mcm/d)", "#4c72b0"),
-        ("domestic", "domestic use (mcm/d)", color("domestic")),
-        ("shut_in", "shut in (mcm/d)", color("shut_in")),
+    monthly = {r.name: monthly_mean(r.production, list(PRODUCTION)) for r in runs}
+    return _monthly_chart(
+        runs,
+        monthly,
+        dict.fromkeys(PRODUCTION, "mcm/d"),
+        "Production: exported, domestic use and shut in (monthly mean)",
+        distinct_events(runs),
+        "gas",
+        labels=PRODUCTION,
+        every_event=True,
     )
-    for i, r in enumerate(runs):
-        m = monthly_mean(r.production, [s[0] for s in series])
-        for ax, (col, _, c) in zip(axes[:, 0], series, strict=True):
-            ax.plot(m.index, m[col], color=c, ls=_style(i), lw=1.3)
-    for ax, (_, label, _) in zip(axes[:, 0], series, strict=True):
-        ax.set_ylabel(label, fontsize=8)
-        ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
-        ax.set_xlim(*_span(runs))
-    mark_events(axes[0, 0], ev)
-    year_axis(axes[-1, 0], *_span(runs))
-    _finish(fig, runs, "production, domestic use and shut-in", ev)
-    return fig
 
 
 def route_flows_compare(runs: Sequence[RunData]) -> Figure:
     """Monthly mean flow on each route (all buyers and third parties), one line per run."""
-    ev = distinct_events(runs)
     monthly = {}
     for r in runs:
         gas = r.flows[r.flows["commodity"] == "pipeline_gas"]
         daily = gas.groupby(["date", "route"], sort=False)["quantity"].sum().reset_index()
         monthly[r.name] = monthly_mean(daily, "quantity", "route")
-    routes = list(dict.fromkeys(c for m in monthly.values() for c in m.columns))
-    fig, axes = _figure(max(len(routes), 1), 1, ev, row_height=1.6)
-    for row, route in enumerate(routes):
-        ax: Axes = axes[row, 0]
-        for i, r in enumerate(runs):
-            m = monthly[r.name]
-            if route in m:
-                ax.plot(m.index, m[route], color="#333333", ls=_style(i), lw=1.2)
-        ax.set_ylabel(f"{route}\n(mcm/d)", fontsize=8)
-        ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
-        ax.set_xlim(*_span(runs))
-        mark_events(ax, ev[ev["target"].isin([route])])
-    year_axis(axes[-1, 0], *_span(runs))
-    _finish(fig, runs, "route flows (monthly mean)", ev)
-    return fig
+    routes = {c for m in monthly.values() for c in m.columns}
+    return _monthly_chart(
+        runs,
+        monthly,
+        dict.fromkeys(routes, "mcm/d"),
+        "Pipeline gas flow by route (monthly mean)",
+        distinct_events(runs),
+        "flow",
+    )
 
 
 COMPARE_CHARTS = {
@@ -396,9 +606,12 @@ def difference_kpis(runs: Sequence[RunData], diffs: pd.DataFrame) -> Figure:
         for label, prefixes, scale in DIFF_PANELS
     ]
     heights = [max(len(k), 1) for _, k, _ in panels]
-    fig = Figure(figsize=(10.0, 1.6 + 0.28 * sum(heights) * max(len(runs) - 1, 1)))
+    height = 2.2 + 0.28 * sum(heights) * max(len(runs) - 1, 1)
+    fig = Figure(figsize=(10.0, height))
     axes = fig.subplots(len(panels), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
-    fig.subplots_adjust(left=0.3, right=0.97, top=0.9, bottom=0.08, hspace=0.35)
+    fig.subplots_adjust(
+        left=0.3, right=0.97, top=1 - 1.05 / height, bottom=0.55 / height, hspace=0.35
+    )
     others = runs[1:]
     step = 0.8 / max(len(others), 1)
     for ax, (label, kpis, scale) in zip(axes, panels, strict=True):
@@ -414,7 +627,7 @@ def difference_kpis(runs: Sequence[RunData], diffs: pd.DataFrame) -> Figure:
                     continue
                 row = d.loc[k]
                 y = i + (j - (len(others) - 1) / 2) * step
-                c = color(k.split(".", 1)[1]) if "." in k else "#333333"
+                c = run_color(j + 1)
                 mean = row["mean_difference"] / scale
                 if row["pairing"] == "paired" and np.isfinite(row["unpaired_ci_width"]):
                     half = row["unpaired_ci_width"] / 2 / scale
@@ -447,32 +660,36 @@ def difference_kpis(runs: Sequence[RunData], diffs: pd.DataFrame) -> Figure:
         else "95% CI, paired where the runs share seeds"
     )
     handles = [
-        Line2D([], [], color="black", marker=_MARKERS[j % len(_MARKERS)], ls="", label=r.name)
+        Line2D(
+            [], [], color=run_color(j + 1), marker=_MARKERS[j % len(_MARKERS)], ls="", label=r.name
+        )
         for j, r in enumerate(others)
     ]
-    _legend_row(fig, handles, 0.97, 0.995)
-    fig.suptitle(
-        f"{_title(runs)}: mean difference over the horizon\n{note}",
-        fontsize=10,
-        x=0.02,
-        ha="left",
-        y=0.995,
+    fig.text(
+        0.02,
+        1 - 0.12 / height,
+        "Mean difference of each total from " + runs[0].name,
+        fontsize=12,
+        va="top",
     )
+    fig.text(0.02, 1 - 0.4 / height, note, fontsize=9, va="top", color="#444444")
+    _legend_row(fig, handles, 0.02, 1 - 0.62 / height)
     return fig
 
 
 _MARKERS = ("o", "s", "^", "D", "v", "P")
 
 
-def _legend_row(fig: Figure, handles: Sequence[Line2D], x: float, y: float) -> None:
-    """One row of legend entries at the figure's top right corner (x, y)."""
+def _legend_row(fig: Figure, handles: Sequence[Artist], x: float, y: float) -> None:
+    """Legend entries in rows from (x, y), the band's top left corner."""
     fig.legend(
-        handles=handles,
-        loc="upper right",
-        fontsize=8,
+        handles=list(handles),
+        loc="upper left",
+        fontsize=9,
         frameon=False,
-        ncols=len(handles),
+        ncols=legend_columns([str(h.get_label()) for h in handles]),
         bbox_to_anchor=(x, y),
+        borderaxespad=0.0,
     )
 
 
@@ -488,40 +705,55 @@ def difference_annual(runs: Sequence[RunData], annual: dict[str, pd.DataFrame]) 
         )
     )
     gas = both[both["commodity"] == "pipeline_gas"]
+    every = list(dict.fromkeys(gas["destination"]))
     dests = [
         d
-        for d in dict.fromkeys(gas["destination"])
+        for d in every
         if gas.loc[gas["destination"] == d, ["mean", "low", "high"]].abs().max().max() > 1e-9
     ]
-    fig, axes = _figure(max(len(dests), 1), 1, numbered_events(None))
-    axes = axes[:, 0]
+    handles: list[Artist] = [
+        Line2D(
+            [],
+            [],
+            color=run_color(j + 1),
+            ls=run_style(j + 1),
+            lw=2,
+            marker="o",
+            label=f"{r.name} minus {runs[0].name}",
+        )
+        for j, r in enumerate(runs[1:])
+    ]
+    handles.append(Patch(color="#bbbbbb", label="shaded: 95% CI"))
+    notes = _left_out(f"no difference from {runs[0].name}", [d for d in every if d not in dests])
+    cols = legend_columns([str(h.get_label()) for h in handles])
+    p = panels(
+        len(dests),
+        differences=[],
+        title=f"Difference in annual pipeline gas exports from {runs[0].name}",
+        subtitle="mean over replications (paired where the runs share seeds)",
+        legend_rows=-(-len(handles) // cols),
+        notes=len(notes),
+        events=numbered_events(None),
+    )
+    p.legend(handles, cols)
+    p.note(notes)
     if not dests:
-        no_data(axes[0], "no difference in annual exports")
-    for ax, dest in zip(axes, dests, strict=False):
+        no_data(p.values[0], "no difference in annual exports")
+        p.values[0].set_ylabel("bcm/yr")
+    years = gas["year"].astype(float) if len(gas) else pd.Series([0.0])
+    lo, hi = float(years.min()), float(years.max()) + 1
+    for ax, dest in zip(p.values, dests, strict=False):
         for j, run in enumerate(runs[1:]):
             f = gas[(gas["destination"] == dest) & (gas["run"] == run.name)]
             x = f["year"].to_numpy(dtype=float) + 0.5
-            c = color(dest)
+            c = run_color(j + 1)
             ax.fill_between(x, f["low"], f["high"], color=c, alpha=0.2, lw=0)
-            ax.plot(x, f["mean"], color=c, ls=_style(j + 1), lw=1.5, marker=".")
+            ax.plot(x, f["mean"], color=c, ls=run_style(j + 1), lw=1.5, marker="o", ms=3)
         ax.axhline(0, color="black", lw=0.6)
-        ax.set_ylabel(f"{dest}\n(bcm/yr)", fontsize=8)
+        ax.set_title(dest, fontsize=10, loc="left")
+        ax.set_ylabel("difference (bcm/yr)", fontsize=8)
+        ax.yaxis.set_major_formatter(FuncFormatter(_signed))
         ax.grid(alpha=0.3)
-    axes[-1].set_xlabel("year")  # year_axis sets it too, when there are years
-    if len(gas):
-        years = gas["year"].astype(float)
-        year_axis(axes[-1], float(years.min()), float(years.max()) + 1, centred=True)
-    handles = [
-        Line2D([], [], color="black", ls=_style(j + 1), lw=1.5, label=f"{r.name} - {runs[0].name}")
-        for j, r in enumerate(runs[1:])
-    ]
-    _legend_row(fig, handles, 0.98, 1 - 0.1 / fig.get_figheight())
-    fig.suptitle(
-        f"{_title(runs)}: difference in annual exports from {runs[0].name}\n"
-        "(mean over replications, shaded: 95% CI)",
-        fontsize=11,
-        x=0.08,
-        ha="left",
-        y=1 - 0.1 / fig.get_figheight(),
-    )
-    return fig
+        ax.tick_params(labelsize=8)
+        _ticks(ax, lo, hi, ax.get_position().width * p.fig.get_figwidth(), centred=True)
+    return p.fig

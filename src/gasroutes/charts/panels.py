@@ -1,0 +1,141 @@
+"""Small multiples laid out in inches, for the charts that compare runs.
+
+A chart is a header (title, subtitle, a legend of the runs), a grid of panels (each a value
+axes with, where there is something to show, a difference axes under it) and a footer
+(one-line notes, the event key). Every part has its own band of the figure, computed from
+the number of panels, legend rows, notes and events, so nothing overlaps and no layout
+engine runs (fast to draw).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from gasroutes.charts.axes import draw_key, key_rows
+
+__all__ = ["Panels", "legend_columns", "panels"]
+
+WIDTH = 12.0  # inches; 1,800 px at the charts' 150 dpi
+LEFT, RIGHT, COL_GAP = 0.95, 0.25, 0.95  # room for y labels left of every column
+TITLE = 0.62  # title and subtitle
+LEGEND_ROW = 0.27
+PANEL_TITLE = 0.36  # each panel's title, above it
+ROW_GAP = 0.72  # tick labels under a panel, then the next row's title
+DIFF_GAP = 0.16
+TICKS = 0.4  # tick labels under the last row
+NOTE = 0.2
+
+
+@dataclass
+class Panels:
+    """A comparison chart's figure and its axes: ``values[i]`` and ``differences[i]`` are
+    panel i's (the latter None when the panel has no difference axes)."""
+
+    fig: Figure
+    values: list[Axes]
+    differences: list[Axes | None]
+    notes_y: list[float] = field(default_factory=list)  # figure fractions, one per note
+    legend_y: float = 1.0
+    left: float = 0.0
+
+    def note(self, lines: Sequence[str]) -> None:
+        """Write one line per note in the footer, above the event key."""
+        for y, line in zip(self.notes_y, lines, strict=False):
+            self.fig.text(self.left, y, line, fontsize=8, color="#333333", va="bottom")
+
+    def legend(self, handles: Sequence[Artist], columns: int) -> None:
+        """The legend of runs (and of line and bar styles) in its band under the title."""
+        self.fig.legend(
+            handles=list(handles),
+            loc="upper left",
+            bbox_to_anchor=(self.left - 0.005, self.legend_y),
+            ncols=max(columns, 1),
+            fontsize=9,
+            frameon=False,
+            handlelength=2.4,
+            borderaxespad=0.0,
+            columnspacing=1.6,
+        )
+
+
+def legend_columns(labels: Sequence[str], width: float = WIDTH - LEFT - RIGHT) -> int:
+    """How many legend entries fit side by side in ``width`` inches (at 9 pt)."""
+    longest = max((len(s) for s in labels), default=1)
+    return max(1, min(len(labels), int(width // (0.075 * longest + 0.75))))
+
+
+def panels(
+    count: int,
+    *,
+    differences: Sequence[bool],
+    title: str,
+    subtitle: str,
+    legend_rows: int,
+    notes: int,
+    events: pd.DataFrame,
+    columns: int | None = None,
+    value_height: float = 1.7,
+    difference_height: float = 0.8,
+) -> Panels:
+    """A figure of ``count`` panels in a grid; panel i gets a difference axes under its
+    value axes when ``differences[i]``. Space is kept for ``legend_rows`` legend rows,
+    ``notes`` footer lines and the key of ``events``."""
+    count = max(count, 1)
+    cols = columns or (1 if count == 1 else 2 if count in (2, 4) else 3)
+    cols = min(cols, count)
+    rows = math.ceil(count / cols)
+    diff = [bool(differences[i]) if i < len(differences) else False for i in range(count)]
+    heights = []
+    for r in range(rows):
+        cells = range(r * cols, min(count, (r + 1) * cols))
+        under = any(diff[c] for c in cells)
+        heights.append(value_height + (DIFF_GAP + difference_height if under else 0.0))
+    k = key_rows(events)
+    key = 0.17 * k + (0.25 if k else 0.0)
+    footer = TICKS + NOTE * notes + key + (0.12 if notes or k else 0.0)
+    header = TITLE + LEGEND_ROW * legend_rows + PANEL_TITLE
+    height = header + sum(heights) + ROW_GAP * (rows - 1) + footer
+    fig = Figure(figsize=(WIDTH, height))
+    cell = (WIDTH - LEFT - RIGHT - COL_GAP * (cols - 1)) / cols
+
+    def rect(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
+        return (x / WIDTH, y / height, w / WIDTH, h / height)
+
+    values: list[Axes] = []
+    diffs: list[Axes | None] = []
+    top = height - header
+    for r in range(rows):
+        for c in range(r * cols, min(count, (r + 1) * cols)):
+            x = LEFT + (c - r * cols) * (cell + COL_GAP)
+            ax = fig.add_axes(rect(x, top - value_height, cell, value_height))
+            values.append(ax)
+            if diff[c]:
+                below = fig.add_axes(
+                    rect(
+                        x,
+                        top - value_height - DIFF_GAP - difference_height,
+                        cell,
+                        difference_height,
+                    ),
+                    sharex=ax,
+                )
+                ax.tick_params(labelbottom=False, bottom=False)
+                diffs.append(below)
+            else:
+                diffs.append(None)
+        top -= heights[r] + ROW_GAP
+    fig.text(LEFT / WIDTH, 1 - 0.12 / height, title, fontsize=13, va="top", ha="left")
+    fig.text(
+        LEFT / WIDTH, 1 - 0.4 / height, subtitle, fontsize=9, va="top", ha="left", color="#444444"
+    )
+    result = Panels(fig, values, diffs, left=LEFT / WIDTH, legend_y=1 - TITLE / height)
+    result.notes_y = [(key + 0.12 + NOTE * (notes - 1 - i)) / height for i in range(notes)]
+    draw_key(fig, events)
+    return result
