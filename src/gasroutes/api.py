@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from gasroutes.charts.background import ChartProcess
     from gasroutes.scenario.model import Scenario
     from gasroutes.studies.replicate import Progress, Replicated
     from gasroutes.studies.sweep import SweepResult
@@ -53,12 +54,21 @@ class RunResult(Result):
 
         return chart(self, name)
 
-    def write(self, folder: str | Path, *, charts: bool = False, svg: bool = False) -> Path:
+    def write(
+        self,
+        folder: str | Path,
+        *,
+        charts: bool = False,
+        svg: bool = False,
+        drawer: ChartProcess | None = None,
+    ) -> Path:
         """Write every table, the summary, the manifest and the resolved scenario to
-        ``folder``, atomically: a failure leaves an earlier folder untouched."""
+        ``folder``, atomically: a failure leaves an earlier folder untouched. ``drawer``
+        (a :class:`~gasroutes.charts.background.ChartProcess` started before the run)
+        draws the charts while the tables are written."""
         from gasroutes.report.run import write_run
 
-        return write_run(self, Path(folder), charts=charts, svg=svg)
+        return write_run(self, Path(folder), charts=charts, svg=svg, drawer=drawer)
 
 
 def run(

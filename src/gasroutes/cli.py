@@ -161,14 +161,21 @@ def _run(args: argparse.Namespace) -> int:
     check_target(out, "replicated_run" if replicated else "run")
     if replicated:
         return _replicate(args, scenario, out)
-    result = run(scenario, seed=args.seed)
-    clock = time.perf_counter()
+    from gasroutes.charts.background import ChartProcess
+
+    # the chart process imports matplotlib on the other core while this one simulates
+    drawer = None if args.no_charts else ChartProcess.start()
     try:
-        result.write(out, charts=not args.no_charts, svg=args.svg)
+        result = run(scenario, seed=args.seed)
+        clock = time.perf_counter()
+        result.write(out, charts=not args.no_charts, svg=args.svg, drawer=drawer)
     except OSError as err:
         # an unwritable --out (permissions, a file in the path) is bad input, not a crash
         print(f"gasroutes: {_os_message(err)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    finally:
+        if drawer is not None:
+            drawer.close()
     log.info("simulated in %.2f s, wrote in %.2f s", result.wall_s, time.perf_counter() - clock)
     s = result.summary
     print(

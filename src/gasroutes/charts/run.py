@@ -568,6 +568,18 @@ def chart(res: Result, name: str) -> Figure:
     return charts[name]()
 
 
+def chart_names(res: Result) -> list[str]:
+    """The charts a run gets, in the order of CHARTS."""
+    return list(_charts(res))
+
+
+def prepare_tables(res: Result) -> None:
+    """Build the tables the charts read (once, before forking the processes that draw)."""
+    for table in ("flows", "deliveries", "money", "production", "annual", "event_table"):
+        getattr(res, table)
+    res.lpg_queues  # noqa: B018  (built on first use)
+
+
 def save_charts(
     res: Result, folder: Path, *, svg: bool = False, dpi: int = 150, workers: int | None = None
 ) -> list[Path]:
@@ -577,20 +589,11 @@ def save_charts(
     tables are built first, so the workers share them); the files are the same either way.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    names = list(_charts(res))
+    names = chart_names(res)
     if workers is None:
         workers = min(len(names), os.cpu_count() or 1, 2)
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        for table in (
-            "flows",
-            "deliveries",
-            "money",
-            "production",
-            "annual",
-            "event_table",
-            "lpg_queues",
-        ):
-            getattr(res, table)  # build once, before the fork
+        prepare_tables(res)
         global _FORKED
         _FORKED = (res, folder, svg, dpi)
         try:
@@ -604,7 +607,7 @@ def save_charts(
             _FORKED = None
     else:
         for name in names:
-            _draw(res, name, folder, svg, dpi)
+            draw_chart(res, name, folder, svg, dpi)
     return [folder / f"{name}.png" for name in names]
 
 
@@ -624,8 +627,9 @@ DRAW_ORDER = (
 
 def _draw_forked(name: str) -> None:
     assert _FORKED is not None
-    _draw(_FORKED[0], name, *_FORKED[1:])
+    draw_chart(_FORKED[0], name, *_FORKED[1:])
 
 
-def _draw(res: Result, name: str, folder: Path, svg: bool, dpi: int) -> None:
+def draw_chart(res: Result, name: str, folder: Path, svg: bool = False, dpi: int = 150) -> None:
+    """Draw one chart of a run into ``folder`` (which must exist)."""
     save_figure(chart(res, name), folder, name, svg=svg, dpi=dpi)

@@ -15,17 +15,30 @@ from gasroutes.report.html import run_report
 from gasroutes.results.writing import manifest, write_data, write_manifest
 
 if TYPE_CHECKING:
+    from gasroutes.charts.background import ChartProcess
     from gasroutes.results.result import Result
 
 __all__ = ["write_run"]
 
 
-def write_run(res: Result, folder: Path, *, charts: bool = False, svg: bool = False) -> Path:
-    """Write a run's folder; return its path."""
+def write_run(
+    res: Result,
+    folder: Path,
+    *,
+    charts: bool = False,
+    svg: bool = False,
+    drawer: ChartProcess | None = None,
+) -> Path:
+    """Write a run's folder; return its path. With ``drawer`` (a chart process started
+    before the run) the charts are drawn while the tables are written."""
     with atomic_folder(folder, "run") as tmp:
-        write_data(res, tmp)
         drawn: list[Path] = []
-        if charts:
+        if charts and drawer is not None:
+            drawn = drawer.draw(res, tmp / "charts", svg=svg)
+        write_data(res, tmp)
+        if charts and drawer is not None:
+            drawer.wait()
+        elif charts:
             from gasroutes.charts.run import save_charts
 
             drawn = save_charts(res, tmp / "charts", svg=svg)

@@ -1,0 +1,99 @@
+"""The chart process `gasroutes run` starts before it simulates: the same files as the
+charts drawn after the run, a failure told to the command, and nothing left behind when
+the run is interrupted."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import gasroutes
+from gasroutes.charts.background import ChartProcess
+from gasroutes.charts.run import chart_names, save_charts
+from gasroutes.cli import main
+
+pytestmark = pytest.mark.skipif(ChartProcess.start() is None, reason="needs fork and two cores")
+
+
+@pytest.fixture
+def result(small: dict[str, Any]) -> Any:
+    return gasroutes.run(gasroutes.scenario_from_dict(small))
+
+
+def test_the_chart_process_draws_the_same_files(result: Any, tmp_path: Path) -> None:
+    drawer = ChartProcess.start()
+    assert drawer is not None
+    try:
+        paths = drawer.draw(result, tmp_path / "early")
+        drawer.wait()
+    finally:
+        drawer.close()
+    after = save_charts(result, tmp_path / "after", workers=1)
+    assert [p.name for p in paths] == [p.name for p in after]
+    assert [p.stem for p in paths] == chart_names(result)
+    for early, late in zip(paths, after, strict=True):
+        assert early.read_bytes() == late.read_bytes(), early.name
+
+
+def test_a_chart_that_fails_is_raised_in_the_command(
+    result: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: Any, **__: Any) -> None:
+        raise ValueError("no ink")
+
+    monkeypatch.setattr("gasroutes.charts.run.draw_chart", broken)  # inherited by the fork
+    drawer = ChartProcess.start()
+    assert drawer is not None
+    try:
+        drawer.draw(result, tmp_path / "charts")
+        with pytest.raises(RuntimeError, match="no ink"):
+            drawer.wait()
+    finally:
+        drawer.close()
+
+
+def test_closing_while_drawing_ends_both_halves_and_makes_no_folder(
+    result: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def slow(*_: Any, **__: Any) -> None:
+        time.sleep(30)
+
+    monkeypatch.setattr("gasroutes.charts.run.draw_chart", slow)
+    drawer = ChartProcess.start()
+    assert drawer is not None
+    folder = tmp_path / "tmp-run" / "charts"
+    drawer.draw(result, folder)
+    time.sleep(0.5)  # both halves are drawing
+    start = time.monotonic()
+    drawer.close()
+    assert time.monotonic() - start < 5
+    assert not drawer._process.is_alive()
+    folder.rmdir()  # empty: nothing was drawn
+    (tmp_path / "tmp-run").rmdir()
+    time.sleep(0.5)
+    assert not (tmp_path / "tmp-run").exists()  # no half came back to draw into it
+
+
+def test_run_command_uses_it_and_writes_every_chart(
+    small: dict[str, Any], write_yaml: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[ChartProcess] = []
+    real = ChartProcess.start.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: type[ChartProcess]) -> ChartProcess | None:
+        made: ChartProcess | None = real(cls)
+        if made is not None:
+            started.append(made)
+        return made
+
+    monkeypatch.setattr(ChartProcess, "start", classmethod(spy))
+    path = write_yaml(small)
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 0
+    assert len(started) == 1 and not started[0]._process.is_alive()
+    drawn = sorted(p.stem for p in (tmp_path / "out" / "charts").glob("*.png"))
+    assert drawn == sorted(chart_names(gasroutes.run(gasroutes.scenario_from_dict(small))))
+    assert main(["run", str(path), "--out", str(tmp_path / "nc"), "--no-charts"]) == 0
+    assert len(started) == 1  # none for a run without charts
