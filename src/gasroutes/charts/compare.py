@@ -24,16 +24,14 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from gasroutes.charts.axes import (
-    MONTHS,
     decimal_year,
     mark_events,
     monthly_mean,
     no_data,
     numbered_events,
-    year_axis,
 )
 from gasroutes.charts.palette import run_color, run_style
-from gasroutes.charts.panels import Panels, legend_columns, panels
+from gasroutes.charts.panels import Panels, left_out, legend_columns, panels, signed, year_ticks
 
 if TYPE_CHECKING:
     from gasroutes.results.reading import RunData
@@ -43,8 +41,6 @@ __all__ = [
     "annual_exports_compare",
     "compare_charts",
     "deliveries_compare",
-    "difference_annual",
-    "difference_kpis",
     "distinct_events",
     "production_compare",
     "revenue_compare",
@@ -127,35 +123,6 @@ def _span(runs: Sequence[RunData]) -> tuple[float, float]:
     return lo, hi + 1 / 365
 
 
-def _signed(value: float, _pos: object = None) -> str:
-    return "0" if abs(value) < 1e-12 else f"{value:+g}"
-
-
-def _ticks(ax: Axes, lo: float, hi: float, width: float, *, centred: bool) -> None:
-    """Year ticks (or month ticks on a short span) that fit a panel ``width`` inches wide."""
-    fit = max(int(width / 0.55), 2)
-    if not centred and hi - lo < 1.5:
-        jan = pd.Timestamp(year=int(lo), month=1, day=1)
-        months = pd.date_range(jan, periods=int((hi - int(lo)) * 12) + 2, freq="MS")
-        x = decimal_year(months.to_numpy().astype("datetime64[D]"))
-        keep = (x >= lo - 1e-9) & (x <= hi + 1e-9)
-        step = next(s for s in (1, 2, 3, 6, 12) if keep.sum() / s <= fit * 0.8)
-        picked = [(xi, m) for xi, m in zip(x[keep], months[keep], strict=True)][::step]
-        ax.set_xticks([p[0] for p in picked])
-        ax.set_xticklabels([f"{MONTHS[m.month - 1]} {m.year % 100:02d}" for _, m in picked])
-        ax.set_xlim(lo, hi)
-        return
-    year_axis(ax, lo, hi, centred=centred)
-    ax.set_xlabel("")
-    first, last = int(np.floor(lo)), int(np.ceil(hi))
-    step = next(s for s in (1, 2, 5, 10, 20, 50) if (last - first) / s <= fit)
-    offset = 0.5 if centred else 0.0
-    years = [y for y in range(first, last + 1) if y % step == 0 or step == 1]
-    ax.set_xticks([y + offset for y in years if lo - 1e-9 <= y + offset <= hi + 1e-9])
-    ax.set_xticklabels([str(y) for y in years if lo - 1e-9 <= y + offset <= hi + 1e-9])
-    ax.set_xlim(lo, hi)
-
-
 def _run_handles(runs: Sequence[RunData], marker: str | None) -> list[Artist]:
     return [
         Line2D([], [], color=run_color(i), ls=run_style(i), lw=2.0, marker=marker, label=r.name)
@@ -203,7 +170,7 @@ def _style_panel(ax: Axes, label: str, quantity: str, unit: str) -> None:
 def _style_difference(ax: Axes, unit: str) -> None:
     ax.axhline(0, color="black", lw=0.6)
     ax.set_ylabel(f"difference\n({unit})", fontsize=7)
-    ax.yaxis.set_major_formatter(FuncFormatter(_signed))
+    ax.yaxis.set_major_formatter(FuncFormatter(signed))
     ax.yaxis.set_major_locator(ax.yaxis.get_major_locator())
     ax.locator_params(axis="y", nbins=3)
     ax.grid(alpha=0.3)
@@ -215,10 +182,6 @@ def _name(ax: Axes, below: Axes | None, ident: str) -> None:
     ax.set_label(f"values {ident}")
     if below is not None:
         below.set_label(f"difference {ident}")
-
-
-def _left_out(what: str, ids: Sequence[str]) -> list[str]:
-    return [f"{what}: {', '.join(ids)}"] if ids else []
 
 
 # ----------------------------------------------------------------------------- annual
@@ -308,8 +271,8 @@ def _annual_chart(
                     label="hatched: a partial year",
                 )
             )
-    notes = _left_out("left out, zero in every run", [d for d in all_ids if d not in ids])
-    notes += _left_out(
+    notes = left_out("left out, zero in every run", [d for d in all_ids if d not in ids])
+    notes += left_out(
         f"no difference from {first} (no difference panel)",
         [d for d in ids if not moved[d]],
     )
@@ -375,7 +338,7 @@ def _annual_chart(
             _style_difference(below, panel_unit)
         bottom = below if below is not None else ax
         cell = ax.get_position().width * p.fig.get_figwidth()
-        _ticks(bottom, lo, hi, cell, centred=True)
+        year_ticks(bottom, lo, hi, cell, centred=True)
     if not ids:
         no_data(p.values[0], "nothing to compare: every value is zero")
     return p.fig
@@ -451,8 +414,8 @@ def _monthly_chart(
         for b, row in diffs.items()
     }
     handles = _run_handles(runs, None)
-    notes = _left_out("left out, zero in every run", [b for b in all_ids if b not in ids])
-    notes += _left_out(
+    notes = left_out("left out, zero in every run", [b for b in all_ids if b not in ids])
+    notes += left_out(
         f"no difference from {names[0]} (no difference panel)", [b for b in ids if not moved[b]]
     )
     if any(moved.values()):
@@ -483,7 +446,7 @@ def _monthly_chart(
             _style_difference(below, unit)
         bottom = below if below is not None else ax
         cell = ax.get_position().width * p.fig.get_figwidth()
-        _ticks(bottom, lo, hi, cell, centred=False)
+        year_ticks(bottom, lo, hi, cell, centred=False)
     if not ids:
         no_data(p.values[0], "nothing to compare: every value is zero")
     return p.fig
@@ -559,201 +522,3 @@ COMPARE_CHARTS = {
 def compare_charts(runs: Sequence[RunData]) -> dict[str, Figure]:
     """Every comparison chart, by name."""
     return {name: make(runs) for name, make in COMPARE_CHARTS.items()}
-
-
-# ----------------------------------------------------------------------------- replicated
-
-
-DIFF_PANELS = (
-    (
-        "exports and shortfall (bcm)",
-        (
-            "exports_bcm_by_destination.",
-            "exports_bcm_total",
-            "shortfall_bcm_by_buyer.",
-            "shut_in_bcm",
-        ),
-        1.0,
-    ),
-    ("revenue (USD bn)", ("revenue_usd_by_buyer.", "revenue_usd_total"), 1e9),
-)
-
-
-def _selected(kpis: Sequence[str], prefixes: Sequence[str]) -> list[str]:
-    return [k for p in prefixes for k in kpis if k == p or (p.endswith(".") and k.startswith(p))]
-
-
-def difference_kpis(runs: Sequence[RunData], diffs: pd.DataFrame) -> Figure:
-    """The mean difference of each headline KPI from the first run, with its 95% CI:
-    paired (dark) when the runs share seeds, and the unpaired interval (light) for
-    comparison."""
-    if diffs.empty:
-        diffs = pd.DataFrame(
-            columns=[
-                "kpi",
-                "run",
-                "pairing",
-                "mean_difference",
-                "ci_low",
-                "ci_high",
-                "unpaired_ci_width",
-                "ci_width",
-            ]
-        )
-    moved = diffs[diffs[["ci_low", "ci_high", "mean_difference"]].abs().max(axis=1) > 1e-9]
-    panels = [
-        (label, _selected(list(dict.fromkeys(moved["kpi"])), prefixes), scale)
-        for label, prefixes, scale in DIFF_PANELS
-    ]
-    heights = [max(len(k), 1) for _, k, _ in panels]
-    height = 2.2 + 0.28 * sum(heights) * max(len(runs) - 1, 1)
-    fig = Figure(figsize=(10.0, height))
-    axes = fig.subplots(len(panels), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
-    fig.subplots_adjust(
-        left=0.3, right=0.97, top=1 - 1.05 / height, bottom=0.55 / height, hspace=0.35
-    )
-    others = runs[1:]
-    step = 0.8 / max(len(others), 1)
-    for ax, (label, kpis, scale) in zip(axes, panels, strict=True):
-        if not kpis:
-            no_data(ax, "no difference between the runs")
-            ax.set_yticks([])
-            ax.set_xlabel(f"difference from {runs[0].name}, {label}")
-            continue
-        for j, run in enumerate(others):
-            d = diffs[diffs["run"] == run.name].set_index("kpi")
-            for i, k in enumerate(kpis):
-                if k not in d.index:
-                    continue
-                row = d.loc[k]
-                y = i + (j - (len(others) - 1) / 2) * step
-                c = run_color(j + 1)
-                mean = row["mean_difference"] / scale
-                if row["pairing"] == "paired" and np.isfinite(row["unpaired_ci_width"]):
-                    half = row["unpaired_ci_width"] / 2 / scale
-                    ax.plot(
-                        [mean - half, mean + half],
-                        [y, y],
-                        color=c,
-                        alpha=0.3,
-                        lw=6,
-                        solid_capstyle="butt",
-                    )
-                if np.isfinite(row["ci_low"]):
-                    ax.plot([row["ci_low"] / scale, row["ci_high"] / scale], [y, y], color=c, lw=2)
-                ax.plot([mean], [y], marker=_MARKERS[j % len(_MARKERS)], color=c, ms=5)
-        ax.set_yticks(
-            range(len(kpis)),
-            [k.replace("_by_destination", "").replace("_by_buyer", "") for k in kpis],
-            fontsize=8,
-        )
-        ax.set_ylim(len(kpis) - 0.5, -0.5)
-        ax.axvline(0, color="black", lw=0.6)
-        ax.grid(axis="x", alpha=0.3)
-        ax.set_xlabel(f"difference from {runs[0].name}, {label}", fontsize=9)
-    pairing = sorted(set(diffs["pairing"])) if len(diffs) else []
-    note = (
-        "dark: paired 95% CI (shared seeds); light: the unpaired 95% CI"
-        if pairing == ["paired"]
-        else "95% CI, unpaired (the runs do not share seeds)"
-        if pairing == ["unpaired"]
-        else "95% CI, paired where the runs share seeds"
-    )
-    handles = [
-        Line2D(
-            [], [], color=run_color(j + 1), marker=_MARKERS[j % len(_MARKERS)], ls="", label=r.name
-        )
-        for j, r in enumerate(others)
-    ]
-    fig.text(
-        0.02,
-        1 - 0.12 / height,
-        "Mean difference of each total from " + runs[0].name,
-        fontsize=12,
-        va="top",
-    )
-    fig.text(0.02, 1 - 0.4 / height, note, fontsize=9, va="top", color="#444444")
-    _legend_row(fig, handles, 0.02, 1 - 0.62 / height)
-    return fig
-
-
-_MARKERS = ("o", "s", "^", "D", "v", "P")
-
-
-def _legend_row(fig: Figure, handles: Sequence[Artist], x: float, y: float) -> None:
-    """Legend entries in rows from (x, y), the band's top left corner."""
-    fig.legend(
-        handles=list(handles),
-        loc="upper left",
-        fontsize=9,
-        frameon=False,
-        ncols=legend_columns([str(h.get_label()) for h in handles]),
-        bbox_to_anchor=(x, y),
-        borderaxespad=0.0,
-    )
-
-
-def difference_annual(runs: Sequence[RunData], annual: dict[str, pd.DataFrame]) -> Figure:
-    """Per destination, the mean difference in annual pipeline gas exports from the first
-    run, year by year, with its 95% band (paired when the runs share seeds)."""
-    frames = [f.assign(run=name) for name, f in annual.items() if len(f)]
-    both = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(
-            columns=["destination", "commodity", "year", "mean", "low", "high", "run"]
-        )
-    )
-    gas = both[both["commodity"] == "pipeline_gas"]
-    every = list(dict.fromkeys(gas["destination"]))
-    dests = [
-        d
-        for d in every
-        if gas.loc[gas["destination"] == d, ["mean", "low", "high"]].abs().max().max() > 1e-9
-    ]
-    handles: list[Artist] = [
-        Line2D(
-            [],
-            [],
-            color=run_color(j + 1),
-            ls=run_style(j + 1),
-            lw=2,
-            marker="o",
-            label=f"{r.name} minus {runs[0].name}",
-        )
-        for j, r in enumerate(runs[1:])
-    ]
-    handles.append(Patch(color="#bbbbbb", label="shaded: 95% CI"))
-    notes = _left_out(f"no difference from {runs[0].name}", [d for d in every if d not in dests])
-    cols = legend_columns([str(h.get_label()) for h in handles])
-    p = panels(
-        len(dests),
-        differences=[],
-        title=f"Difference in annual pipeline gas exports from {runs[0].name}",
-        subtitle="mean over replications (paired where the runs share seeds)",
-        legend_rows=-(-len(handles) // cols),
-        notes=len(notes),
-        events=numbered_events(None),
-    )
-    p.legend(handles, cols)
-    p.note(notes)
-    if not dests:
-        no_data(p.values[0], "no difference in annual exports")
-        p.values[0].set_ylabel("bcm/yr")
-    years = gas["year"].astype(float) if len(gas) else pd.Series([0.0])
-    lo, hi = float(years.min()), float(years.max()) + 1
-    for ax, dest in zip(p.values, dests, strict=False):
-        for j, run in enumerate(runs[1:]):
-            f = gas[(gas["destination"] == dest) & (gas["run"] == run.name)]
-            x = f["year"].to_numpy(dtype=float) + 0.5
-            c = run_color(j + 1)
-            ax.fill_between(x, f["low"], f["high"], color=c, alpha=0.2, lw=0)
-            ax.plot(x, f["mean"], color=c, ls=run_style(j + 1), lw=1.5, marker="o", ms=3)
-        ax.axhline(0, color="black", lw=0.6)
-        ax.set_title(dest, fontsize=10, loc="left")
-        ax.set_ylabel("difference (bcm/yr)", fontsize=8)
-        ax.yaxis.set_major_formatter(FuncFormatter(_signed))
-        ax.grid(alpha=0.3)
-        ax.tick_params(labelsize=8)
-        _ticks(ax, lo, hi, ax.get_position().width * p.fig.get_figwidth(), centred=True)
-    return p.fig

@@ -13,14 +13,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from gasroutes.charts.axes import draw_key, key_rows
+from gasroutes.charts.axes import MONTHS, decimal_year, draw_key, key_rows, year_axis
 
-__all__ = ["Panels", "legend_columns", "panels"]
+__all__ = ["Panels", "left_out", "legend_columns", "panels", "signed", "year_ticks"]
 
 WIDTH = 12.0  # inches; 1,800 px at the charts' 150 dpi
 LEFT, RIGHT, COL_GAP = 0.95, 0.25, 0.95  # room for y labels left of every column
@@ -139,3 +140,38 @@ def panels(
     result.notes_y = [(key + 0.12 + NOTE * (notes - 1 - i)) / height for i in range(notes)]
     draw_key(fig, events)
     return result
+
+
+def signed(value: float, _pos: object = None) -> str:
+    """A tick label with its sign (+3, -2, 0): for axes of differences."""
+    return "0" if abs(value) < 1e-12 else f"{value:+g}"
+
+
+def year_ticks(ax: Axes, lo: float, hi: float, width: float, *, centred: bool) -> None:
+    """Year ticks (or month ticks on a short span) that fit a panel ``width`` inches wide."""
+    fit = max(int(width / 0.55), 2)
+    if not centred and hi - lo < 1.5:
+        jan = pd.Timestamp(year=int(lo), month=1, day=1)
+        months = pd.date_range(jan, periods=int((hi - int(lo)) * 12) + 2, freq="MS")
+        x = decimal_year(months.to_numpy().astype("datetime64[D]"))
+        keep = (x >= lo - 1e-9) & (x <= hi + 1e-9)
+        step = next(s for s in (1, 2, 3, 6, 12) if keep.sum() / s <= fit * 0.8)
+        picked = [(xi, m) for xi, m in zip(x[keep], months[keep], strict=True)][::step]
+        ax.set_xticks([p[0] for p in picked])
+        ax.set_xticklabels([f"{MONTHS[m.month - 1]} {m.year % 100:02d}" for _, m in picked])
+        ax.set_xlim(lo, hi)
+        return
+    year_axis(ax, lo, hi, centred=centred)
+    ax.set_xlabel("")
+    first, last = int(np.floor(lo)), int(np.ceil(hi))
+    step = next(s for s in (1, 2, 5, 10, 20, 50) if (last - first) / s <= fit)
+    offset = 0.5 if centred else 0.0
+    years = [y for y in range(first, last + 1) if y % step == 0 or step == 1]
+    ax.set_xticks([y + offset for y in years if lo - 1e-9 <= y + offset <= hi + 1e-9])
+    ax.set_xticklabels([str(y) for y in years if lo - 1e-9 <= y + offset <= hi + 1e-9])
+    ax.set_xlim(lo, hi)
+
+
+def left_out(what: str, ids: Sequence[str]) -> list[str]:
+    """A note naming what a chart left out (none when nothing was)."""
+    return [f"{what}: {', '.join(ids)}"] if ids else []

@@ -23,12 +23,8 @@ __all__ = ["compare_into", "comparison_charts", "plot_comparison", "write_compar
 
 def comparison_charts(c: Comparison) -> dict[str, Figure]:
     """Every comparison chart, by name."""
-    from gasroutes.charts.compare import (
-        annual_exports_compare,
-        compare_charts,
-        difference_annual,
-        difference_kpis,
-    )
+    from gasroutes.charts.compare import annual_exports_compare, compare_charts
+    from gasroutes.charts.differences import difference_annual, difference_kpis
 
     if not c.replicated:
         return compare_charts(c.runs)
