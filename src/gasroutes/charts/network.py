@@ -47,7 +47,10 @@ STYLES = {
     "rail": ("-.", "LPG by rail (the trucks beyond the terminals are not drawn)"),
 }
 MIN_WIDTH, MAX_EXTRA_WIDTH = 1.0, 9.0  # points: the widest route is MIN + EXTRA
+IDLE_WIDTH = 1.6  # a dotted line any thinner is hard to see
 NODE_SIZE = 22.0  # marker area, points squared
+LEADING = 1.0  # pixels between the stacked lines of a label
+PAD = 2.5  # pixels kept clear around a label (so at least twice that between two)
 REGION = (44.0, 28.0, 80.0, 48.0)  # the view when no route has coordinates
 Align = Literal["left", "right"]  # which side of a label block its texts align to
 
@@ -120,9 +123,10 @@ def network_map(
         buyers = [b for b in by_buyer.index if b != "third_party"]
         main = max(buyers, key=lambda b: float(by_buyer[b])) if buyers else "third_party"
         bcm = float(total.get(route, 0.0))
+        takers = [b for b in buyers if float(by_buyer[b]) > 0]
         if bcm <= 1e-9:
             kind = "idle"
-        elif route in cut or (bool(buyers) and all(b in cut for b in buyers)):
+        elif route in cut or (bool(takers) and all(b in cut for b in takers)):
             kind = "interrupted"
         else:
             kind = "service"
@@ -132,9 +136,9 @@ def network_map(
                 np.asarray(path, dtype=float),
                 kind,
                 color(main),
-                MIN_WIDTH + MAX_EXTRA_WIDTH * bcm / top,
+                IDLE_WIDTH if kind == "idle" else MIN_WIDTH + MAX_EXTRA_WIDTH * bcm / top,
                 f"{route}: {bcm:.0f} bcm",
-                [b for b in buyers if float(by_buyer[b]) > 0],
+                takers,
                 bcm,
             )
         )
@@ -142,6 +146,8 @@ def network_map(
         path = paths.get(str(route))
         if path:
             text = f"{route}: {float(tonnes) / 1000:.0f} kt LPG"
+            if route in cut:  # the rail style stays: the label says it
+                text += " (out for a time)"
             drawn.append(
                 _Route(
                     str(route),
@@ -236,6 +242,13 @@ def _frame(drawn: Sequence[_Route]) -> tuple[Figure, Axes]:
     width, left, right, top, bottom = 10.0, 0.75, 0.3, 0.5, 1.55  # inches
     map_w = width - left - right
     map_h = min(max(map_w * (y1 - y0) * aspect / (x1 - x0), 3.0), 7.0)
+    # widen the short side so the view fills the map's box at the true aspect
+    grow_x = (y1 - y0) * aspect * map_w / map_h - (x1 - x0)
+    grow_y = (x1 - x0) * map_h / map_w / aspect - (y1 - y0)
+    if grow_x > 0:
+        x0, x1 = x0 - grow_x / 2, x1 + grow_x / 2
+    elif grow_y > 0:
+        y0, y1 = y0 - grow_y / 2, y1 + grow_y / 2
     height = map_h + top + bottom
     fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)
@@ -344,13 +357,13 @@ class _Placer:
         renderer = self.fig.canvas.get_renderer()  # type: ignore[attr-defined]
         sizes = [(e.width, e.height) for e in (t.get_window_extent(renderer) for t in texts)]
         w = max(s[0] for s in sizes)
-        h = sum(s[1] for s in sizes)
+        h = sum(s[1] for s in sizes) + LEADING * (len(sizes) - 1)
         ax_, ay = anchor
         best: tuple[float, float, float, Align] | None = None  # cost, left, top, ha
         for i, (dx, dy, ha) in enumerate(_offsets(gap, w, h, centred)):
             left = ax_ + dx if ha == "left" else ax_ + dx - w
             top = ay + dy
-            box = (left - 1.0, top - h - 1.0, left + w + 1.0, top + 1.0)
+            box = (left - PAD, top - h - PAD, left + w + PAD, top + PAD)
             c = self.cost(box) + 0.5 * i
             if best is None or c < best[0]:
                 best = (c, left, top, ha)
@@ -368,8 +381,8 @@ class _Placer:
             t.set_horizontalalignment("center" if centred else ha)
             t.set_verticalalignment("top")
             t.xyann = ((x - ax_) * to_pt, (y - ay) * to_pt)
-            y -= th
-        self.taken.append((left - 1.0, top - h - 1.0, left + w + 1.0, top + 1.0))
+            y -= th + LEADING
+        self.taken.append((left - PAD, top - h - PAD, left + w + PAD, top + PAD))
         return True
 
 
@@ -417,6 +430,10 @@ def _label(
     radius = math.sqrt(NODE_SIZE) / 2 * fig.dpi / 72.0
     for x, y in to_px(nodes) if len(nodes) else []:
         placer.taken.append((x - radius, y - radius, x + radius, y + radius))
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    for t in ax.texts:  # already there (a note that the map is empty)
+        e = t.get_window_extent(renderer)
+        placer.taken.append((e.x0, e.y0, e.x1, e.y1))
     gap = radius + 4.0
     halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
 
@@ -438,8 +455,8 @@ def _label(
     groups: list[_Route] = []
     for r in sorted(drawn, key=lambda r: -r.bcm):
         for g in groups:
-            near = np.all(np.abs(g.path[-1] - r.path[-1]) < 1.5)
-            if g.kind != "rail" and r.kind != "rail" and near:
+            close = bool(np.all(np.abs(g.path[-1] - r.path[-1]) < 1.5))
+            if g.kind != "rail" and r.kind != "rail" and close:
                 g.extra.append(r)
                 g.takers.extend(b for b in r.takers if b not in g.takers)
                 break
@@ -459,7 +476,10 @@ def _label(
         if r.name in entries:
             by_entry.setdefault(entries[r.name], []).append(r.path[0])
     for name, starts in by_entry.items():
-        at = np.mean(starts, axis=0)
+        # where most of the node's routes start (a route drawn from further up the
+        # network, as one that includes the line feeding the node, starts elsewhere)
+        clusters = [[p for p in starts if np.all(np.abs(p - q) < 1.5)] for q in starts]
+        at = np.mean(max(clusters, key=len), axis=0)
         t = text(at, name, 7.0, "#444444", style="italic")
         placer.place([t], tuple(to_px(at)), gap, required=False)
 
