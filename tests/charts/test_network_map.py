@@ -249,6 +249,14 @@ def test_a_random_outage_leaves_the_line_solid_and_an_event_dashes_it(res: Resul
                         "source": "rule",
                         "reason": "arrears",
                     },
+                    {
+                        "date": "2025-03-01",
+                        "end_date": "2025-03-10",
+                        "kind": "outage",
+                        "target": "rail_ymamnazar_aqina",
+                        "source": "scenario",
+                        "reason": "border closed",
+                    },
                 ]
             ),
         ],
@@ -259,6 +267,9 @@ def test_a_random_outage_leaves_the_line_solid_and_an_event_dashes_it(res: Resul
     assert lines["cac"].get_linestyle() == "--"
     assert lines["korpeje_kordkuy"].get_linestyle() == "--"  # its only buyer cut off
     assert lines["cagp_a"].get_linestyle() == "-"
+    assert lines["rail_ymamnazar_aqina"].get_linestyle() == STYLES["rail"][0]
+    (rail,) = [t for t in labels(fig.axes[0]) if t.startswith("rail_ymamnazar_aqina: ")]
+    assert rail.endswith(" kt LPG (out for a time)")
     (legend,) = fig.legends
     assert STYLES["interrupted"][1] in [t.get_text() for t in legend.get_texts()]
 

@@ -4,9 +4,11 @@ and in the colour of its main buyer, with labels placed so that none overlaps an
 
 The borders, coasts and land come from Natural Earth (public domain), shipped in
 ``charts/data/geography.json`` (made by ``scripts/make_geography.py``), so the map draws
-offline. Labels are placed greedily, the most important first: each tries a few places
-around its point, measured with the renderer, and takes the first free one that crosses
-the fewest route lines.
+offline. Labels are placed greedily, the most important first (buyers and volumes at
+the route ends, then the entry hubs, then the country names): each tries a few places
+around its point, its size measured with the renderer, and takes a free one that crosses
+the fewest route lines, nearer and more usual places first. A route end's label is always
+drawn; a hub or country name is left out when it finds no free place.
 """
 
 from __future__ import annotations
@@ -132,14 +134,14 @@ def network_map(
             kind = "service"
         drawn.append(
             _Route(
-                route,
-                np.asarray(path, dtype=float),
-                kind,
-                color(main),
-                IDLE_WIDTH if kind == "idle" else MIN_WIDTH + MAX_EXTRA_WIDTH * bcm / top,
-                f"{route}: {bcm:.0f} bcm",
-                takers,
-                bcm,
+                name=route,
+                path=np.asarray(path, dtype=float),
+                kind=kind,
+                colour=color(main),
+                width=IDLE_WIDTH if kind == "idle" else MIN_WIDTH + MAX_EXTRA_WIDTH * bcm / top,
+                text=f"{route}: {bcm:.0f} bcm",
+                takers=takers,
+                bcm=bcm,
             )
         )
     for route, tonnes in rail.items():
@@ -150,14 +152,14 @@ def network_map(
                 text += " (out for a time)"
             drawn.append(
                 _Route(
-                    str(route),
-                    np.asarray(path, dtype=float),
-                    "rail",
-                    color("afghanistan"),
-                    2.0,
-                    text,
-                    [],
-                    -1.0,
+                    name=str(route),
+                    path=np.asarray(path, dtype=float),
+                    kind="rail",
+                    colour=color("afghanistan"),
+                    width=2.0,
+                    text=text,
+                    takers=[],
+                    bcm=-1.0,
                 )
             )
 
@@ -324,7 +326,6 @@ class _Placer:
     lines as dense points (a label may cross a line, at a cost)."""
 
     fig: Figure
-    ax: Axes
     taken: list[tuple[float, float, float, float]]
     line_points: np.ndarray  # x, y, half the line's width (pixels)
     frame: tuple[float, float, float, float]
@@ -422,7 +423,6 @@ def _label(
     px = fig.dpi / 72.0  # pixels per point
     placer = _Placer(
         fig,
-        ax,
         taken=[],
         line_points=_dense([to_px(r.path) for r in drawn], [r.width * px / 2 for r in drawn]),
         frame=(frame.x0 + 2, frame.y0 + 2, frame.x1 - 2, frame.y1 - 2),
