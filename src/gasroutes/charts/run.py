@@ -6,14 +6,15 @@ colour per destination (:mod:`gasroutes.charts.palette`), and the scenario's eve
 the time axis (shaded spans for cutoffs and outages, dotted lines for the rest).
 
 Shared drawing helpers (time axes, event marks, figure layout) are in
-:mod:`gasroutes.charts.axes`.
+:mod:`gasroutes.charts.axes`; the network map is drawn by :mod:`gasroutes.charts.network`
+(and re-exported here).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ from gasroutes.charts.axes import (
     span,
     year_axis,
 )
+from gasroutes.charts.network import network_map
 from gasroutes.charts.palette import color
 from gasroutes.core.workers import start_chart_worker
 
@@ -413,133 +415,19 @@ def lpg_chain(
     return fig
 
 
-def network_map(
-    flows: pd.DataFrame,
-    paths: Mapping[str, Sequence[Sequence[float]]],
-    title: str,
-    events: pd.DataFrame | None = None,
-) -> Figure:
-    """A schematic of the routes between approximate coordinates: line width proportional
-    to the gas carried over the run, colour of the main buyer, dashed when the route (or
-    every buyer on it) was cut off or out of service during the run."""
-    gas = flows[flows["commodity"] == "pipeline_gas"]
-    carried = gas.groupby(["route", "buyer"], sort=False)["quantity"].sum() / 1000.0  # bcm
-    total = carried.groupby(level=0, sort=False).sum()
-    top = max(float(total.max()) if len(total) else 0.0, 1e-9)
-    cut: set[str] = set()
-    if events is not None and not events.empty:
-        cut = set(events.loc[events["kind"].isin(("cutoff", "outage")), "target"])
-    fig = Figure(figsize=(10.0, 6.6))
-    ax = fig.subplots()
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.2)
-    drawn, missing = [], []
-    ends: list[tuple[float, float, list[str], list[str], str]] = []  # x, y, buyers, lines, colour
-    for route in dict.fromkeys(gas["route"]):
-        path = paths.get(route)
-        if not path:
-            missing.append(route)
-            continue
-        lon = [p[0] for p in path]
-        lat = [p[1] for p in path]
-        by_buyer = carried.loc[route]
-        buyers = [b for b in by_buyer.index if b != "third_party"]
-        main = max(buyers, key=lambda b: float(by_buyer[b])) if buyers else "third_party"
-        dashed = route in cut or (bool(buyers) and all(b in cut for b in buyers))
-        width = 1.0 + 9.0 * float(total.get(route, 0.0)) / top
-        ax.plot(
-            lon,
-            lat,
-            color=color(main),
-            lw=width,
-            ls="--" if dashed else "-",
-            solid_capstyle="round",
-            alpha=0.85,
-        )
-        line = f"{route}: {float(total.get(route, 0.0)):.0f} bcm"
-        takers = [b for b in buyers if float(by_buyer[b]) > 0]
-        # routes ending close together (parallel strings) share one label
-        for end in ends:
-            if abs(end[0] - lon[-1]) < 1.5 and abs(end[1] - lat[-1]) < 1.5:
-                end[2].extend(b for b in takers if b not in end[2])
-                end[3].append(line)
-                break
-        else:
-            ends.append((lon[-1], lat[-1], list(takers), [line], color(main)))
-        drawn.append(route)
-    for x, y, buyers, lines, colour in ends:
-        ax.annotate(
-            ", ".join(buyers) or "(no deliveries)",
-            (x, y),
-            fontsize=8,
-            ha="left",
-            va="bottom",
-            xytext=(8, 2),
-            textcoords="offset points",
-            color=colour,
-            weight="bold",
-        )
-        ax.annotate(
-            "\n".join(lines),
-            (x, y),
-            fontsize=7,
-            ha="left",
-            va="top",
-            xytext=(8, -2),
-            textcoords="offset points",
-            color="#333333",
-        )
-    rail = flows[flows["commodity"] == "lpg"].groupby("route", sort=False)["quantity"].sum()
-    for route, tonnes in rail.items():
-        path = paths.get(str(route))
-        if not path:
-            continue
-        lon, lat = [p[0] for p in path], [p[1] for p in path]
-        ax.plot(lon, lat, color=color("afghanistan"), lw=2.0, ls=(0, (1, 1)))
-        ax.annotate(
-            f"{route}: {tonnes / 1000:.0f} kt LPG",
-            (lon[-1], lat[-1]),
-            fontsize=7,
-            ha="left",
-            va="top",
-            xytext=(8, -2),
-            textcoords="offset points",
-            color=color("afghanistan"),
-        )
-        drawn.append(str(route))
-    if drawn:
-        xs = [p[0] for r in drawn for p in paths[r]]
-        ys = [p[1] for r in drawn for p in paths[r]]
-        ax.set_xlim(min(xs) - 2.0, max(xs) + 9.0)  # room for the end labels
-        ax.set_ylim(min(ys) - 2.0, max(ys) + 2.0)
-    ax.set_title(f"{title}: network map, line width by gas carried over the run")
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
-    ax.set_aspect("equal", adjustable="box")
-    ax.grid(alpha=0.3)
-    note = (
-        "solid: in service throughout; dashed: cut off or out of service at some time; "
-        "dotted: LPG by rail (trucks loaded and trains unloaded are not drawn)"
-    )
-    if missing:
-        note += f"\nnot drawn (no path_lonlat): {', '.join(missing)}"
-    fig.text(0.08, 0.04, note, fontsize=8, color="#444444")
-    if not drawn:
-        no_data(ax, "no route has path_lonlat coordinates")
-    return fig
-
-
 # ----------------------------------------------------------------------------- a run's set
 
 
 def _charts(res: Result) -> dict[str, Callable[[], Figure]]:
     title, ev = res.scenario.name, res.event_table
+    entries = {r: x.entry for r, x in res.scenario.routes.items() if x.entry}
     charts: dict[str, Callable[[], Figure]] = {
         "annual_exports": lambda: annual_exports(res.annual, title, ev),
         "route_flows": lambda: route_flows(res.flows, title, ev),
         "deliveries": lambda: deliveries_vs_nominations(res.deliveries, title, ev),
         "production": lambda: production_balance(res.production, title, ev),
         "revenue_arrears": lambda: revenue_and_arrears(res.money, title, ev),
-        "network_map": lambda: network_map(res.flows, res.route_paths(), title, ev),
+        "network_map": lambda: network_map(res.flows, res.route_paths(), title, ev, entries),
     }
     if res.lpg_queues is not None:
         queues = res.lpg_queues

@@ -98,7 +98,10 @@ CAPTIONS = {
     "deliveries": "Monthly mean deliveries against nominations per buyer; shortfall shaded.",
     "production": "Production potential split into domestic use, exports and shut-in.",
     "revenue_arrears": "Annual revenue invoiced per buyer, and arrears over time (USD).",
-    "network_map": "The routes, line width by gas carried; dashed when cut off or out.",
+    "network_map": (
+        "The routes over the region's borders, line width by gas carried; dashed when an "
+        "event cut them off for a time, dotted when they carried no gas."
+    ),
 }
 
 
