@@ -390,7 +390,8 @@ def test_a_run_has_one_colour_in_every_chart(calm: Result, outage: Result, later
     comparison = gasroutes.compare([calm, outage, later])
     for fig in comparison.charts().values():
         (run_key,) = fig.legends
-        handles = dict(zip([t.get_text() for t in run_key.get_texts()], run_key.legend_handles))
+        texts = [t.get_text() for t in run_key.get_texts()]
+        handles = dict(zip(texts, run_key.legend_handles, strict=True))
         seen = {name: rgb(handles[name].get_color()) for name in ("calm", "outage", "later")}
         assert seen == {n: rgb(run_color(i)) for i, n in enumerate(("calm", "outage", "later"))}
         for ax in fig.axes:
@@ -443,7 +444,7 @@ def test_annual_lines_per_run_and_difference_bars(
     # the outage on west touched beta only: alpha has no difference panel, and says so
     assert rows["alpha"][1] is None
     assert any("no difference from calm" in t and "alpha" in t for t in footer_texts(fig))
-    for dest, (left, right) in rows.items():
+    for dest, (left, _) in rows.items():
         assert left.get_title(loc="left") == dest
         assert unit(left) == unit_text
         lines = data_lines(left)
