@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from gasroutes.core.folders import atomic_folder
 from gasroutes.report.html import run_report
-from gasroutes.results.writing import manifest, write_data, write_manifest
+from gasroutes.results.writing import Outputs, manifest, write_data, write_manifest
 
 if TYPE_CHECKING:
     from gasroutes.results.result import Result
@@ -20,16 +20,24 @@ if TYPE_CHECKING:
 __all__ = ["write_run"]
 
 
-def write_run(res: Result, folder: Path, *, charts: bool = False, svg: bool = False) -> Path:
-    """Write a run's folder; return its path."""
+def write_run(
+    res: Result,
+    folder: Path,
+    *,
+    charts: bool = False,
+    svg: bool = False,
+    outputs: Outputs | None = None,
+) -> Path:
+    """Write a run's folder (the tables and formats ``outputs`` asks for; the charts,
+    drawn from ``res``, need none of the tables); return its path."""
     with atomic_folder(folder, "run") as tmp:
-        write_data(res, tmp)
+        write_data(res, tmp, outputs)
         drawn: list[Path] = []
         if charts:
             from gasroutes.charts.run import save_charts
 
             drawn = save_charts(res, tmp / "charts", svg=svg)
-        meta = manifest(res)  # once: the report and manifest.json say the same
+        meta = manifest(res, outputs)  # once: the report and manifest.json say the same
         (tmp / "report.html").write_text(
             run_report(res.summary, meta, res.event_table, drawn), encoding="utf-8"
         )
