@@ -68,7 +68,8 @@ def assert_marker_lists_exactly(folder: Path) -> None:
 
 
 def csv_frame(path: Path) -> pd.DataFrame:
-    """A CSV table as pandas reads it, text kept as written (empty is empty)."""
+    """A CSV table as pandas reads it, text kept as written (empty is empty); compared
+    with check_exact, since Parquet holds the numbers as the CSV rounds them."""
     return pd.read_csv(path, keep_default_na=False)
 
 
@@ -127,8 +128,8 @@ def test_an_annual_folder_reads_back_for_compare_and_backtest(
     result.write(annual, tables="annual")
     a, f = RunData.from_folder(annual), RunData.from_folder(full)
     assert (a.tables, a.daily, f.tables, f.daily) == ("annual", False, "all", True)
-    pd.testing.assert_frame_equal(a.annual, f.annual)
-    pd.testing.assert_frame_equal(a.events, f.events)
+    pd.testing.assert_frame_equal(a.annual, f.annual, check_exact=True)
+    pd.testing.assert_frame_equal(a.events, f.events, check_exact=True)
     assert a.summary == f.summary
     assert len(a.flows) == len(a.deliveries) == len(a.money) == len(a.production) == 0
     assert list(a.deliveries.columns) == list(f.deliveries.columns)
@@ -185,7 +186,7 @@ def test_a_sweep_keeps_annual_runs_and_resumes_only_with_the_same_options(
         assert_marker_lists_exactly(folder)
     assert {"runs.parquet", "annual.parquet"} <= files_of(out)
     pd.testing.assert_frame_equal(
-        pd.read_parquet(out / "annual.parquet"), csv_frame(out / "annual.csv")
+        pd.read_parquet(out / "annual.parquet"), csv_frame(out / "annual.csv"), check_exact=True
     )
     recorded = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
     assert (recorded["tables"], recorded["formats"]) == ("annual", ["csv", "parquet"])
@@ -202,6 +203,9 @@ def test_a_sweep_keeps_annual_runs_and_resumes_only_with_the_same_options(
 def test_parquet_holds_the_csv_tables_and_is_byte_identical_run_to_run(
     small: dict[str, Any], write_yaml: Any, tmp_path: Path
 ) -> None:
+    # numbers with more digits than the CSV keeps (the shipped volumes divide evenly)
+    small["fields"]["north"]["capacity_bcm_per_year"] = 3.7
+    small["buyers"]["alpha"]["contract"]["price_usd_per_tcm"] = 123.456
     path = write_yaml(small)
     one, two = tmp_path / "one", tmp_path / "two"
     for out in (one, two):
@@ -213,7 +217,8 @@ def test_parquet_holds_the_csv_tables_and_is_byte_identical_run_to_run(
     ]
     for name in tables:
         parquet = one / name.replace(".csv", ".parquet")
-        pd.testing.assert_frame_equal(pd.read_parquet(parquet), csv_frame(one / name))
+        frame = pd.read_parquet(parquet)
+        pd.testing.assert_frame_equal(frame, csv_frame(one / name), check_exact=True)
         assert parquet.read_bytes() == (two / parquet.name).read_bytes(), parquet.name
     money = pd.read_parquet(one / "money.parquet")
     assert money["cut_off"].dtype == bool and money["cut_off"].any()
@@ -235,7 +240,7 @@ def test_replicated_parquet_joins_the_replications_whatever_the_workers(
     for name in csvs:
         parquet = one / name.replace(".csv", ".parquet")
         frame = pd.read_parquet(parquet)
-        pd.testing.assert_frame_equal(frame, csv_frame(one / name))
+        pd.testing.assert_frame_equal(frame, csv_frame(one / name), check_exact=True)
         assert parquet.read_bytes() == (two / parquet.name).read_bytes(), parquet.name
     flows = pd.read_parquet(one / "flows.parquet")
     assert flows.columns[0] == "replication"
