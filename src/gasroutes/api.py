@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from gasroutes.results.result import Result
 from gasroutes.results.run import checked
+from gasroutes.results.writing import Outputs
 from gasroutes.sim.run import simulate
 from gasroutes.studies import backtest as _backtest
 from gasroutes.studies import compare as _compare
@@ -61,14 +62,19 @@ class RunResult(Result):
         charts: bool = False,
         svg: bool = False,
         drawer: ChartProcess | None = None,
+        tables: str = "all",
+        parquet: bool = False,
     ) -> Path:
-        """Write every table, the summary, the manifest and the resolved scenario to
-        ``folder``, atomically: a failure leaves an earlier folder untouched. ``drawer``
-        (a :class:`~gasroutes.charts.background.ChartProcess` started before the run)
-        draws the charts while the tables are written."""
+        """Write the tables, the summary, the manifest and the resolved scenario to
+        ``folder``, atomically: a failure leaves an earlier folder untouched.
+        ``tables="annual"`` leaves the daily tables out; ``parquet`` writes each table
+        also as Parquet (needs pyarrow). ``drawer`` (a
+        :class:`~gasroutes.charts.background.ChartProcess` started before the run) draws
+        the charts while the tables are written."""
         from gasroutes.report.run import write_run
 
-        return write_run(self, Path(folder), charts=charts, svg=svg, drawer=drawer)
+        outputs = Outputs(tables, parquet)
+        return write_run(self, Path(folder), charts=charts, svg=svg, drawer=drawer, outputs=outputs)
 
 
 def run(
@@ -109,11 +115,13 @@ class Comparison(_compare.Comparison):
 
         return plot_comparison(self, name)
 
-    def write(self, folder: str | Path) -> Path:
-        """Write kpis.csv, charts/*.png and report.html, atomically."""
+    def write(self, folder: str | Path, *, parquet: bool = False, excel: bool = False) -> Path:
+        """Write kpis.csv, charts/*.png and report.html, atomically; ``parquet`` writes
+        the tables also as Parquet (needs pyarrow), ``excel`` adds compare.xlsx (needs
+        openpyxl)."""
         from gasroutes.report.compare import write_comparison
 
-        return write_comparison(self, Path(folder))
+        return write_comparison(self, Path(folder), Outputs(parquet=parquet), excel=excel)
 
 
 def compare(
@@ -123,18 +131,27 @@ def compare(
     replications: int = 1,
     workers: int = 1,
     progress: Progress | None = None,
+    tables: str = "all",
+    parquet: bool = False,
+    excel: bool = False,
 ) -> Comparison:
     """Compare runs (Results, run folders or scenario files); write to ``out`` if given.
 
     Scenario files are run first, ``replications`` times each (with ``workers``
-    processes); their runs are kept in ``out``/runs/.
+    processes); their runs are kept in ``out``/runs/, with the tables ``tables`` names
+    (``"annual"`` leaves the daily ones out; the comparison's charts are drawn before
+    from the runs in memory). ``parquet`` writes every table also as Parquet (needs
+    pyarrow), ``excel`` adds ``out``/compare.xlsx (needs openpyxl); both need ``out``.
     """
     kw: dict[str, Any] = {"replications": replications, "workers": workers, "progress": progress}
     if out is None:
+        if parquet or excel or tables != "all":
+            raise ValueError("tables, parquet and excel are options of the files written: give out")
         return Comparison(_compare.compare(items, **kw).runs)
     from gasroutes.report.compare import compare_into
 
-    return Comparison(compare_into(items, Path(out), **kw).runs)
+    outputs = Outputs(tables, parquet)
+    return Comparison(compare_into(items, Path(out), outputs=outputs, excel=excel, **kw).runs)
 
 
 def run_replications(
@@ -147,9 +164,13 @@ def run_replications(
     charts: bool = True,
     svg: bool = False,
     progress: Progress | None = None,
+    tables: str = "all",
+    parquet: bool = False,
 ) -> Replicated:
     """Run ``n`` replications of ``scenario`` and write the replicated folder ``out``
-    (its tables, the band charts unless ``charts`` is False, and the report)."""
+    (its tables, the band charts unless ``charts`` is False, and the report);
+    ``tables="annual"`` leaves the daily tables out, ``parquet`` writes each table also
+    as Parquet (needs pyarrow)."""
     from gasroutes.report.replicated import replicated_pages
     from gasroutes.studies.replicate import run_replications as replicate
 
@@ -161,21 +182,34 @@ def run_replications(
         workers=workers,
         progress=progress,
         pages=partial(replicated_pages, charts=charts, svg=svg),
+        outputs=Outputs(tables, parquet),
     )
 
 
-def sweep(path: str | Path, out: str | Path | None = None, **kw: Any) -> SweepResult:
+def sweep(
+    path: str | Path,
+    out: str | Path | None = None,
+    *,
+    tables: str = "all",
+    parquet: bool = False,
+    **kw: Any,
+) -> SweepResult:
     """Run the sweep file ``path`` into ``out`` (default ``outputs/sweeps/<name>``); the
-    keywords are those of :func:`gasroutes.studies.sweep.run_sweep`."""
+    keywords are those of :func:`gasroutes.studies.sweep.run_sweep`. ``tables`` is what
+    each kept run's folder holds (``keep_runs``; ``"annual"`` leaves the daily tables
+    out); ``parquet`` writes every table (the sweep's and the kept runs') also as Parquet
+    (needs pyarrow)."""
     from gasroutes.report.run import write_run
     from gasroutes.report.sweep import sweep_pages
     from gasroutes.studies.sweep import run_sweep
 
+    outputs = Outputs(tables, parquet)
     return run_sweep(
         Path(path),
         Path(out) if out is not None else None,
-        write_run=write_run,
+        write_run=partial(write_run, outputs=outputs),
         pages=sweep_pages,
+        outputs=outputs,
         **kw,
     )
 

@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-charts", action="store_true", help="skip drawing charts")
     p.add_argument("--svg", action="store_true", help="also write SVG charts")
+    _output_options(p, "the folder")
 
     v = command(
         "validate",
@@ -100,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
         "then get 95%% confidence intervals, paired when the runs share seeds",
     )
     c.add_argument("--workers", type=_workers, default=1, metavar="N", help="worker processes")
+    _output_options(c, "the runs of scenario files kept under DIR/runs/")
+    c.add_argument(
+        "--excel",
+        action="store_true",
+        help="also write compare.xlsx: the key figures and the annual tables, a sheet each "
+        "(needs gasroutes[excel])",
+    )
 
     w = command(
         "sweep",
@@ -126,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--out", type=Path, metavar="DIR", help="output folder")
     w.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
     w.add_argument("--keep-runs", action="store_true", help="also keep every run's folder")
+    _output_options(w, "each kept run's folder (--keep-runs)")
     w.add_argument(
         "--max-runs",
         type=_positive_int,
@@ -196,6 +205,23 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("a", type=Path, metavar="A.yaml")
     d.add_argument("b", type=Path, metavar="B.yaml")
     return parser
+
+
+def _output_options(p: argparse.ArgumentParser, what: str) -> None:
+    """--tables and --parquet, which say which tables a command writes, in which
+    formats."""
+    p.add_argument(
+        "--tables",
+        choices=("all", "annual"),
+        default="all",
+        help=f"the tables of {what}: all (default) or annual (no daily tables: "
+        "annual.csv, events.csv, the summaries and the charts only)",
+    )
+    p.add_argument(
+        "--parquet",
+        action="store_true",
+        help="also write every table as Parquet, beside its CSV (needs gasroutes[parquet])",
+    )
 
 
 def _version() -> str:

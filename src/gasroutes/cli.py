@@ -150,6 +150,7 @@ def _warn(scenario: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     from gasroutes.api import run
     from gasroutes.core.folders import check_target
+    from gasroutes.results.writing import Outputs
     from gasroutes.scenario.loading import load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -159,6 +160,7 @@ def _run(args: argparse.Namespace) -> int:
     out = args.out or Path("outputs") / default
     # before the run: a folder that would be refused is told at once
     check_target(out, "replicated_run" if replicated else "run")
+    Outputs(args.tables, args.parquet)  # before the run: --parquet needs pyarrow
     if replicated:
         return _replicate(args, scenario, out)
     from gasroutes.charts.background import ChartProcess
@@ -168,7 +170,14 @@ def _run(args: argparse.Namespace) -> int:
     try:
         result = run(scenario, seed=args.seed)
         clock = time.perf_counter()
-        result.write(out, charts=not args.no_charts, svg=args.svg, drawer=drawer)
+        result.write(
+            out,
+            charts=not args.no_charts,
+            svg=args.svg,
+            drawer=drawer,
+            tables=args.tables,
+            parquet=args.parquet,
+        )
     except OSError as err:
         # an unwritable --out (permissions, a file in the path) is bad input, not a crash
         print(f"gasroutes: {_os_message(err)}", file=sys.stderr)
@@ -222,6 +231,8 @@ def _replicate(args: argparse.Namespace, scenario: Any, out: Path) -> int:
         charts=not args.no_charts,
         svg=args.svg,
         progress=progress_bar,
+        tables=args.tables,
+        parquet=args.parquet,
     )
     k = rep.summary["kpis"]
     print(
@@ -252,6 +263,12 @@ def _replicate(args: argparse.Namespace, scenario: Any, out: Path) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from gasroutes.api import sweep
 
+    if args.tables != "all" and not args.keep_runs:
+        print(
+            "gasroutes: note: --tables applies to the runs kept with --keep-runs; a sweep's "
+            "own tables (runs.csv, annual.csv) have no daily rows",
+            file=sys.stderr,
+        )
     result = sweep(
         args.sweep,
         args.out,
@@ -261,6 +278,8 @@ def _sweep(args: argparse.Namespace) -> int:
         keep_runs=args.keep_runs,
         max_runs=args.max_runs,
         progress=progress_bar,
+        tables=args.tables,
+        parquet=args.parquet,
     )
     runs = result.runs
     failed = int((runs["status"] != "ok").sum())
@@ -287,9 +306,11 @@ def _compare(args: argparse.Namespace) -> int:
         )
         return EXIT_BAD_INPUT
     out = args.out or Path("outputs") / ("compare-" + "-".join(p.stem for p in args.runs))
-    if args.replications > 1 and not any(p.suffix in (".yaml", ".yml") for p in args.runs):
+    given = {"--replications": args.replications > 1, "--tables": args.tables != "all"}
+    files = any(p.suffix in (".yaml", ".yml") for p in args.runs)
+    for option in [o for o, g in given.items() if g and not files]:
         print(
-            "gasroutes: note: --replications applies to scenario files; run folders are "
+            f"gasroutes: note: {option} applies to scenario files; run folders are "
             "compared as they were written",
             file=sys.stderr,
         )
@@ -299,6 +320,9 @@ def _compare(args: argparse.Namespace) -> int:
         replications=args.replications,
         workers=args.workers,
         progress=progress_bar,
+        tables=args.tables,
+        parquet=args.parquet,
+        excel=args.excel,
     )
     kpis = comparison.kpis
     first = comparison.names[0]
@@ -318,6 +342,8 @@ def _compare(args: argparse.Namespace) -> int:
             values = [rec[k] for k in ("mean_difference", "ci_low", "ci_high", "ci_width")]
             values.append(rec["unpaired_ci_width"])
             print(f"  {label:<40}" + "".join(_cell(v) for v in values))
+    for note in comparison.chart_notes():
+        print(f"  note: {note}")
     horizons = {(r.summary.get("start"), r.summary.get("end")) for r in comparison.runs}
     if len(horizons) > 1:
         print(

@@ -338,8 +338,12 @@ def comparison_report(comparison: Any, charts: Sequence[Path]) -> str:
     for r in runs:
         ev = r.events
         sections.append((f"Events: {r.name}", table(ev) if len(ev) else "<p>No events.</p>"))
+    notes = "".join(f"<p>{html.escape(n)}</p>" for n in comparison.chart_notes())
     sections.append(
-        ("Charts", "".join(image(p, COMPARE_CAPTIONS.get(p.stem, p.stem)) for p in charts))
+        (
+            "Charts",
+            notes + "".join(image(p, COMPARE_CAPTIONS.get(p.stem, p.stem)) for p in charts),
+        )
     )
     names = " vs ".join(r.name for r in runs)
     meta = (

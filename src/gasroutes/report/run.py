@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from gasroutes.core.folders import atomic_folder
 from gasroutes.report.html import run_report
-from gasroutes.results.writing import manifest, write_data, write_manifest
+from gasroutes.results.writing import Outputs, manifest, write_data, write_manifest
 
 if TYPE_CHECKING:
     from gasroutes.charts.background import ChartProcess
@@ -28,21 +28,24 @@ def write_run(
     charts: bool = False,
     svg: bool = False,
     drawer: ChartProcess | None = None,
+    outputs: Outputs | None = None,
 ) -> Path:
-    """Write a run's folder; return its path. With ``drawer`` (a chart process started
-    before the run) the charts are drawn while the tables are written."""
+    """Write a run's folder (the tables and formats ``outputs`` asks for; the charts,
+    drawn from ``res``, need none of the tables); return its path. With ``drawer`` (a
+    chart process started before the run) the charts are drawn while the tables are
+    written."""
     with atomic_folder(folder, "run") as tmp:
         drawn: list[Path] = []
         if charts and drawer is not None:
             drawn = drawer.draw(res, tmp / "charts", svg=svg)
-        write_data(res, tmp)
+        write_data(res, tmp, outputs)
         if charts and drawer is not None:
             drawer.wait()
         elif charts:
             from gasroutes.charts.run import save_charts
 
             drawn = save_charts(res, tmp / "charts", svg=svg)
-        meta = manifest(res)  # once: the report and manifest.json say the same
+        meta = manifest(res, outputs)  # once: the report and manifest.json say the same
         (tmp / "report.html").write_text(
             run_report(res.summary, meta, res.event_table, drawn), encoding="utf-8"
         )

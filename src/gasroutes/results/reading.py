@@ -17,7 +17,14 @@ import pandas as pd
 from gasroutes.core.errors import RunFolderError, ScenarioError, short
 from gasroutes.core.limits import MAX_REPLICATIONS
 from gasroutes.core.yamlio import read_yaml
-from gasroutes.results.runfolder import READ_TABLES, SUPPORTED_FORMATS, read_json, read_table
+from gasroutes.results.runfolder import (
+    READ_TABLES,
+    SUPPORTED_FORMATS,
+    TABLE_CHOICES,
+    TABLES,
+    read_json,
+    read_table,
+)
 
 if TYPE_CHECKING:
     from gasroutes.results.result import Result
@@ -45,10 +52,19 @@ class RunData:
     # table of every replication; its other tables (daily) are left on disk
     replications: pd.DataFrame | None = None
     annual_reps: pd.DataFrame | None = None
+    # "annual": a folder written with --tables annual, whose daily tables (deliveries,
+    # flows, money, production) are empty here
+    tables: str = "all"
 
     @property
     def replicated(self) -> bool:
         return self.replications is not None and len(self.replications) > 1
+
+    @property
+    def daily(self) -> bool:
+        """Whether the daily tables are here (not a replicated run, not a folder written
+        with --tables annual)."""
+        return self.tables == "all" and not self.replicated
 
     def kpi_table(self) -> pd.DataFrame:
         """One row per replication (a single run is one replication): replication, seed,
@@ -92,15 +108,7 @@ class RunData:
                 f"{folder}: no such run folder; give a folder written by "
                 "'gasroutes run' or a scenario file"
             )
-        missing = [
-            f for f in (*READ_TABLES, "events.csv", *JSON_FILES) if not (folder / f).is_file()
-        ]
-        if missing:
-            raise RunFolderError(
-                f"{folder}: not a complete run folder, missing "
-                f"{', '.join(missing)}; run the scenario again with "
-                "'gasroutes run'"
-            )
+        _complete(folder, ("annual.csv", "events.csv", *JSON_FILES))
         manifest = read_json(folder, "manifest.json", {"format_version": int})
         version = manifest["format_version"]
         if version not in SUPPORTED_FORMATS:
@@ -111,6 +119,15 @@ class RunData:
                 "the scenario again"
             )
         read_json(folder, "manifest.json", MANIFEST_FIELDS)
+        # a folder written before --tables existed has every table
+        tables = manifest.get("tables", "all")
+        if tables not in TABLE_CHOICES:
+            raise RunFolderError(
+                f"{folder}: manifest.json: field 'tables' is {short(tables)}, not one of "
+                f"{', '.join(TABLE_CHOICES)}; run the scenario again"
+            )
+        if tables == "all":
+            _complete(folder, READ_TABLES)
         replications = manifest["replications"]
         if not 1 <= replications <= MAX_REPLICATIONS:
             raise RunFolderError(
@@ -124,25 +141,34 @@ class RunData:
         paths = _paths(folder)
         events = read_table(folder, "events.csv")
         if replications > 1:
-            return cls._replicated(folder, manifest, summary, events, paths)
+            data = cls._replicated(folder, manifest, summary, events, paths)
+            data.tables = tables
+            return data
         if "replication" in events.columns:
             raise RunFolderError(
                 f"{folder}: events.csv has a replication column but manifest.json says one "
                 "replication; run the scenario again"
             )
+
+        def daily(name: str) -> pd.DataFrame:
+            if tables == "all":
+                return read_table(folder, name)
+            return pd.DataFrame({c: [] for c, _ in TABLES[name]})  # left out: none read
+
         return cls(
             name=str(manifest["scenario"]),
             annual=read_table(folder, "annual.csv"),
-            deliveries=read_table(folder, "deliveries.csv"),
-            flows=read_table(folder, "flows.csv"),
-            money=read_table(folder, "money.csv"),
-            production=read_table(folder, "production.csv"),
+            deliveries=daily("deliveries.csv"),
+            flows=daily("flows.csv"),
+            money=daily("money.csv"),
+            production=daily("production.csv"),
             events=events,
             summary=summary,
             manifest=manifest,
             seed=int(manifest["seed"]),
             paths=paths,
             folder=folder,
+            tables=tables,
         )
 
     @classmethod
@@ -210,6 +236,15 @@ MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
     "replications": int,
 }
 JSON_FILES = ("summary.json", "manifest.json")
+
+
+def _complete(folder: Path, files: tuple[str, ...]) -> None:
+    missing = [f for f in files if not (folder / f).is_file()]
+    if missing:
+        raise RunFolderError(
+            f"{folder}: not a complete run folder, missing {', '.join(missing)}; run the "
+            "scenario again with 'gasroutes run'"
+        )
 
 
 def _check_resolved(folder: Path, manifest: dict[str, Any]) -> None:

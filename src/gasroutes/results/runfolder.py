@@ -22,10 +22,12 @@ import pandas as pd
 from gasroutes.core.errors import RunFolderError
 
 __all__ = [
+    "DAILY_TABLES",
     "FORMAT_VERSION",
     "MAX_JSON_DEPTH",
     "RUN_FILES",
     "TABLES",
+    "TABLE_CHOICES",
     "read_json",
     "read_table",
 ]
@@ -109,7 +111,8 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("unit", "id"),
     ),
 }
-# every run folder holds these; lpg_queues.csv only with an LPG chain, charts/ when drawn
+# every run folder holds these (the daily tables only with --tables all, the default);
+# lpg_queues.csv only with an LPG chain, charts/ when drawn
 RUN_FILES = (
     *(name for name in TABLES if name != "lpg_queues.csv"),
     "summary.json",
@@ -118,6 +121,10 @@ RUN_FILES = (
     "report.html",
 )
 READ_TABLES = ("annual.csv", "deliveries.csv", "flows.csv", "money.csv", "production.csv")
+# the tables with a row per day, left out of a folder written with --tables annual (the
+# manifest's "tables"); annual.csv and events.csv are in every folder
+DAILY_TABLES = ("flows.csv", "deliveries.csv", "money.csv", "production.csv", "lpg_queues.csv")
+TABLE_CHOICES = ("all", "annual")
 
 
 def _bad(folder: Path, name: str, what: str) -> RunFolderError:

@@ -12,7 +12,7 @@ from gasroutes.core.units import BCM_PER_MCM
 if TYPE_CHECKING:
     from gasroutes.results.arrays import RunArrays
 
-__all__ = ["flatten_kpis", "summarise"]
+__all__ = ["flatten_kpis", "kpi_unit", "summarise"]
 
 
 def _r(x: float, digits: int = 6) -> float:
@@ -121,3 +121,25 @@ def flatten_kpis(summary: Mapping[str, Any], head: str = "") -> dict[str, Any]:
         elif isinstance(value, int | float) and not isinstance(value, bool):
             out[name] = value
     return out
+
+
+# a KPI's unit, by a word of its name (before the first dot), first match wins
+_UNITS = (
+    ("usd", "USD"),
+    ("bcm", "bcm"),
+    ("kt", "kt"),
+    ("hours", "hours"),
+    ("days", "days"),
+    ("utilisation", "share"),
+    ("share", "share"),
+    ("trains", "trains"),
+    ("applied", "count"),
+    ("error", "relative"),
+)
+
+
+def kpi_unit(name: str) -> str:
+    """The unit of a flattened KPI (``exports_bcm_by_destination.china``: bcm), from the
+    words of its name; "" when its name gives none."""
+    words = name.split(".", 1)[0].split("_")
+    return next((unit for word, unit in _UNITS if word in words), "")

@@ -1,5 +1,7 @@
 """Writing a run's data files: its tables (as the run-folder contract,
-:mod:`gasroutes.results.runfolder`, lists them), its summary and its manifest.
+:mod:`gasroutes.results.runfolder`, lists them), its summary and its manifest; which
+tables and in which formats (:class:`Outputs`: every table or the annual ones only, CSV
+and Parquet).
 
 The whole folder, charts and report included, is written by
 :func:`gasroutes.report.run.write_run`, atomically.
@@ -12,12 +14,14 @@ import json
 import platform
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gasroutes.results.runfolder import FORMAT_VERSION, TABLES
+from gasroutes.results.parquet import require_pyarrow, write_parquet
+from gasroutes.results.runfolder import DAILY_TABLES, FORMAT_VERSION, TABLE_CHOICES, TABLES
 from gasroutes.sim.native import lpg_build
 
 if TYPE_CHECKING:
@@ -25,10 +29,66 @@ if TYPE_CHECKING:
 
     from gasroutes.results.result import Result
 
-__all__ = ["manifest", "write_csv", "write_data", "write_manifest", "write_tables", "written"]
+__all__ = [
+    "Outputs",
+    "also_parquet",
+    "manifest",
+    "write_csv",
+    "write_data",
+    "write_manifest",
+    "write_tables",
+    "written",
+]
 
 # float formats by table (money to the cent)
 FLOAT_FORMATS = {"money.csv": "%.2f"}
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Which tables a folder holds, and in which formats: ``tables`` is ``"all"`` (the
+    default) or ``"annual"`` (the daily tables, DAILY_TABLES, left out; the annual table,
+    the events, the summaries and the charts stay), and with ``parquet`` every table is
+    also written as Parquet beside its CSV file.
+
+    Raises ValueError for another ``tables``, and GasroutesError when ``parquet`` is
+    asked for and pyarrow is not installed (before anything runs)."""
+
+    tables: str = "all"
+    parquet: bool = False
+
+    def __post_init__(self) -> None:
+        if self.tables not in TABLE_CHOICES:
+            raise ValueError(
+                f"tables={self.tables!r}: expected one of {', '.join(map(repr, TABLE_CHOICES))}"
+            )
+        if self.parquet:
+            require_pyarrow()
+
+    def keeps(self, name: str) -> bool:
+        """Whether the table ``name`` is written."""
+        return self.tables == "all" or name not in DAILY_TABLES
+
+    @property
+    def formats(self) -> list[str]:
+        return ["csv", "parquet"] if self.parquet else ["csv"]
+
+    def record(self) -> dict[str, Any]:
+        """The manifest's fields: ``tables`` and ``formats``."""
+        return {"tables": self.tables, "formats": self.formats}
+
+
+def also_parquet(
+    frame: pd.DataFrame,
+    csv: Path,
+    outputs: Outputs,
+    float_format: str = "%.6f",
+    columns: tuple[tuple[str, str], ...] = (),
+) -> None:
+    """With ``outputs.parquet``, the table just written to ``csv`` also as Parquet, beside
+    it (the same name, ``.parquet``)."""
+    if outputs.parquet:
+        write_parquet(frame, csv.with_suffix(".parquet"), float_format, columns)
 
 
 def write_csv(frame: pd.DataFrame, path: Path, float_format: str) -> None:
@@ -65,9 +125,11 @@ def write_csv(frame: pd.DataFrame, path: Path, float_format: str) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def write_tables(res: Result, folder: Path) -> list[str]:
-    """Write a run's tables (the CSV files of TABLES it has) into ``folder``; return their
+def write_tables(res: Result, folder: Path, outputs: Outputs | None = None) -> list[str]:
+    """Write a run's tables (the CSV files of TABLES it has, those ``outputs`` keeps, and
+    their Parquet copies when it asks for them) into ``folder``; return the CSV files'
     names."""
+    outputs = outputs or Outputs()
     frames = {
         "flows.csv": res.flows,
         "deliveries.csv": res.deliveries,
@@ -79,22 +141,27 @@ def write_tables(res: Result, folder: Path) -> list[str]:
     }
     names = []
     for name in TABLES:
+        if not outputs.keeps(name):
+            continue
         frame = frames[name]
         if frame is None:
             continue
+        fmt = FLOAT_FORMATS.get(name, "%.6f")
         if name == "events.csv":  # free text: quoted by pandas
             frame.to_csv(folder / name, index=False)
         else:
-            write_csv(frame, folder / name, FLOAT_FORMATS.get(name, "%.6f"))
+            write_csv(frame, folder / name, fmt)
+        also_parquet(frame, folder / name, outputs, fmt, TABLES[name])
         names.append(name)
     return names
 
 
-def write_data(res: Result, folder: Path) -> None:
-    """A run's tables, summary.json and scenario.resolved.yaml, into ``folder``."""
+def write_data(res: Result, folder: Path, outputs: Outputs | None = None) -> None:
+    """A run's tables (those ``outputs`` asks for), summary.json and
+    scenario.resolved.yaml, into ``folder``."""
     from gasroutes.scenario.model import scenario_to_yaml
 
-    write_tables(res, folder)
+    write_tables(res, folder, outputs)
     (folder / "summary.json").write_text(res.summary_json(), encoding="utf-8")
     (folder / "scenario.resolved.yaml").write_text(scenario_to_yaml(res.scenario), encoding="utf-8")
 
@@ -107,8 +174,9 @@ def write_manifest(meta: dict[str, Any], folder: Path) -> None:
     )
 
 
-def manifest(res: Result) -> dict[str, Any]:
-    """Provenance of a run: what ran, with which versions, when, and for how long."""
+def manifest(res: Result, outputs: Outputs | None = None) -> dict[str, Any]:
+    """Provenance of a run: what ran, with which versions, when, and for how long; which
+    tables its folder holds, in which formats (``outputs``)."""
     from importlib.metadata import version
 
     def ver(pkg: str) -> str:
@@ -117,6 +185,7 @@ def manifest(res: Result) -> dict[str, Any]:
         except Exception:  # pragma: no cover - a package without metadata
             return "unknown"
 
+    outputs = outputs or Outputs()
     finished = time.time()
     return {
         "format_version": FORMAT_VERSION,
@@ -124,9 +193,12 @@ def manifest(res: Result) -> dict[str, Any]:
         "scenario_sha256": res.scenario.sha256(),
         "seed": res.seed,
         "replications": 1,
+        **outputs.record(),
         "gasroutes_version": ver("gasroutes"),
         "simpy_version": ver("simpy"),
         "python_version": platform.python_version(),
+        # a Parquet file's bytes depend on the version of pyarrow that wrote it
+        **({"pyarrow_version": ver("pyarrow")} if outputs.parquet else {}),
         "lpg_build": lpg_build().name,
         "git_commit": _git_commit(),
         "started": _iso(res.started),

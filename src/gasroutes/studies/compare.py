@@ -20,6 +20,7 @@ from gasroutes.results.summary import flatten_kpis
 
 if TYPE_CHECKING:
     from gasroutes.results.result import Result
+    from gasroutes.results.writing import Outputs
     from gasroutes.studies.replicate import Pages, Progress
 
 __all__ = ["Comparison", "check_count", "compare", "is_scenario", "load_runs", "read_folders"]
@@ -70,6 +71,25 @@ class Comparison:
 
         return kpi_differences(self.runs)
 
+    @property
+    def without_daily(self) -> list[str]:
+        """The single runs whose daily tables are not at hand (read from folders written
+        with --tables annual)."""
+        return [r.name for r in self.runs if r.tables == "annual" and not r.replicated]
+
+    def chart_notes(self) -> list[str]:
+        """The comparison charts left out, and why, in words."""
+        missing = self.without_daily
+        if self.replicated or not missing:
+            return []
+        one = len(missing) == 1
+        return [
+            f"{', '.join(missing)} {'was' if one else 'were'} written with --tables annual "
+            "(no daily tables), so the comparison's daily charts (deliveries, revenue, "
+            f"production, route flows) are left out; run {'it' if one else 'them'} again "
+            "without --tables annual, or compare the scenario files, to draw them"
+        ]
+
     def pairing_notes(self) -> list[str]:
         """What the comparison of replicated runs could pair, in words."""
         from gasroutes.studies.paired import share_seeds
@@ -116,10 +136,12 @@ def load_runs(
     scratch: Path | None = None,
     progress: Progress | None = None,
     pages: Pages | None = None,
+    outputs: Outputs | None = None,
 ) -> tuple[list[RunData], list[Result]]:
     """Turn results, run folders and scenario files into RunData, running the scenario
     files; also return the results of those runs. With ``replications`` above 1, scenario
-    files are run replicated into ``scratch``/<name> (the caller keeps or removes them)."""
+    files are run replicated into ``scratch``/<name> (the caller keeps or removes them),
+    with the tables and formats of ``outputs``."""
     from gasroutes.results.result import Result
     from gasroutes.results.run import run
     from gasroutes.scenario.loading import load_scenario
@@ -149,6 +171,7 @@ def load_runs(
                     workers=workers,
                     progress=progress,
                     pages=pages,
+                    outputs=outputs,
                 )
                 out.append(RunData.from_folder(folder))
             elif is_scenario(path):

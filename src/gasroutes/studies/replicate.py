@@ -36,9 +36,18 @@ import pandas as pd
 from gasroutes.core.errors import RunFailedError
 from gasroutes.core.folders import atomic_folder
 from gasroutes.core.workers import start_worker
+from gasroutes.results.parquet import join_parquet
 from gasroutes.results.runfolder import FORMAT_VERSION
 from gasroutes.results.summary import flatten_kpis
-from gasroutes.results.writing import _iso, manifest, write_csv, write_manifest, write_tables
+from gasroutes.results.writing import (
+    Outputs,
+    _iso,
+    also_parquet,
+    manifest,
+    write_csv,
+    write_manifest,
+    write_tables,
+)
 from gasroutes.sim.changes import FIXED_SOURCES
 from gasroutes.sim.randomness import replication_seeds
 
@@ -61,6 +70,7 @@ class _Task:
     seed: int
     scenario: Scenario
     folder: str
+    outputs: Outputs
 
 
 def _one(task: _Task) -> dict[str, Any]:
@@ -71,14 +81,14 @@ def _one(task: _Task) -> dict[str, Any]:
     res = run(task.scenario, seed=task.seed)
     folder = Path(task.folder) / f"rep-{task.index}"
     folder.mkdir()
-    names = write_tables(res, folder)
+    names = write_tables(res, folder, task.outputs)
     return {
         "index": task.index,
         "seed": task.seed,
         "summary": res.summary,
         "aggregates": aggregates(res),
         "tables": names,
-        "manifest": manifest(res) if task.index == 0 else None,
+        "manifest": manifest(res, task.outputs) if task.index == 0 else None,
         "wall_s": res.wall_s,
     }
 
@@ -214,17 +224,20 @@ def run_replications(
     workers: int = 1,
     progress: Progress | None = None,
     pages: Pages | None = None,
+    outputs: Outputs | None = None,
 ) -> Replicated:
     """Run ``n`` replications of ``scenario`` and write the replicated folder ``out``:
-    its tables, summary and manifest; ``pages`` adds the charts and the report page
-    (:func:`gasroutes.report.replicated.replicated_pages`) before the manifest is
+    its tables (those ``outputs`` asks for, in its formats; replications.csv and
+    bands.csv always), summary and manifest; ``pages`` adds the charts and the report
+    page (:func:`gasroutes.report.replicated.replicated_pages`) before the manifest is
     written."""
+    outputs = outputs or Outputs()
     started = time.time()
     if seed is not None and seed != scenario.seed:
         scenario = scenario.model_copy(update={"seed": seed})
     seeds = replication_seeds(scenario.seed, n)
     with atomic_folder(out, "replicated_run") as tmp:
-        tasks = [_Task(i, s, scenario, str(tmp)) for i, s in enumerate(seeds)]
+        tasks = [_Task(i, s, scenario, str(tmp), outputs) for i, s in enumerate(seeds)]
         done: list[dict[str, Any]] = []
         for result in _results(tasks, workers):
             done.append(result)
@@ -233,6 +246,9 @@ def run_replications(
         done.sort(key=lambda r: r["index"])
         for name in done[0]["tables"]:
             _join(tmp, name, n)
+            if outputs.parquet:
+                parquet = Path(name).with_suffix(".parquet").name
+                join_parquet([tmp / f"rep-{r}" / parquet for r in range(n)], tmp / parquet)
         for r in range(n):
             (tmp / f"rep-{r}").rmdir()
         kpis = pd.DataFrame(
@@ -243,12 +259,14 @@ def run_replications(
         )
         kpi_cols = [c for c in kpis.columns if c not in ("replication", "seed", "days")]
         write_csv(kpis, tmp / "replications.csv", "%.6f")
+        also_parquet(kpis, tmp / "replications.csv", outputs)
         band = bands(
             pd.concat(
                 [r["aggregates"].assign(replication=r["index"]) for r in done], ignore_index=True
             )
         )
         write_csv(band, tmp / "bands.csv", "%.6f")
+        also_parquet(band, tmp / "bands.csv", outputs)
         first = done[0]["summary"]
         summary = {
             "scenario": scenario.name,

@@ -33,7 +33,7 @@ from gasroutes.core.limits import MAX_SWEEP_RUNS
 from gasroutes.core.workers import start_worker
 from gasroutes.results.run import LpgCache, run
 from gasroutes.results.runfolder import read_json
-from gasroutes.results.writing import write_csv
+from gasroutes.results.writing import Outputs, also_parquet, write_csv
 from gasroutes.scenario.paths import set_path
 from gasroutes.studies.sweep_spec import SweepSpec, design_points, load_sweep
 
@@ -417,14 +417,19 @@ def run_sweep(
     progress: Callable[[int, int, int, float], None] | None = None,
     write_run: WriteRun | None = None,
     pages: Pages | None = None,
+    outputs: Outputs | None = None,
 ) -> SweepResult:
     """Run (or finish, with ``resume``) the sweep in ``path``; write its folder: the
     journal, runs.csv, annual.csv and sweep.json; ``pages`` adds the charts and the
     report page (:func:`gasroutes.report.sweep.sweep_pages`), ``write_run`` writes each
-    run's folder with ``keep_runs``.
+    run's folder with ``keep_runs``. ``outputs`` is recorded in sweep.json (the tables
+    of the kept runs, which ``write_run`` writes, and the formats); with Parquet,
+    runs.csv and annual.csv get Parquet copies.
 
     The folder must be new, empty, or (with ``resume``) a sweep folder of the same sweep
-    file; runs that failed are run again on a resume."""
+    file, resumed with the same ``outputs``; runs that failed are run again on a
+    resume."""
+    outputs = outputs or Outputs()
     if keep_runs and write_run is None:
         raise ValueError("keep_runs needs write_run, the writer of a run's folder")
     spec, base, sha = load_sweep(path, max_runs)
@@ -453,6 +458,7 @@ def run_sweep(
                 f"{out}: the base scenario {spec.base} has changed since "
                 "this sweep started; run it into a new --out folder"
             )
+        _check_outputs(out, previous, outputs, keep_runs)
         started_before = previous.get("started")
     else:
         if holds and (journal.exists() or manifest_path.exists()):
@@ -476,6 +482,9 @@ def run_sweep(
     started = time.time()
     manifest = _manifest(spec, path, sha, len(tasks), engine, "running", started)
     manifest["base_sha256"] = _base_sha(base)
+    manifest["formats"] = outputs.formats
+    if keep_runs:
+        manifest["tables"] = outputs.tables  # what the kept runs' folders hold
     if started_before:
         manifest["started"] = started_before  # the sweep's first start; engine: this leg's
     _write_json(manifest_path, manifest)
@@ -492,8 +501,10 @@ def run_sweep(
     rows = _read_journal(journal, known)
     result = _tables(spec, rows, out)
     result.runs.to_csv(out / "runs.csv", index=False, float_format="%.6f")
+    also_parquet(result.runs, out / "runs.csv", outputs)
     if len(result.annual):
         write_csv(result.annual, out / "annual.csv", "%.6f")
+        also_parquet(result.annual, out / "annual.csv", outputs)
     if pages is not None:
         pages(result)
     seal(out, "sweep")
@@ -504,6 +515,23 @@ def run_sweep(
     )
     _write_json(manifest_path, manifest)
     return result
+
+
+def _check_outputs(out: Path, previous: dict[str, Any], outputs: Outputs, keep_runs: bool) -> None:
+    """A sweep is resumed with the formats it started with, and the tables of its kept
+    runs (a sweep.json without them is from before they could be chosen: CSV, every
+    table)."""
+    formats = previous.get("formats", ["csv"])
+    tables = previous.get("tables", "all") if keep_runs else outputs.tables
+    if formats != outputs.formats or tables != outputs.tables:
+        was = ", ".join(
+            ["--parquet" if "parquet" in formats else "no --parquet"]
+            + ([f"--tables {tables}"] if keep_runs else [])
+        )
+        raise RunFolderError(
+            f"{out}: this sweep was started with {was}; resume it with the same options (its "
+            "tables and kept runs must match), or run it into a new --out folder"
+        )
 
 
 def _base_sha(base: dict[str, Any]) -> str:
