@@ -277,7 +277,7 @@ def save_figure(fig: Figure, folder: Path, name: str, *, svg: bool = False, dpi:
     path = folder / f"{name}.png"
     # text without font hinting: at 150 dpi it reads the same, and a chart (mostly text
     # by drawing time) saves about a fifth faster; only here, so users' figures keep theirs
-    with rc_context({"text.hinting": "none", "text.hinting_factor": 1}):
+    with rc_context({"text.hinting": "none"}):
         fig.savefig(path, dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
     if svg:
         fig.savefig(folder / f"{name}.svg", metadata={"Date": None})
