@@ -125,10 +125,18 @@ def _key_figures(c: Comparison) -> str:
                 text += _difference(str(kpi), float(row[f"{n} - {first}"]))
             cells.append(f'<td class="num">{text}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
+    horizons = {(r.summary.get("start"), r.summary.get("end")) for r in c.runs}
+    caveat = (
+        " The runs cover different horizons: a difference is partly one of the length of "
+        "the period."
+        if len(horizons) > 1
+        else ""
+    )
+    means = " (the mean over replications for a replicated run)" if c.replicated else ""
     return (
-        f"<p>Each run's totals over its horizon; under the value of each run after the "
-        f"first, its difference from {html.escape(first)} (run - {html.escape(first)}), "
-        f"marked {html.escape(READING)}.</p>"
+        f"<p>Each run's totals over its horizon{means}; under the value of each run after "
+        f"the first, its difference from {html.escape(first)} (run - {html.escape(first)}), "
+        f"marked {html.escape(READING)}.{caveat}</p>"
         f'<div class="wide"><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )

@@ -49,6 +49,8 @@ class Comparison:
             spec = ",.0f" if h.count else ",.2f"
             rows.append([h.label, *(f"{v:{spec}}" if math.isfinite(v) else "n/a" for v in values)])
         caption = f"{len(self.runs)} runs (the first, {self.names[0]}, is the reference)"
+        if self.replicated:
+            caption += "; means over replications"
         return html_table(caption, ["", *self.names], rows)
 
     @property
