@@ -72,9 +72,8 @@ def plot_comparison(c: Comparison, name: str) -> Figure:
 
 
 COMPARE_CAPTIONS = {
-    "annual_exports": "Annual exports by destination per run (the median for replicated runs, "
-    "left) and the difference "
-    "from the first run (right), bcm/yr.",
+    "annual_exports": "Annual exports by destination per run (the median for replicated "
+    "runs), and each run's difference from the first run, bcm/yr.",
     "deliveries": "Monthly mean deliveries per buyer per run, and the difference from the "
     "first run, mcm/d.",
     "revenue": "Annual revenue invoiced per buyer per run, and the difference, USD bn/yr.",
