@@ -150,6 +150,7 @@ def _warn(scenario: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     from gasroutes.api import run
     from gasroutes.core.folders import check_target
+    from gasroutes.results.summary import key_figures
     from gasroutes.results.writing import Outputs
     from gasroutes.scenario.loading import load_scenario
 
@@ -190,23 +191,9 @@ def _run(args: argparse.Namespace) -> int:
     print(
         f"{scenario.name}: {scenario.start} to {scenario.end}, {s['days']} days, seed {s['seed']}"
     )
-    for dest, bcm in s["exports_bcm_by_destination"].items():
-        print(f"  {dest:<28} {bcm:10.3f} bcm")
-    print(f"  {'shut in':<28} {s['shut_in_bcm']:10.3f} bcm")
-    print(f"  {'revenue':<28} {s['revenue_usd_total'] / 1e9:10.3f} USD bn")
-    if "lpg_delivered_kt" in s:
-        print(
-            f"  {'LPG delivered to ' + s['lpg_destination']:<28} {s['lpg_delivered_kt']:10.1f} kt"
-        )
-        print(f"  {'LPG unmet demand':<28} {s['lpg_unmet_demand_kt']:10.1f} kt")
-        stockouts = s["lpg_stockout_days_by_depot"]
-        if stockouts:
-            worst = max(stockouts, key=lambda d: stockouts[d])
-            print(
-                f"  {'LPG stock-out days':<28} {stockouts[worst]:10d}    "
-                f"at the worst depot ({worst}; {sum(stockouts.values()):,} depot-days in all)"
-            )
-        print(f"  {'LPG shut in at the plants':<28} {s['lpg_shut_in_kt']:10.1f} kt")
+    for f in key_figures(s):
+        note = f"   {f.note}" if f.note else ""
+        print(f"  {f.label:<28} {f.value:10.{f.digits}f} {f.unit}{note}")
     print(f"  conservation error {s['conservation_error']:.2e}")
     print(f"wrote {out}/")
     return EXIT_OK
@@ -214,6 +201,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _replicate(args: argparse.Namespace, scenario: Any, out: Path) -> int:
     from gasroutes.api import run_replications
+    from gasroutes.results.summary import headlines
 
     if not scenario.uncertainty.active:
         print(
@@ -242,19 +230,11 @@ def _replicate(args: argparse.Namespace, scenario: Any, out: Path) -> int:
     stats = ("mean", "p5", "p50", "p95")
     print(f"  {'':<28} " + " ".join(f"{k:>10}" for k in stats))
 
-    def line(label: str, key: str, scale: float = 1.0) -> None:
-        if key in k:
-            s = k[key]
-            cells = [f"{s[k] / scale:10.3f}".replace("-0.000", " 0.000") for k in stats]
-            print(f"  {label:<28} " + " ".join(cells))
-
-    for key in k:
-        if key.startswith("exports_bcm_by_destination."):
-            line(f"{key.split('.', 1)[1]} (bcm)", key)
-    line("shut in (bcm)", "shut_in_bcm")
-    line("revenue (USD bn)", "revenue_usd_total", 1e9)
-    line("LPG delivered (kt)", "lpg_delivered_kt")
-    line("LPG unmet demand (kt)", "lpg_unmet_demand_kt")
+    for h in headlines(k):
+        cells = [
+            f"{k[h.keys[0]][stat] / h.scale:10.3f}".replace("-0.000", " 0.000") for stat in stats
+        ]
+        print(f"  {h.label:<28} " + " ".join(cells))
     print(f"  conservation error {rep.summary['conservation_error']:.2e} (worst replication)")
     print(f"wrote {out}/")
     return EXIT_OK
@@ -298,6 +278,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     from gasroutes.api import compare
+    from gasroutes.results.summary import headlines
 
     if len(args.runs) < 2:
         print(
@@ -353,26 +334,14 @@ def _compare(args: argparse.Namespace) -> int:
     # names in full: the columns are as wide as the longest
     width = max(17, *(len(n) + 2 for n in comparison.names))
     print(f"  {'':<24}" + "".join(f"{n:>{width}}" for n in comparison.names))
-    rows = [
-        ("exports (bcm)", "exports_bcm_total", 1.0),
-        ("revenue (USD bn)", "revenue_usd_total", 1e9),
-        ("shut in (bcm)", "shut_in_bcm", 1.0),
-        ("LPG delivered (kt)", "lpg_delivered_kt", 1.0),
-        ("LPG unmet demand (kt)", "lpg_unmet_demand_kt", 1.0),
-    ]
-    for label, key, scale in rows:
-        if key in kpis.index:
-            row = {n: _number(kpis.loc[key, n]) for n in comparison.names}
-            cells = "".join(
-                f"{row[n] / scale:>{width},.2f}" if math.isfinite(row[n]) else f"{'n/a':>{width}}"
-                for n in comparison.names
-            )
-            print(f"  {label:<24}{cells}")
-    stockouts = [k for k in kpis.index if str(k).startswith("lpg_stockout_days_by_depot.")]
-    if stockouts:
-        days = kpis.loc[stockouts].sum()
-        cells = "".join(f"{int(days[n]):>{width},d}" for n in comparison.names)
-        print(f"  {'LPG stock-out depot-days':<24}{cells}")
+    flat = {n: {str(k): _number(v) for k, v in kpis[n].items()} for n in comparison.names}
+    for h in headlines(kpis.index, by_destination=False, depot_days=True):
+        values = [h.value(flat[n]) for n in comparison.names]
+        spec = ",.0f" if h.count else ",.2f"
+        cells = "".join(
+            f"{v:>{width}{spec}}" if math.isfinite(v) else f"{'n/a':>{width}}" for v in values
+        )
+        print(f"  {h.label:<24}{cells}")
     print(f"wrote {out}/")
     return EXIT_OK
 

@@ -280,6 +280,8 @@ class Page(HTMLParser):
                 self.urls.append(value)
         if tag == "img":
             self.images.append(dict(attrs).get("src") or "")
+        if tag == "br" and self._in is not None:
+            self._text.append("\n")  # a cell's second line (a run's difference)
         if tag in ("h1", "h2", "td", "th", "p"):
             self._in, self._text = tag, []
         elif tag == "table":
@@ -771,12 +773,32 @@ def test_comparison_report_is_one_self_contained_page(
         for n in ("calm", "outage")
     }
     (kpis,) = page.tables["Key figures"]
-    assert kpis[0] == ["kpi", "calm", "outage", "outage - calm"]
+    assert kpis[0] == ["kpi", "calm", "outage"]
     assert {r[0] for r in kpis[1:]} == set(summaries["calm"]) - {"seed", "days"}
-    for name, a, b, diff in kpis[1:]:
+    words = {}
+    for name, a, b in kpis[1:]:
+        value, diff = b.split("\n")  # the outage's value, then its difference from calm
+        number, _, words[name] = diff.partition(" ")
         assert shown_as(a, summaries["calm"][name]), (name, a)
-        assert shown_as(b, summaries["outage"][name]), (name, b)
-        assert shown_as(diff, summaries["outage"][name] - summaries["calm"][name]), (name, diff)
+        assert shown_as(value, summaries["outage"][name]), (name, value)
+        change = summaries["outage"][name] - summaries["calm"][name]
+        assert shown_as(number, change), (name, diff)
+        assert number.startswith("+") == (change > 0 and number != "0"), (name, diff)
+    # the outage on west cuts beta's deliveries: fewer exports and more shortfall are both
+    # worse; nominations, production and utilisation move with no good side
+    assert words["exports_bcm_by_destination.beta"] == "worse"
+    assert words["revenue_usd_total"] == "worse"
+    assert words["shortfall_bcm_by_buyer.beta"] == "worse"
+    assert summaries["outage"]["production_bcm"] != summaries["calm"]["production_bcm"]
+    assert words["production_bcm"] == "" and words["route_utilisation.west"] == ""
+    # each run's name has its colour in the charts, in the list of runs, the table's
+    # heading and the heading of its events
+    for i, name in enumerate(["calm", "outage"]):
+        mark = (
+            f'<span class="swatch" style="background:{run_color(i)}"></span>'
+            f'<span class="name">{name}</span>'
+        )
+        assert text.count(mark) == 3, name
 
     assert "Events: calm" not in page.tables
     assert page.paragraphs["Events: calm"] == ["No events."]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,32 +12,75 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
+    "Markup",
+    "breakable",
     "calibration_report",
-    "comparison_report",
+    "fmt",
     "hindcast_report",
+    "image",
     "render_page",
     "replicated_report",
     "run_report",
+    "swatch",
+    "table",
 ]
 
+# The page fits a window of 1400 px (scripts/check_report_width.py checks it in Chromium):
+# the body is at most 1100 px wide; tables are no wider than it: text cells wrap at
+# spaces, hyphens and the <wbr> after each "_", "." and "/" (a run's name anywhere if it
+# must), numbers and dates do not; images shrink to it; and a table that still cannot
+# fit scrolls inside its .wide box rather than the page.
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
-max-width:1100px;color:#222;line-height:1.4;padding:0 1rem}
+max-width:1100px;color:#222;line-height:1.4;padding:0 1rem;overflow-wrap:break-word}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;
 border-bottom:1px solid #ddd;padding-bottom:.2rem}
 .meta{color:#666;font-size:.9rem}
-table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
-th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
+table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0;max-width:100%}
+th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top;
+overflow-wrap:break-word}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 th{background:#f4f4f4}tr:nth-child(even) td{background:#fafafa}
-td.neg{color:#b00}td.pos{color:#070}
-.wide{overflow-x:auto}
+.better{color:#067a2e}.worse{color:#b00020}
+td .d{display:block;font-size:.8rem;color:#666}td .d.better{color:#067a2e}
+td .d.worse{color:#b00020}
+.swatch{display:inline-block;width:.8em;height:.8em;margin-right:.35em;border-radius:2px;
+vertical-align:-.05em;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+.date{white-space:nowrap}.name{overflow-wrap:anywhere}.wide{overflow-x:auto}
+h3{font-size:1rem;margin:1.2rem 0 .3rem}
 figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{color:#666;font-size:.85rem}
 """
+BREAK_AFTER = re.compile(r"([_./])")
+DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 
-def _fmt(value: Any) -> str:
+class Markup(str):
+    """Text that is HTML already (a run's name with its colour swatch): written as it is."""
+
+
+def breakable(text: Any) -> str:
+    """``text`` escaped, with a line-break opportunity after each "_", "." and "/" when
+    it is long (a KPI name or a path is one long word otherwise; ``wall_s`` stays whole),
+    and its dates kept on one line."""
+    if isinstance(text, Markup):
+        return text
+    text = html.escape(str(text))
+    marked = BREAK_AFTER.sub(r"\1<wbr>", text) if len(text) > 12 else text
+    return DATE.sub(r'<span class="date">\1</span>', marked)
+
+
+def swatch(color: str, name: str) -> Markup:
+    """A run's name after a square of its colour (the colour of its lines in the charts)."""
+    return Markup(
+        f'<span class="swatch" style="background:{html.escape(color)}"></span>'
+        f'<span class="name">{breakable(name)}</span>'
+    )
+
+
+def fmt(value: Any) -> str:
+    """A table cell's text: counts as counts, quantities to three decimals (or in
+    scientific notation when tiny), text escaped and breakable."""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
@@ -51,24 +95,27 @@ def _fmt(value: Any) -> str:
         if abs(value) < 1e-3:
             return f"{value:.2e}"
         return f"{value:,.3f}"
-    return html.escape(str(value))
+    return breakable(value)
 
 
-def table(frame: pd.DataFrame, numeric: Iterable[str] = (), signed: Iterable[str] = ()) -> str:
-    """An HTML table; ``numeric`` columns right-aligned, ``signed`` coloured by sign."""
-    num, sig = set(numeric), set(signed)
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+def table(
+    frame: pd.DataFrame,
+    numeric: Iterable[str] = (),
+    marks: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """An HTML table; ``numeric`` columns right-aligned; ``marks`` gives some columns a
+    CSS class per row (``better``, ``worse`` or ``""``)."""
+    num, marks = set(numeric), marks or {}
+    head = "".join(f"<th>{breakable(c)}</th>" for c in frame.columns)
     rows = []
-    for values in frame.itertuples(index=False):
+    for i, values in enumerate(frame.itertuples(index=False)):
         cells = []
         for col, v in zip(frame.columns, values, strict=True):
-            cls = []
-            if col in num or col in sig:
-                cls.append("num")
-            if col in sig and isinstance(v, int | float) and v == v and v != 0:
-                cls.append("pos" if v > 0 else "neg")
+            cls = ["num"] if col in num else []
+            if col in marks and marks[col][i]:
+                cls.append(marks[col][i])
             attr = f' class="{" ".join(cls)}"' if cls else ""
-            cells.append(f"<td{attr}>{_fmt(v)}</td>")
+            cells.append(f"<td{attr}>{fmt(v)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -83,7 +130,7 @@ def image(path: Path, caption: str) -> str:
 
 def render_page(title: str, meta: str, sections: Sequence[tuple[str, str]]) -> str:
     """A whole page: title, a line of metadata, then (heading, html) sections."""
-    body = "".join(f"<h2>{html.escape(h)}</h2>\n{content}\n" for h, content in sections)
+    body = "".join(f"<h2>{breakable(h)}</h2>\n{content}\n" for h, content in sections)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>\n"
@@ -121,10 +168,10 @@ def _by_member(per: Mapping[str, Mapping[str, Any]], label: str, name: Any = Non
     members = list(dict.fromkeys(m for v in per.values() for m in v))
     if not members:
         return ""
-    head = "".join(f"<th>{html.escape(name(k))}</th>" for k in per)
+    head = "".join(f"<th>{breakable(name(k))}</th>" for k in per)
     rows = "".join(
-        f"<tr><td>{html.escape(m)}</td>"
-        + "".join(f'<td class="num">{_fmt(per[k].get(m, ""))}</td>' for k in per)
+        f"<tr><td>{breakable(m)}</td>"
+        + "".join(f'<td class="num">{fmt(per[k].get(m, ""))}</td>' for k in per)
         + "</tr>"
         for m in members
     )
@@ -150,7 +197,7 @@ def kpi_tables(summary: Mapping[str, Any]) -> str:
     ]
     shown: list[tuple[str, Any]] = [(k, str(v) if k == "seed" else v) for k, v in scalars]
     totals = "".join(
-        f'<tr><td>{html.escape(k)}</td><td class="num">{_fmt(v)}</td></tr>' for k, v in shown
+        f'<tr><td>{breakable(k)}</td><td class="num">{fmt(v)}</td></tr>' for k, v in shown
     )
     mappings = {
         k: v
@@ -270,92 +317,10 @@ def replicated_report(
     return render_page(f"gasroutes run: {summary.get('scenario')}", meta, sections)
 
 
-COMPARE_CAPTIONS = {
-    "annual_exports": "Annual exports by destination per run (the median for replicated runs, "
-    "left) and the difference "
-    "from the first run (right), bcm/yr.",
-    "deliveries": "Monthly mean deliveries per buyer per run, and the difference from the "
-    "first run, mcm/d.",
-    "revenue": "Annual revenue invoiced per buyer per run, and the difference, USD bn/yr.",
-    "production": "Exports, domestic use and shut-in per run, mcm/d.",
-    "route_flows": "Monthly mean flow on each route per run, mcm/d.",
-    "difference_kpis": "Mean difference of each total from the first run, with its 95% "
-    "confidence interval (dark: paired by replication; light: unpaired, for comparison).",
-    "difference_annual": "Difference in annual exports from the first run, mean over "
-    "replications with its 95% confidence interval (bcm/yr).",
-}
-
-
-def comparison_report(comparison: Any, charts: Sequence[Path]) -> str:
-    """The report of a comparison: KPIs side by side, each run's events, every chart."""
-    runs = comparison.runs
-    kpis = comparison.kpis.reset_index()
-    diff_cols = [c for c in kpis.columns if " - " in str(c)]
-    sections = [
-        (
-            "Runs",
-            table(
-                pd.DataFrame(
-                    {
-                        "run": [r.name for r in runs],
-                        "horizon": [
-                            f"{r.summary.get('start')} to {r.summary.get('end')}" for r in runs
-                        ],
-                        "seed": [str(r.seed) for r in runs],  # a seed, not a quantity
-                        "scenario sha256": [
-                            str(r.manifest.get("scenario_sha256", ""))[:12] for r in runs
-                        ],
-                        "folder": [
-                            str(r.folder) if r.folder else "(run for this comparison)" for r in runs
-                        ],
-                    }
-                )
-            ),
-        ),
-        (
-            "Key figures",
-            '<div class="wide">'
-            + table(kpis, numeric=[c for c in kpis.columns if c != "kpi"], signed=diff_cols)
-            + "</div>",
-        ),
-    ]
-    if comparison.replicated:
-        diffs = comparison.differences
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in comparison.pairing_notes())
-        numeric = [c for c in diffs.columns if c not in ("kpi", "run", "reference", "pairing")]
-        sections.append(
-            (
-                "Differences with 95% confidence intervals",
-                f"<ul>{notes}</ul><p>Each row: the mean over replications of (run - "
-                f"{html.escape(runs[0].name)}) and its 95% confidence interval; paired "
-                "intervals use the difference replication by replication, and the width "
-                "the unpaired interval would have had is given for comparison.</p>"
-                '<div class="wide">'
-                + table(diffs, numeric=numeric, signed=["mean_difference"])
-                + "</div>",
-            )
-        )
-    for r in runs:
-        ev = r.events
-        sections.append((f"Events: {r.name}", table(ev) if len(ev) else "<p>No events.</p>"))
-    notes = "".join(f"<p>{html.escape(n)}</p>" for n in comparison.chart_notes())
-    sections.append(
-        (
-            "Charts",
-            notes + "".join(image(p, COMPARE_CAPTIONS.get(p.stem, p.stem)) for p in charts),
-        )
-    )
-    names = " vs ".join(r.name for r in runs)
-    meta = (
-        f"{len(runs)} runs; differences are each run minus {runs[0].name}; volumes in "
-        "bcm, money in USD"
-    )
-    if len({(r.summary.get("start"), r.summary.get("end")) for r in runs}) > 1:
-        meta += (
-            "; the runs cover different horizons, so their totals are over different "
-            "periods (the charts align them on the calendar)"
-        )
-    return render_page(f"gasroutes comparison: {names}", meta, sections)
+def _years_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Years (and origin years) as they are written, 2015, not as a quantity, 2,015."""
+    years = [c for c in ("year", "origin") if c in frame.columns]
+    return frame.astype(dict.fromkeys(years, str)) if years else frame
 
 
 def calibration_report(fit: Any, chart: Path) -> str:
@@ -391,7 +356,13 @@ def calibration_report(fit: Any, chart: Path) -> str:
     if len(timing):
         sections.append(("Timing targets", table(timing, numeric=("value",))))
     sections += [
-        ("The fit", table(fit.table, numeric=("observed", "simulated", "error", "relative_error"))),
+        (
+            "The fit",
+            table(
+                _years_as_text(fit.table),
+                numeric=("observed", "simulated", "error", "relative_error"),
+            ),
+        ),
         ("Chart", image(chart, "Simulated against observed on the years fitted.")),
     ]
     return render_page(f"gasroutes calibration: {s['calibration']}", meta, sections)
@@ -421,6 +392,9 @@ def hindcast_report(hc: Any, scores: Mapping[str, Any], chart: Path) -> str:
             table(pd.DataFrame(rows), numeric=[k for k in rows[0] if "MAPE" in k] if rows else ()),
         ),
         ("Chart", image(chart, "Hindcasts from each origin against the record and persistence.")),
-        ("Table", table(hc.table, numeric=("simulated", "persistence", "observed"))),
+        (
+            "Table",
+            table(_years_as_text(hc.table), numeric=("simulated", "persistence", "observed")),
+        ),
     ]
     return render_page(f"gasroutes hindcast: {hc.spec.name}", meta, sections)

@@ -52,12 +52,19 @@ def sweep_pages(result: SweepResult) -> None:
         ("KPIs over the runs", table(summary, numeric=["mean", "min", "max"])),
         ("Charts", "".join(image(p, p.stem) for p in paths) or "<p>No successful run.</p>"),
         ("Failed runs", table(failed[["run_id", "error"]]) if len(failed) else "<p>None.</p>"),
-        ("Runs", '<div class="wide">' + table(runs.drop(columns=["engine"])) + "</div>"),
+        ("Runs", '<div class="wide">' + _runs_table(runs) + "</div>"),
     ]
     meta = f"written {dt.datetime.now(tz=dt.UTC).isoformat(timespec='seconds')}"
     (out / "report.html").write_text(
         render_page(f"gasroutes sweep: {spec.name}", meta, sections), encoding="utf-8"
     )
+
+
+def _runs_table(runs: pd.DataFrame) -> str:
+    """Every run: numbers right-aligned, seeds as seeds (2025, not 2,025)."""
+    shown = runs.drop(columns=["engine"]).assign(seed=runs["seed"].astype(str))
+    numeric = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])]
+    return table(shown, numeric=numeric)
 
 
 def _agg(runs: pd.DataFrame, k: str, fn: Any) -> float:

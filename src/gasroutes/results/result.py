@@ -99,30 +99,22 @@ class Result(RunArrays):
         )
 
     def _repr_html_(self) -> str:
-        """Jupyter's view: the key figures as a small table."""
-        from html import escape
+        """Jupyter's view: the key figures ``gasroutes run`` prints, as a small table."""
+        from gasroutes.results.summary import html_table, key_figures
 
         s = self.summary
         rows = [
-            ("horizon", f"{s['start']} to {s['end']} ({s['days']:,} days)"),
-            ("seed", str(s["seed"])),
+            ["horizon", f"{s['start']} to {s['end']} ({s['days']:,} days)"],
+            ["seed", str(s["seed"])],
             *(
-                (f"exports to {b}", f"{v:,.3f} bcm")
-                for b, v in s["exports_bcm_by_destination"].items()
+                [
+                    f.name,
+                    f"{f.value:,.{f.digits}f} {f.unit}".strip() + (f" {f.note}" if f.note else ""),
+                ]
+                for f in key_figures(s)
             ),
-            ("shut in", f"{s['shut_in_bcm']:,.3f} bcm"),
-            ("revenue", f"{s['revenue_usd_total'] / 1e9:,.3f} USD bn"),
         ]
-        if "lpg_delivered_kt" in s:
-            rows += [
-                ("LPG delivered", f"{s['lpg_delivered_kt']:,.1f} kt"),
-                ("LPG unmet demand", f"{s['lpg_unmet_demand_kt']:,.1f} kt"),
-            ]
-        body = "".join(
-            f"<tr><th style='text-align:left'>{escape(k)}</th><td>{escape(v)}</td></tr>"
-            for k, v in rows
-        )
-        return f"<table><caption>{escape(s['scenario'])}</caption>{body}</table>"
+        return html_table(str(s["scenario"]), [], rows)
 
     def check_conservation(self) -> float:
         """Check mass balance day by day at every node; store and return the worst

@@ -6,6 +6,7 @@ is run first). The first run is the reference: differences are "run - first".
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import pandas as pd
 
 from gasroutes.core.errors import RunFolderError
 from gasroutes.results.reading import RunData
-from gasroutes.results.summary import flatten_kpis
+from gasroutes.results.summary import flatten_kpis, headlines, html_table
 
 if TYPE_CHECKING:
     from gasroutes.results.result import Result
@@ -37,6 +38,21 @@ class Comparison:
     def __repr__(self) -> str:
         """One line: the runs compared (the tables would fill a notebook cell)."""
         return f"<{type(self).__name__} of {len(self.runs)} runs: {', '.join(self.names)}>"
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the key figures ``gasroutes compare`` prints, one column per
+        run, as a small table."""
+        kpis = self.kpis
+        flat = {n: {str(k): v for k, v in kpis[n].items()} for n in self.names}
+        rows = []
+        for h in headlines(kpis.index, by_destination=False, depot_days=True):
+            values = [h.value(flat[n]) for n in self.names]
+            spec = ",.0f" if h.count else ",.2f"
+            rows.append([h.label, *(f"{v:{spec}}" if math.isfinite(v) else "n/a" for v in values)])
+        caption = f"{len(self.runs)} runs (the first, {self.names[0]}, is the reference)"
+        if self.replicated:
+            caption += "; means over replications"
+        return html_table(caption, ["", *self.names], rows)
 
     @property
     def names(self) -> list[str]:

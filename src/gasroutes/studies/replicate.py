@@ -38,7 +38,7 @@ from gasroutes.core.folders import atomic_folder
 from gasroutes.core.workers import start_worker
 from gasroutes.results.parquet import join_parquet
 from gasroutes.results.runfolder import FORMAT_VERSION
-from gasroutes.results.summary import flatten_kpis
+from gasroutes.results.summary import flatten_kpis, headlines, html_table
 from gasroutes.results.writing import (
     Outputs,
     _iso,
@@ -196,6 +196,21 @@ class Replicated:
             f"<Replicated {self.scenario.name}: {len(self.seeds)} replications, "
             f"{self.scenario.start} to {self.scenario.end}, in {self.folder}>"
         )
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the key figures ``gasroutes run --replications`` prints (mean
+        and percentiles across replications), as a small table."""
+        kpis = self.summary["kpis"]
+        stats = ("mean", "p5", "p50", "p95")
+        rows = [
+            [h.label, *(f"{kpis[h.keys[0]][stat] / h.scale:,.3f}" for stat in stats)]
+            for h in headlines(kpis)
+        ]
+        caption = (
+            f"{self.scenario.name}: {len(self.seeds)} replications, {self.scenario.start} "
+            f"to {self.scenario.end}, seed {self.scenario.seed}"
+        )
+        return html_table(caption, ["", *stats], rows)
 
 
 def _results(tasks: list[_Task], workers: int) -> Iterator[dict[str, Any]]:
