@@ -1,6 +1,9 @@
-"""Charts of one run, checked by what they draw, never by pixels: titles, axis units,
-legend entries, the plotted numbers against the tables they come from, event marks at the
-events' dates with a key that lists them, and one colour per destination.
+"""Charts of one run (and of replications), checked by what they draw, never by pixels:
+titles, axis units, legend entries, the plotted numbers against the tables they come
+from, event marks at the events' dates with a key that lists them whole, one colour per
+destination, and a layout that reads at a glance (``chart_problems``, tests/charts/
+conftest.py: no empty panel, units on every axis, legends beside the data, nothing on top
+of anything else).
 
 The runs are the small two-buyer scenario of conftest.py stretched over two years, with an
 outage (with ``until``), a cutoff and resume, and a price change; each distinct scenario
@@ -32,8 +35,9 @@ from matplotlib.patches import Rectangle
 import gasroutes
 from gasroutes.api import RunResult as Result
 from gasroutes.charts.axes import EVENT_COLORS, decimal_year
+from gasroutes.charts.bands import annual_band, kpi_spread, time_band
 from gasroutes.charts.palette import color
-from gasroutes.charts.run import CHARTS, network_map, save_charts
+from gasroutes.charts.run import CHARTS, lpg_chain, network_map, save_charts
 
 NAME = "plotted"
 OUTAGE = ("2020-03-01", "2020-04-15")  # route east, both days included
@@ -175,12 +179,20 @@ def marks(ax: Axes) -> dict[str, float]:
 
 
 def key(fig: Figure) -> dict[int, str]:
-    """The event key under a figure: its numbered lines, by number."""
-    out = {}
+    """The event key under a figure, by event number: each event's text, its wrapped
+    lines (indented after the first) joined again."""
+    out: dict[int, str] = {}
     for t in fig.texts:
-        m = re.match(r"(\d+)\s", t.get_text())
-        if m:
-            out[int(m.group(1))] = t.get_text()
+        number = None
+        for text in t.get_text().split("\n"):
+            m = re.match(r"(\d+)\s", text)
+            if m:
+                number = int(m.group(1))
+                out[number] = text
+            elif number is not None and text.startswith(" "):
+                out[number] += " " + text.strip()
+            else:
+                number = None
     return out
 
 
@@ -628,9 +640,10 @@ def test_a_buyer_without_deliveries_breaks_no_chart(small: dict[str, Any], gap: 
     nominated = gas(res.deliveries).groupby("buyer")["nominated"].sum()
     shown = [panel_id(ax) for ax in figs["deliveries"].axes]
     assert shown == [b for b in res.buyer_ids if nominated[b] + delivered[b] > 0]
-    top, bottom = figs["revenue_arrears"].axes
+    top, *arrears = figs["revenue_arrears"].axes
     assert legend(top) == full
-    assert set(legend(bottom)) <= set(full)
+    for bottom in arrears:
+        assert set(legend(bottom)) <= set(full)
     labels = [t.get_text() for t in figs["network_map"].axes[0].texts]
     for buyer in empty:
         assert buyer not in labels
@@ -650,27 +663,211 @@ def test_a_cut_off_buyer_keeps_its_deliveries_panel(small: dict[str, Any]) -> No
     assert "1  2020-01-01 to 2020-12-31  cutoff iran" in key(fig)[1]
 
 
-def test_the_lpg_chart_names_each_stores_kind_and_keeps_its_legend_above_the_lines(
-    tmp_path: Path,
+# ----------------------------------------------------------------------------- at a glance
+
+# The charts of this module that the layout checks cover (the network map is drawn by
+# its own module, with its own tests)
+GLANCE = [n for n in RUN_CHARTS if n != "network_map"]
+Problems = Callable[..., list[str]]
+
+
+def test_the_layout_checks_find_what_hinders_a_reader(chart_problems: Problems) -> None:
+    """The checks the charts must pass can fail: a legend over the data, a panel with no
+    data, a y label without unit, a multiplier above an axis, texts on top of each other."""
+    fig = Figure(figsize=(6.0, 5.0))
+    full, _ = fig.subplots(2, 1)
+    full.plot([0.0, 1.0], [1e9, 1.000001e9], label="revenue")
+    full.legend(loc="center")
+    full.set_ylabel("revenue")
+    fig.text(0.1, 0.01, "a note")
+    fig.text(0.12, 0.01, "another note")
+    problems = chart_problems(fig)
+    assert "legend of axes 0 lies over the data of axes 0" in problems
+    assert "axes 1 ('') draws no data" in problems
+    assert "axes 0: y label 'revenue' has no unit" in problems
+    assert any(p.startswith("axes 0: offset text") for p in problems), problems
+    assert any("'a note' overlaps figure text 1" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("name", GLANCE)
+def test_a_run_chart_reads_at_a_glance(result: Result, name: str, chart_problems: Problems) -> None:
+    """Every panel draws data and has units on its axes; legends sit right of the
+    panels, outside the data; titles, legends, event numbers and the key overlap nothing
+    and stay inside the figure."""
+    fig = result.plot(name)
+    assert chart_problems(fig) == []
+    for ax in fig.axes:
+        box = ax.get_legend()
+        if box is not None:  # to the right of its panel, top-aligned with it
+            assert box.get_bbox_to_anchor().x0 == pytest.approx(ax.get_window_extent().x1)
+
+
+def test_a_run_without_arrears_has_no_arrears_panel_and_says_so(
+    small: dict[str, Any], chart_problems: Problems
 ) -> None:
+    data = two_years(small)
+    del data["buyers"]["alpha"]["payment"]  # alpha pays in full, as beta does
+    res = run_once(data)
+    assert res.money["arrears_usd"].max() == 0
+    fig = res.plot("revenue_arrears")
+    (top,) = fig.axes
+    assert ylabel_unit(top) == "USD bn/yr"
+    notes = [t.get_text() for t in fig.texts]
+    assert any(n.startswith("no arrears in this run") for n in notes), notes
+    # the events marked on the arrears panel move to the revenue panel
+    assert_span(top, "cutoff", *CUTOFF, number=2)
+    assert vlines(top) == pytest.approx([float(decimal_year([PRICE])[0])])
+    assert_key(fig, [2, 3])
+    assert chart_problems(fig) == []
+
+
+LONG = (
+    "Serhetabat-Torghundi border closed after a dispute over transit fees, customs "
+    "inspections and the security of the rail yard"
+)
+
+
+def test_the_event_key_writes_every_event_whole_in_two_columns(
+    small: dict[str, Any], chart_problems: Problems
+) -> None:
+    data = two_years(small)
+    data["events"][0]["reason"] = LONG
+    data["events"] += [
+        {
+            "date": f"2021-0{month}-01",
+            "kind": "capacity",
+            "route": "east",
+            "capacity_bcm_per_year": 2.0 + month / 10,
+            "reason": f"step {month}: {LONG}",
+        }
+        for month in range(3, 8)
+    ]
+    fig = run_once(data).plot("route_flows")
+    lines = key(fig)
+    assert sorted(lines) == [1, 2, 4, 5, 6, 7, 8]  # 3 is the price, not a route event
+    assert lines[1] == f"1  {OUTAGE[0]} to {OUTAGE[1]}  outage east: {LONG}"
+    for number, month in zip(range(4, 9), range(3, 8), strict=True):
+        assert lines[number] == f"{number}  2021-0{month}-01  capacity east: step {month}: {LONG}"
+    columns = [t for t in fig.texts if re.match(r"\d+\s", t.get_text())]
+    assert len(columns) == 2  # one text per column, not one per line
+    assert all(len(t.get_text().split("\n")) > 3 for t in columns)  # the long ones wrapped
+    assert chart_problems(fig) == []
+
+
+@pytest.fixture(scope="module")
+def lpg_run(tmp_path_factory: pytest.TempPathFactory) -> Result:
+    """The Afghan border closure to mid-2026: an LPG chain with a rail closure."""
     root = Path(__file__).resolve().parents[2]
-    short = tmp_path / "short.yaml"
+    short = tmp_path_factory.mktemp("lpg") / "short.yaml"
     short.write_text(
         f"extends: {root / 'scenarios' / 'afghan-border-closure.yaml'}\nname: short\n"
         "end: 2026-06-30\n"
     )
-    res = gasroutes.run(gasroutes.load_scenario(short))
-    fig = res.plot("lpg_chain")
-    storage = fig.axes[2]
+    return gasroutes.run(gasroutes.load_scenario(short))
+
+
+def labelled(ax: Axes) -> dict[str, Line2D]:
+    return {str(x.get_label()): x for x in ax.get_lines() if not x.get_label().startswith("_")}
+
+
+def test_the_lpg_chart_keeps_a_colour_per_node_and_a_line_style_per_kind(
+    lpg_run: Result, chart_problems: Problems
+) -> None:
+    res = lpg_run
     chain = res.scenario.lpg
-    expected = {
-        *(f"{p} (plant)" for p in chain.plants),
-        *(f"{t} (terminal)" for t in chain.terminals),
-        *(f"{d} (depot)" for d in chain.depots),
+    assert chain is not None and res.lpg_queues is not None
+    gas_outage = {"date": "2025-06-01", "end_date": "2025-06-10", "kind": "outage"}
+    gas_outage.update(target="cagp_a", source="scenario", reason="a gas line")
+    events = pd.concat([res.event_table, pd.DataFrame([gas_outage])]).sort_values("date")
+    fig = lpg_chain(res.flows, res.lpg_queues, "short", events)
+    top, mid, storage = fig.axes
+    assert [ylabel_unit(ax) for ax in fig.axes] == ["kt/month", "trains", "kt"]
+
+    kinds = {p: "plant" for p in chain.plants}
+    kinds.update({t: "terminal" for t in chain.terminals})
+    kinds.update({d: "depot" for d in chain.depots})
+    style = {"plant": "-", "terminal": "--", "depot": ":"}
+    drawn = labelled(storage)
+    assert set(drawn) == {f"{n} ({k})" for n, k in kinds.items()}
+    order = [label.rsplit("(", 1)[1].rstrip(")") for label in legend(storage)]
+    assert order == sorted(order, key=list(style).index)  # plants, terminals, depots
+    colour = {}
+    for node, kind in kinds.items():
+        line_ = drawn[f"{node} ({kind})"]
+        assert line_.get_linestyle() == style[kind]
+        colour[node] = rgb(line_.get_color())
+    assert len(set(colour.values())) == len(colour)
+    layers = stack(top)
+    assert set(layers) == set(chain.depots) and legend(top) == list(layers)
+    for depot, layer in layers.items():
+        assert rgb(layer.get_facecolor()) == colour[depot]
+    waiting = labelled(mid)
+    assert set(waiting) == set(chain.terminals)
+    for terminal, line_ in waiting.items():
+        assert rgb(line_.get_color()) == colour[terminal] and line_.get_linestyle() == "--"
+
+    # only the chain's events are marked: the rail closure, not the gas line's outage
+    (closure,) = key(fig).values()
+    assert "outage rail_serhetabat_torghundi" in closure
+    assert chart_problems(fig) == []
+
+
+# ----------------------------------------------------------------------------- replicated runs
+
+
+def test_the_band_charts_read_at_a_glance(
+    small: dict[str, Any], tmp_path: Path, chart_problems: Problems
+) -> None:
+    data = two_years(small)
+    rep = gasroutes.run_replications(
+        gasroutes.scenario_from_dict(data), 3, tmp_path / "reps", charts=False
+    )
+    events = run_once(data).event_table
+    figs = {
+        "annual": annual_band(rep.bands, NAME, events),
+        "deliveries": time_band(
+            rep.bands, NAME, "delivered", "nominated", "deliveries", "nominated", events
+        ),
+        "routes": time_band(
+            rep.bands, NAME, "route_flow", "route_capacity", "routes", "capacity", events, "#123456"
+        ),
+        "kpis": kpi_spread(rep.kpis, NAME),
     }
-    legend = storage.get_legend()
-    assert legend is not None
-    assert {t.get_text() for t in legend.get_texts()} == expected
-    assert "(kt" in storage.get_ylabel() and "--" not in storage.get_ylabel()
-    highest = max(float(np.nanmax(line.get_ydata())) for line in storage.get_lines())
-    assert storage.get_ylim()[1] >= 1.4 * highest  # the legend's room
+    for name, fig in figs.items():
+        assert chart_problems(fig) == [], name
+    # routes in the colour asked for, not in hashed colours of their ids
+    for ax in figs["routes"].axes:
+        assert rgb(line(ax, "median").get_color()) == rgb("#123456")
+    assert legend(figs["annual"].axes[0]) == [*BUYERS, "median", "5-95%"]
+    # a panel per KPI with a spread, each with its unit; no empty frames
+    spread = {
+        c: rep.kpis[c].abs().max() > 0
+        for prefix in ("exports_bcm_by_destination.", "shortfall_bcm_by_buyer.")
+        for c in rep.kpis.columns
+        if c.startswith(prefix)
+    }
+    panels = figs["kpis"].axes
+    shown = [c.split(".")[1] for c, nonzero in spread.items() if nonzero]
+    assert [ax.get_xticklabels()[0].get_text() for ax in panels] == shown
+    assert len(spread) == 4
+    assert [ylabel_unit(ax) for ax in panels] == ["bcm"] * len(shown)
+
+
+def test_the_kpi_spread_draws_no_empty_frame(chart_problems: Problems) -> None:
+    """Three destinations export, one has a shortfall: four panels, not a 2 x 3 grid with
+    two empty frames."""
+    kpis = pd.DataFrame(
+        {
+            "replication": [0, 1, 2],
+            "exports_bcm_by_destination.alpha": [10.0, 10.5, 11.0],
+            "exports_bcm_by_destination.beta": [4.0, 4.2, 4.1],
+            "exports_bcm_by_destination.gamma": [437.37, 437.63, 438.31],
+            "shortfall_bcm_by_buyer.alpha": [0.2, 0.0, 0.1],
+            "shortfall_bcm_by_buyer.beta": [0.0, 0.0, 0.0],
+        }
+    )
+    fig = kpi_spread(kpis, NAME)
+    names = [ax.get_xticklabels()[0].get_text() for ax in fig.axes]
+    assert names == ["alpha", "beta", "gamma", "alpha"]
+    assert [ylabel_unit(ax) for ax in fig.axes] == ["bcm"] * 3 + ["bcm"]
+    assert chart_problems(fig) == []  # 437.4 to 438.3 is written out, with no offset

@@ -1,5 +1,6 @@
 """Drawing helpers shared by every chart: decimal-year time axes, fixed-margin figures,
-numbered event marks with their key, and monthly means.
+numbered event marks with their key, legends beside the panels, plain tick numbers, and
+monthly means.
 
 Time axes are in decimal years (2025.0 is 1 January 2025): as readable as dates, the same
 in every chart and every run, and far cheaper to draw than matplotlib's date locators.
@@ -7,6 +8,7 @@ in every chart and every run, and far cheaper to draw than matplotlib's date loc
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,23 +17,31 @@ import pandas as pd
 from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import ScalarFormatter
 
 from gasroutes.sim.changes import SPANS, EventKind, Source
 
 __all__ = [
     "EVENT_COLORS",
+    "LEGEND_WIDTH",
     "SPAN_KINDS",
+    "TITLE_PAD",
     "decimal_year",
+    "draw_footer",
     "draw_key",
     "figure",
+    "footer_height",
+    "key_columns",
     "key_rows",
     "mark_events",
     "mark_random",
     "monthly_mean",
     "no_data",
     "numbered_events",
+    "plain_numbers",
     "save_figure",
     "select_events",
+    "side_legend",
     "span",
     "year_axis",
 ]
@@ -53,27 +63,57 @@ def decimal_year(dates: Sequence[str] | pd.Series | np.ndarray) -> np.ndarray:
     return out
 
 
+# Room (inches) right of the panels for legends drawn there by side_legend, and the pad
+# (points) of a title over a panel whose event numbers are written above it.
+LEGEND_WIDTH = 1.8
+TITLE_PAD = 20.0
+
+
 def figure(
     panels: int = 1,
     panel_height: float = 3.4,
     width: float = 10.0,
     sharex: bool = True,
     key_rows: int = 0,
+    *,
+    footer: float = 0.0,
+    legend: float = 0.0,
 ) -> tuple[Figure, list[Axes]]:
     """A figure with ``panels`` stacked axes and fixed margins (no layout engine: fast),
-    and room under them for ``key_rows`` lines of event key."""
-    key = 0.17 * key_rows + (0.25 if key_rows else 0.0)
+    and room under them for ``key_rows`` lines of event key (:func:`draw_key`) or for a
+    ``footer`` of that many inches (:func:`footer_height`, :func:`draw_footer`), and
+    ``legend`` inches right of them for legends (:func:`side_legend`)."""
+    key = 0.17 * key_rows + (0.25 if key_rows else 0.0) + footer
     height = panel_height * panels + 1.1 + key
     fig = Figure(figsize=(width, height))
     axes = fig.subplots(panels, 1, sharex=sharex, squeeze=False)[:, 0]
     fig.subplots_adjust(
         left=0.1,
-        right=0.98,
+        right=1 - (legend + 0.1) / width if legend else 0.98,
         top=1 - 0.6 / height,
         bottom=(0.55 + key) / height,
         hspace=0.22 if sharex else 0.45,
     )
     return fig, list(axes)
+
+
+def side_legend(ax: Axes, **kwargs: object) -> None:
+    """The legend of ``ax`` right of it, outside the data, top-aligned (no legend when
+    nothing is labelled). The figure needs room there (``figure(legend=LEGEND_WIDTH)``)."""
+    if not ax.get_legend_handles_labels()[1]:
+        return
+    options: dict[str, object] = {"fontsize": 7, "frameon": False}
+    options.update(kwargs)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.6, **options)
+
+
+def plain_numbers(ax: Axes, axis: str = "both") -> None:
+    """Tick labels as plain numbers: no offset ("+5.8e2") and no multiplier ("1e9") above
+    the axis, which readers miss; scale the data to a unit instead (USD bn, not USD)."""
+    for name in ("x", "y") if axis == "both" else (axis,):
+        formatter = ScalarFormatter(useOffset=False)
+        formatter.set_scientific(False)
+        (ax.xaxis if name == "x" else ax.yaxis).set_major_formatter(formatter)
 
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -241,6 +281,91 @@ def draw_key(fig: Figure, rows: pd.DataFrame) -> None:
 def key_rows(rows: pd.DataFrame) -> int:
     """Lines the key of ``rows`` needs (two columns, plus its heading)."""
     return 0 if rows.empty else (len(rows) + 1) // 2 + 1
+
+
+# The footer under a chart's panels (footer_height, draw_footer): one-line notes and the
+# key's heading a line every NOTE_ROW inches, then the event key in two columns, a line
+# every FOOTER_ROW inches. CHAR_WIDTH is a generous mean width of a character of the
+# key (DejaVu Sans at KEY_FONT points), for wrapping.
+KEY_FONT = 6.5
+NOTE_FONT = 7.5
+NOTE_ROW = 0.16
+FOOTER_ROW = 0.13
+CHAR_WIDTH = 0.056
+
+
+def _key_entry(
+    number: object, date: object, kind: str, target: str, reason: object, end: object
+) -> str:
+    why = f": {reason}" if isinstance(reason, str) and reason else ""
+    until = f" to {end}" if kind in SPAN_KINDS and isinstance(end, str) and end else ""
+    return f"{number}  {date}{until}  {kind} {target}{why}"
+
+
+def key_columns(rows: pd.DataFrame, width: float = 10.0) -> tuple[list[str], list[str]]:
+    """The event key of ``rows`` as two columns of lines for a figure ``width`` inches
+    wide: number, dates, what and why of each event, whole, wrapped to the column (the
+    lines after an event's first are indented), in number order down the first column
+    and on down the second. Up to three events take one column, the figure's width."""
+    columns = 1 if len(rows) <= 3 else 2
+    chars = max(int((width * 0.96 / columns - 0.15) / CHAR_WIDTH), 30)
+    entries = [
+        textwrap.wrap(
+            _key_entry(*values), chars, subsequent_indent="      ", break_on_hyphens=False
+        )
+        for values in zip(
+            rows["number"],
+            rows["date"],
+            rows["kind"],
+            rows["target"],
+            rows["reason"],
+            rows["end_date"],
+            strict=True,
+        )
+    ]
+    half = (sum(len(e) for e in entries) + 1) // 2 if columns == 2 else 10**6
+    first: list[str] = []
+    second: list[str] = []
+    for entry in entries:
+        (first if len(first) < half and not second else second).extend(entry)
+    return first, second
+
+
+def footer_height(rows: pd.DataFrame, notes: Sequence[str] = (), width: float = 10.0) -> float:
+    """Inches the footer of ``notes`` and of the key of ``rows`` needs (0 for neither)."""
+    first, second = key_columns(rows, width) if not rows.empty else ([], [])
+    heads = len(notes) + bool(first)  # notes, and the key's heading
+    if not heads:
+        return 0.0
+    return 0.2 + NOTE_ROW * heads + FOOTER_ROW * max(len(first), len(second))
+
+
+def draw_footer(fig: Figure, rows: pd.DataFrame, notes: Sequence[str] = ()) -> None:
+    """Under the panels, in the room ``figure(footer=footer_height(...))`` left: each of
+    ``notes`` on a line (what a chart leaves out, and why), then the events of ``rows``
+    (heading, then two columns). Few text objects: one per column of the key, not one
+    per line."""
+    height, width = fig.get_figheight(), fig.get_figwidth()
+    top = footer_height(rows, notes, width) - 0.08  # inches from the bottom
+    for note in notes:  # a text each: a chart has one or two
+        fig.text(0.02, top / height, note, fontsize=NOTE_FONT, color="#333333", va="top")
+        top -= NOTE_ROW
+    if rows.empty:
+        return
+    fig.text(0.02, top / height, "events", fontsize=NOTE_FONT, weight="bold", va="top")
+    top -= NOTE_ROW
+    for x, column in zip((0.02, 0.51), key_columns(rows, width), strict=True):
+        if column:
+            fig.text(
+                x,
+                top / height,
+                "\n".join(column),
+                fontsize=KEY_FONT,
+                linespacing=FOOTER_ROW * 72 / KEY_FONT,
+                color="#333333",
+                va="top",
+                ha="left",
+            )
 
 
 def monthly_mean(

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-from gasroutes.charts.axes import figure
+from gasroutes.charts.axes import LEGEND_WIDTH, figure, side_legend
 from gasroutes.charts.palette import color
 
 __all__ = ["fit_chart", "hindcast_chart"]
@@ -18,7 +19,7 @@ ORIGIN_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00
 def fit_chart(table: pd.DataFrame, title: str) -> Figure:
     """One panel per series and destination: observed (markers) and simulated (line)."""
     keys = list(dict.fromkeys(zip(table["series"], table["destination"], strict=True)))
-    fig, axes = figure(max(len(keys), 1), panel_height=1.9, width=9.0)
+    fig, axes = figure(max(len(keys), 1), panel_height=1.9, width=10.0, legend=LEGEND_WIDTH)
     for ax, (series, dest) in zip(axes, keys, strict=False):
         t = table[(table["series"] == series) & (table["destination"] == dest)].sort_values("year")
         c = color(dest) if dest != "domestic" else color("domestic")
@@ -29,8 +30,8 @@ def fit_chart(table: pd.DataFrame, title: str) -> Figure:
         label = "domestic use" if series == "domestic" else f"exports to {dest}"
         ax.set_ylabel(f"{label}\n(bcm/yr)", fontsize=8)
         top = max(float(t["observed"].max()), float(t["simulated"].max()), 1.0)
-        ax.set_ylim(0, top * 1.3)
-        ax.legend(loc="upper left", ncols=2, fontsize=7, frameon=False)
+        ax.set_ylim(0, top * 1.15)
+        side_legend(ax)
         ax.grid(alpha=0.3)
         years = sorted(set(t["year"]))
         ax.set_xticks(years)
@@ -64,7 +65,8 @@ def hindcast_chart(table: pd.DataFrame, title: str) -> Figure:
             mfc="none",
             label="observed",
         )
-        ax.set_ylabel(f"{dest}\n(bcm/yr)", fontsize=8)
+        label = "total exports" if dest == "total" else f"exports to {dest}"
+        ax.set_ylabel(f"{label}\n(bcm/yr)", fontsize=8)
         top = np.nanmax(
             np.concatenate(
                 [t["simulated"], t["observed"].fillna(0), t["persistence"].fillna(0), [1.0]]
@@ -81,6 +83,8 @@ def hindcast_chart(table: pd.DataFrame, title: str) -> Figure:
         fontsize=11,
     )
     handles, labels = axes[0].get_legend_handles_labels()
+    handles.append(Line2D([], [], color="#555555", lw=1.0, ls=":"))
+    labels.append("persistence (the origin's value held flat)")
     fig.legend(
         handles,
         labels,

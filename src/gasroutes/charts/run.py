@@ -16,17 +16,20 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from gasroutes.charts.axes import (
+    LEGEND_WIDTH,
+    TITLE_PAD,
     decimal_year,
-    draw_key,
+    draw_footer,
     figure,
-    key_rows,
+    footer_height,
     mark_events,
     mark_random,
     monthly_mean,
@@ -34,6 +37,7 @@ from gasroutes.charts.axes import (
     numbered_events,
     save_figure,
     select_events,
+    side_legend,
     span,
     year_axis,
 )
@@ -62,6 +66,31 @@ __all__ = [
 # ----------------------------------------------------------------------------- charts
 
 
+def _ids(values: pd.Series) -> list[str]:
+    """The distinct ids of a column in order of appearance (without iterating over its
+    rows one by one in Python: tables have tens of thousands)."""
+    return [str(v) for v in values.unique()]
+
+
+# Figures are a little wider than their panels need: the legends sit right of the panels,
+# outside the data, and never cover a line.
+WIDTH = 11.0
+
+
+def _figure(
+    panels: int, panel_height: float, marked: pd.DataFrame, notes: Sequence[str] = (), **kw: Any
+) -> tuple[Figure, list[Axes]]:
+    """Stacked panels with legends on the right and the footer (notes, event key) under."""
+    return figure(
+        panels,
+        panel_height=panel_height,
+        width=WIDTH,
+        footer=footer_height(marked, notes, WIDTH),
+        legend=LEGEND_WIDTH,
+        **kw,
+    )
+
+
 def annual_exports(annual: pd.DataFrame, title: str, events: pd.DataFrame | None = None) -> Figure:
     """Stacked bars of annual pipeline gas exports by destination, bcm."""
     gas = annual[annual["commodity"] == "pipeline_gas"]
@@ -76,22 +105,24 @@ def annual_exports(annual: pd.DataFrame, title: str, events: pd.DataFrame | None
     marked = select_events(
         numbered_events(events), kinds=("cutoff", "outage", "commission", "demand")
     )
-    fig, (ax,) = figure(1, panel_height=3.6, key_rows=key_rows(marked))
+    fig, (ax,) = _figure(1, 3.6, marked)
     x = table.index.to_numpy(dtype=float) + 0.5
     bottom = np.zeros(len(table))
     for dest in table.columns:
         ax.bar(x, table[dest], bottom=bottom, label=dest, color=color(dest), width=0.8)
         bottom += table[dest].to_numpy()
-    ax.set_title(f"{title}: annual pipeline gas exports by destination", pad=12)
+    ax.set_title(f"{title}: annual pipeline gas exports by destination", pad=TITLE_PAD)
     ax.set_xlabel("year")  # year_axis sets it too, when there are years
     ax.set_ylabel("exports (bcm/yr)")
     if len(table):
         year_axis(ax, float(table.index.min()), float(table.index.max()) + 1, centred=True)
-    ax.set_ylim(0, max(float(bottom.max(initial=0.0)) * 1.3, 1.0))
+    ax.set_ylim(0, max(float(bottom.max(initial=0.0)) * 1.1, 1.0))
     mark_events(ax, marked)
-    draw_key(fig, marked)
-    if len(table.columns):
-        ax.legend(loc="upper left", ncols=min(len(table.columns), 7), fontsize=8, frameon=False)
+    draw_footer(fig, marked)
+    if table.columns.empty:
+        no_data(ax, "no pipeline gas exported in this run")
+        ax.set_axis_off()
+    side_legend(ax, fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     return fig
 
@@ -99,13 +130,13 @@ def annual_exports(annual: pd.DataFrame, title: str, events: pd.DataFrame | None
 def route_flows(flows: pd.DataFrame, title: str, events: pd.DataFrame | None = None) -> Figure:
     """One panel per route: monthly mean flow by buyer (stacked) against capacity, mcm/d."""
     gas = flows[flows["commodity"] == "pipeline_gas"]
-    routes = list(dict.fromkeys(gas["route"]))
+    routes = _ids(gas["route"])
     kinds = ("cutoff", "outage", "capacity", "commission")
-    users = {r: [r, *dict.fromkeys(gas.loc[gas["route"] == r, "buyer"])] for r in routes}
+    users = {r: [r, *_ids(gas.loc[gas["route"] == r, "buyer"])] for r in routes}
     marked = select_events(
         numbered_events(events), [t for ids in users.values() for t in ids], kinds
     )
-    fig, axes = figure(max(len(routes), 1), panel_height=1.9, key_rows=key_rows(marked))
+    fig, axes = _figure(max(len(routes), 1), 1.9, marked)
     lo, hi = span(gas) if len(gas) else (0.0, 1.0)
     for ax, route in zip(axes, routes, strict=False):
         ax.set_xlim(lo, hi)
@@ -125,14 +156,17 @@ def route_flows(flows: pd.DataFrame, title: str, events: pd.DataFrame | None = N
             )
         ax.plot(cap.index, cap, color="black", lw=1.0, ls="--", label="capacity")
         ax.set_ylabel(f"{route}\n(mcm/d)", fontsize=8)
-        ax.set_ylim(0, max(float(cap.max()), 1.0) * 1.35)
+        ax.set_ylim(0, max(float(cap.max()), 1.0) * 1.15)
         mark_events(ax, select_events(marked, users[route]))
-        ncols = len(by_buyer.columns) + 1 + (mark_random(ax, events, [route]) > 0)
-        ax.legend(loc="upper left", ncols=ncols, fontsize=7, frameon=False)
+        mark_random(ax, events, [route])
+        side_legend(ax)
         ax.grid(alpha=0.3)
-    axes[0].set_title(f"{title}: route flows against capacity (monthly mean)", pad=12)
+    if not routes:
+        no_data(axes[0], "no pipeline gas route in this run")
+        axes[0].set_axis_off()
+    axes[0].set_title(f"{title}: route flows against capacity (monthly mean)", pad=TITLE_PAD)
     year_axis(axes[-1], lo, hi)
-    draw_key(fig, marked)
+    draw_footer(fig, marked)
     return fig
 
 
@@ -142,9 +176,9 @@ def deliveries_vs_nominations(
     """One panel per buyer: monthly delivered against nominated, shortfall shaded, mcm/d."""
     gas = deliveries[deliveries["commodity"] == "pipeline_gas"]
     totals = gas.groupby("buyer", sort=False)[["nominated", "delivered"]].sum().sum(axis=1)
-    buyers = [b for b in dict.fromkeys(gas["buyer"]) if totals.get(b, 0.0) > 0]
+    buyers = [b for b in _ids(gas["buyer"]) if totals.get(b, 0.0) > 0]
     marked = select_events(numbered_events(events), buyers, ("cutoff", "demand", "set"))
-    fig, axes = figure(max(len(buyers), 1), panel_height=1.9, key_rows=key_rows(marked))
+    fig, axes = _figure(max(len(buyers), 1), 1.9, marked)
     lo, hi = span(gas) if len(gas) else (0.0, 1.0)
     for ax, buyer in zip(axes, buyers, strict=False):
         ax.set_xlim(lo, hi)
@@ -164,15 +198,16 @@ def deliveries_vs_nominations(
             lw=0,
         )
         ax.set_ylabel(f"{buyer}\n(mcm/d)", fontsize=8)
-        ax.set_ylim(0, max(float(nom.max()), float(got.max()), 1.0) * 1.35)
+        ax.set_ylim(0, max(float(nom.max()), float(got.max()), 1.0) * 1.15)
         mark_events(ax, select_events(marked, [buyer]))
-        ax.legend(loc="upper right", ncols=3, fontsize=7, frameon=False)
+        side_legend(ax)
         ax.grid(alpha=0.3)
     if not buyers:
         no_data(axes[0], "no buyer nominated gas in this run")
-    axes[0].set_title(f"{title}: deliveries against nominations (monthly mean)", pad=12)
+        axes[0].set_axis_off()
+    axes[0].set_title(f"{title}: deliveries against nominations (monthly mean)", pad=TITLE_PAD)
     year_axis(axes[-1], lo, hi)
-    draw_key(fig, marked)
+    draw_footer(fig, marked)
     return fig
 
 
@@ -184,7 +219,7 @@ def production_balance(
         production, ["potential", "domestic", "exported", "shut_in", "domestic_demand"]
     )
     marked = select_events(numbered_events(events), kinds=("capacity", "outage", "cutoff"))
-    fig, (ax,) = figure(1, panel_height=3.6, key_rows=key_rows(marked))
+    fig, (ax,) = _figure(1, 3.6, marked)
     ax.set_xlim(*span(production))
     ax.stackplot(
         g.index,
@@ -196,12 +231,12 @@ def production_balance(
         alpha=0.85,
     )
     ax.plot(g.index, g["domestic_demand"], color="black", lw=0.8, ls=":", label="domestic demand")
-    ax.set_title(f"{title}: production, domestic use and shut-in (monthly mean)", pad=12)
+    ax.set_title(f"{title}: production, domestic use and shut-in (monthly mean)", pad=TITLE_PAD)
     ax.set_ylabel("gas (mcm/d)")
-    ax.set_ylim(0, float(g["potential"].max()) * 1.3 + 1.0)
+    ax.set_ylim(0, float(g["potential"].max()) * 1.1 + 1.0)
     mark_events(ax, marked)
-    draw_key(fig, marked)
-    ax.legend(loc="upper left", ncols=4, fontsize=8, frameon=False)
+    draw_footer(fig, marked)
+    side_legend(ax, fontsize=8)
     ax.grid(alpha=0.3)
     year_axis(ax, *span(production))
     return fig
@@ -210,11 +245,16 @@ def production_balance(
 def revenue_and_arrears(
     money: pd.DataFrame, title: str, events: pd.DataFrame | None = None
 ) -> Figure:
-    """Top: annual revenue (invoiced) per buyer; bottom: arrears per buyer over time."""
+    """Top: annual revenue (invoiced) per buyer; bottom: arrears per buyer over time. A
+    run without arrears has no bottom panel, and says so under the chart."""
     marked = select_events(
-        numbered_events(events), list(dict.fromkeys(money["buyer"])), ("cutoff", "price", "set")
+        numbered_events(events), _ids(money["buyer"]), ("cutoff", "price", "set")
     )
-    fig, (top, bottom) = figure(2, panel_height=2.8, sharex=False, key_rows=key_rows(marked))
+    owing = money.groupby("buyer", sort=False)["arrears_usd"].max()
+    owing = owing[owing > 0]
+    notes = [] if len(owing) else ["no arrears in this run: every invoice was paid in full"]
+    fig, axes = _figure(1 + bool(len(owing)), 2.8, marked, notes, sharex=False)
+    top = axes[0]
     year = money["date"].astype(str).str.slice(0, 4).astype(int)
     annual = (
         money.assign(year=year)
@@ -229,34 +269,32 @@ def revenue_and_arrears(
     for b in buyers:
         top.bar(x, annual[b] / 1e9, bottom=base, color=color(b), label=b, width=0.8)
         base += annual[b].to_numpy() / 1e9
-    top.set_title(f"{title}: revenue and arrears by buyer", pad=12)
+    top.set_title(f"{title}: revenue and arrears by buyer", pad=TITLE_PAD)
     top.set_ylabel("revenue invoiced\n(USD bn/yr)")
     year_axis(top, float(annual.index.min()), float(annual.index.max()) + 1, centred=True)
-    if buyers:
-        top.legend(loc="upper left", ncols=7, fontsize=8, frameon=False)
-    top.set_ylim(0, max(float(base.max(initial=0.0)), 0.1) * 1.3)
+    top.set_ylim(0, max(float(base.max(initial=0.0)), 0.1) * 1.1)
     top.grid(axis="y", alpha=0.3)
-    shown = []
-    for b in dict.fromkeys(money["buyer"]):
+    side_legend(top, fontsize=8)
+    if not len(owing):
+        mark_events(top, marked)
+        draw_footer(fig, marked, notes)
+        return fig
+    bottom = axes[1]
+    bottom.set_xlim(*span(money))
+    for b in owing.index:
         m = money[money["buyer"] == b]
-        if m["arrears_usd"].max() > 0:
-            bottom.plot(
-                decimal_year(m["date"].astype(str).to_numpy()),
-                m["arrears_usd"] / 1e9,
-                color=color(b),
-                label=b,
-            )
-            shown.append(b)
-    if shown:
-        bottom.legend(loc="upper left", fontsize=8, frameon=False)
-    else:
-        no_data(bottom, "no arrears in this run")
-    bottom.set_ylim(bottom=0)
+        bottom.plot(
+            decimal_year(m["date"].astype(str).to_numpy()),
+            m["arrears_usd"] / 1e9,
+            color=color(b),
+            label=b,
+        )
+    bottom.set_ylim(0, float(owing.max()) / 1e9 * 1.1)
     bottom.set_ylabel("arrears (USD bn)")
     bottom.grid(alpha=0.3)
-    bottom.set_xlim(*span(money))
     mark_events(bottom, marked)
-    draw_key(fig, marked)
+    side_legend(bottom, fontsize=8)
+    draw_footer(fig, marked, notes)
     year_axis(bottom, *span(money))
     return fig
 
@@ -266,7 +304,7 @@ def backtest_chart(
 ) -> Figure:
     """One panel per destination: simulated every year (line) against observed (markers)."""
     dests = list(dict.fromkeys(table["destination"]))
-    fig, axes = figure(max(len(dests), 1), panel_height=2.0, width=9.0)
+    fig, axes = figure(max(len(dests), 1), panel_height=2.0, width=10.0, legend=LEGEND_WIDTH)
     for ax, dest in zip(axes, dests, strict=False):
         t = table[table["destination"] == dest]
         sim = series[series["destination"] == dest]
@@ -286,8 +324,8 @@ def backtest_chart(
             )
         ax.set_ylabel(f"{dest}\n({unit}/yr)", fontsize=8)
         top = max(float(sim["simulated"].max()), float(t["observed"].max()), 1.0)
-        ax.set_ylim(0, top * 1.3)
-        ax.legend(loc="upper left", ncols=3, fontsize=7, frameon=False)
+        ax.set_ylim(0, top * 1.15)
+        side_legend(ax)
         ax.grid(alpha=0.3)
     axes[0].set_title(f"{title}: simulated against observed exports")
     axes[-1].set_xlabel("year")
@@ -297,8 +335,9 @@ def backtest_chart(
     return fig
 
 
-# Colours of the LPG chain's plants, terminals and depots, in file order (they are not
-# destinations, so the destination palette does not cover them)
+# Colours of the LPG chain's plants, terminals and depots, one per node in the order the
+# queue table first names them, the same in every panel (they are not destinations, so
+# the destination palette does not cover them)
 NODE_COLORS = [
     "#1f77b4",
     "#ff7f0e",
@@ -311,20 +350,38 @@ NODE_COLORS = [
     "#bcbd22",
     "#17becf",
 ]
+# What each node is, from the metric only that kind has (a plant's shut-in, a terminal's
+# queue, a depot's unmet demand), and the line style of its kind in the storage panel
+NODE_KINDS = (
+    ("shut_in", "plant", "-"),
+    ("trains_waiting", "terminal", "--"),
+    ("unmet_demand", "depot", ":"),
+)
+
+
+def _lpg_targets(lpg: pd.DataFrame, queues: pd.DataFrame) -> list[str]:
+    """Ids an event must name to concern the LPG chain: its routes, nodes and fleets."""
+    return _ids(pd.concat([lpg["route"], lpg["buyer"], queues["node"]]))
 
 
 def lpg_chain(
     flows: pd.DataFrame, queues: pd.DataFrame, title: str, events: pd.DataFrame | None = None
 ) -> Figure:
     """The LPG chain: monthly tonnes delivered to each depot (stacked), trains waiting at
-    each terminal, and storage at plants, terminals and depots."""
+    each terminal, and storage at plants, terminals and depots; each node in one colour
+    throughout, and only the events of the chain's routes, nodes and fleets marked."""
     lpg = flows[flows["commodity"] == "lpg"]
     terminals = set(queues.loc[queues["metric"] == "trains_waiting", "node"])
     trucks = lpg[~lpg["buyer"].isin(terminals)]  # rail rows name their terminal as buyer
     marked = select_events(
-        numbered_events(events), kinds=("cutoff", "outage", "capacity", "demand", "commission")
+        numbered_events(events),
+        _lpg_targets(lpg, queues),
+        ("cutoff", "outage", "capacity", "demand", "commission"),
     )
-    fig, (top, mid, bottom) = figure(3, panel_height=2.4, key_rows=key_rows(marked))
+    fig, (top, mid, bottom) = _figure(3, 2.4, marked)
+    stores = queues.loc[queues["metric"].isin(["storage", "trains_waiting"]), "node"]
+    nodes = _ids(pd.concat([stores, trucks["buyer"]]))
+    colours = {n: NODE_COLORS[i % len(NODE_COLORS)] for i, n in enumerate(nodes)}
     lo, hi = span(queues)
     for ax in (top, mid, bottom):
         ax.set_xlim(lo, hi)
@@ -351,12 +408,14 @@ def lpg_chain(
             labels=list(by_depot.columns),
             step="post",
             alpha=0.9,
-            colors=[NODE_COLORS[i % len(NODE_COLORS)] for i in range(len(by_depot.columns))],
+            colors=[colours[d] for d in by_depot.columns],
         )
+    else:
+        no_data(top, "no LPG delivered in this run")
     base = np.sum(series, axis=0) if series else np.zeros(0)
-    top.set_ylabel("delivered\n(kt/month)", fontsize=8)
-    top.set_ylim(0, max(float(base.max(initial=0.0)), 0.1) * 1.35)
-    top.legend(loc="upper left", ncols=6, fontsize=7, frameon=False)
+    top.set_ylabel("delivered to depots\n(kt/month)", fontsize=8)
+    top.set_ylim(0, max(float(base.max(initial=0.0)), 0.1) * 1.1)
+    side_legend(top, title="depot", title_fontsize=7, alignment="left")
     # one pivot, then monthly means of every series at once (filtering the long table per
     # node and metric costs ten times more)
     month = queues["date"].astype(str).str.slice(0, 7)
@@ -368,50 +427,34 @@ def lpg_chain(
         .sort_index()
     )
     mx = decimal_year((monthly.index + "-01").to_numpy()) + 1 / 24
-    if "trains_waiting" in monthly.columns.get_level_values(0):
-        for i, node in enumerate(monthly["trains_waiting"].columns):
-            mid.plot(
-                mx,
-                monthly["trains_waiting"][node],
-                color=NODE_COLORS[i % len(NODE_COLORS)],
-                lw=1.3,
-                label=node,
-            )
-    mid.set_ylabel("trains waiting\n(trains, monthly mean)", fontsize=8)
-    mid.set_ylim(bottom=0)
-    mid.legend(loc="upper left", ncols=4, fontsize=7, frameon=False)
-    # what each node is, from the metric only it has: a plant's shut-in, a terminal's
-    # queue, a depot's unmet demand; the line style says it too
-    kinds = {"shut_in": ("-", "plant"), "trains_waiting": ("--", "terminal")}
-    kinds["unmet_demand"] = (":", "depot")
-    style = {
-        n: kind
-        for metric, kind in kinds.items()
-        for n in queues.loc[queues["metric"] == metric, "node"]
+    metrics = set(monthly.columns.get_level_values(0))
+    waiting = monthly["trains_waiting"] if "trains_waiting" in metrics else pd.DataFrame()
+    for node in waiting.columns:
+        mid.plot(mx, waiting[node], color=colours[node], lw=1.3, ls="--", label=node)
+    mid.set_ylabel("trains waiting\n(trains)", fontsize=8)
+    mid.set_ylim(0, max(float(waiting.max().max()) if waiting.size else 0.0, 0.1) * 1.1)
+    side_legend(mid, title="terminal", title_fontsize=7, alignment="left")
+    kind_of = {
+        n: (what, ls)
+        for metric, what, ls in NODE_KINDS
+        for n in _ids(queues.loc[queues["metric"] == metric, "node"])
     }
-    top_kt = 0.0
-    if "storage" in monthly.columns.get_level_values(0):
-        for i, node in enumerate(monthly["storage"].columns):
-            ls, what = style.get(node, ("-", "store"))
-            kt = monthly["storage"][node] / 1000
-            top_kt = max(top_kt, float(kt.max()))
-            bottom.plot(
-                mx,
-                kt,
-                color=NODE_COLORS[i % len(NODE_COLORS)],
-                lw=1.2,
-                ls=ls,
-                label=f"{node} ({what})",
-            )
-    bottom.set_ylabel("storage\n(kt, monthly mean)", fontsize=8)
-    bottom.set_ylim(0, max(top_kt, 0.1) * 1.45)  # room above the lines for the legend
-    bottom.legend(loc="upper left", ncols=5, fontsize=7, frameon=False)
+    stored = monthly["storage"] / 1000 if "storage" in metrics else pd.DataFrame()
+    order = {what: i for i, (_, what, _) in enumerate(NODE_KINDS)}
+    for node in sorted(stored.columns, key=lambda n: order.get(kind_of.get(n, ("", ""))[0], 9)):
+        what, ls = kind_of.get(node, ("store", "-"))
+        bottom.plot(mx, stored[node], color=colours[node], lw=1.2, ls=ls, label=f"{node} ({what})")
+    bottom.set_ylabel("storage\n(kt)", fontsize=8)
+    bottom.set_ylim(0, max(float(stored.max().max()) if stored.size else 0.0, 0.1) * 1.1)
+    side_legend(bottom)
     for ax in (top, mid, bottom):
         ax.grid(alpha=0.3)
         mark_events(ax, marked, numbers=ax is top)
-    top.set_title(f"{title}: LPG chain, deliveries, train queues and storage", pad=12)
+    top.set_title(
+        f"{title}: LPG chain, deliveries, train queues and storage (monthly)", pad=TITLE_PAD
+    )
     year_axis(bottom, lo, hi)
-    draw_key(fig, marked)
+    draw_footer(fig, marked)
     return fig
 
 
