@@ -57,9 +57,9 @@ class ChartProcess:
     def draw(self, res: Result, folder: Path, *, svg: bool = False, dpi: int = 150) -> list[Path]:
         """Hand the run over: its charts are drawn into ``folder`` (made here) until
         :meth:`wait`; return the PNG paths they will have."""
-        from gasroutes.charts.run import chart_names
+        from gasroutes.charts import run_chart_names
 
-        names = chart_names(res)
+        names = run_chart_names(res.lpg_queues is not None)  # without importing matplotlib
         folder.mkdir(parents=True, exist_ok=True)
         self._conn.send((res, folder, svg, dpi, names))
         self._sent = names

@@ -23,6 +23,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from gasroutes.charts import CHARTS
 from gasroutes.charts.axes import (
     LEGEND_WIDTH,
     TITLE_PAD,
@@ -476,17 +477,6 @@ def _charts(res: Result) -> dict[str, Callable[[], Figure]]:
         queues = res.lpg_queues
         charts["lpg_chain"] = lambda: lpg_chain(res.flows, queues, title, ev)
     return charts
-
-
-CHARTS = (
-    "annual_exports",
-    "route_flows",
-    "deliveries",
-    "production",
-    "revenue_arrears",
-    "network_map",
-    "lpg_chain",  # only for runs with an LPG chain
-)
 
 
 def chart(res: Result, name: str) -> Figure:
