@@ -66,11 +66,11 @@ def test_closing_while_drawing_ends_both_halves_and_makes_no_folder(
     assert drawer is not None
     folder = tmp_path / "tmp-run" / "charts"
     drawer.draw(result, folder)
-    time.sleep(0.5)  # both halves are drawing
+    time.sleep(0.5)  # both processes are drawing
     start = time.monotonic()
     drawer.close()
     assert time.monotonic() - start < 5
-    assert not drawer._process.is_alive()
+    assert not any(p.is_alive() for p, _ in drawer._workers)
     folder.rmdir()  # empty: nothing was drawn
     (tmp_path / "tmp-run").rmdir()
     time.sleep(0.5)
@@ -92,8 +92,21 @@ def test_run_command_uses_it_and_writes_every_chart(
     monkeypatch.setattr(ChartProcess, "start", classmethod(spy))
     path = write_yaml(small)
     assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 0
-    assert len(started) == 1 and not started[0]._process.is_alive()
+    assert len(started) == 1 and not any(p.is_alive() for p, _ in started[0]._workers)
     drawn = sorted(p.stem for p in (tmp_path / "out" / "charts").glob("*.png"))
     assert drawn == sorted(chart_names(gasroutes.run(gasroutes.scenario_from_dict(small))))
     assert main(["run", str(path), "--out", str(tmp_path / "nc"), "--no-charts"]) == 0
     assert len(started) == 1  # none for a run without charts
+
+
+def test_the_charts_are_shared_out_evenly_and_each_once() -> None:
+    from gasroutes.charts import CHARTS
+    from gasroutes.charts.background import COST, share_out
+
+    names = list(CHARTS)
+    groups = share_out(names, 2)
+    assert sorted(n for g in groups for n in g) == sorted(names)
+    loads = [sum(COST[n] for n in g) for g in groups]
+    assert max(loads) - min(loads) <= max(COST.values())
+    assert share_out(["production"], 2) == [["production"], []]
+    assert share_out(["a_new_chart", "production"], 1) == [["a_new_chart", "production"]]
