@@ -1,16 +1,20 @@
 """A run's results: the daily arrays of a simulation, and the tables, summary and checks
 built from them.
 
-DataFrames are built once, after the run, and only when asked for.
+DataFrames are built once, after the run, and only when asked for, with their text
+columns held as Python strings whatever else is installed: with pyarrow installed, pandas
+holds them as Arrow strings by default, which are slower to build, group and write here
+(the values, hence every file, are the same).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Self
+from functools import cached_property, wraps
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -31,6 +35,19 @@ __all__ = ["Result"]
 
 GAS = "pipeline_gas"
 THIRD_PARTY = "third_party"
+
+T = TypeVar("T")
+
+
+def table(build: Callable[[Any], T]) -> cached_property[T]:
+    """A table of a run, built once, its text columns as Python strings."""
+
+    @wraps(build)
+    def built(self: Any) -> T:
+        with pd.option_context("mode.string_storage", "python"):
+            return build(self)
+
+    return cached_property(built)
 
 
 @dataclass
@@ -150,7 +167,7 @@ class Result(RunArrays):
 
     # ------------------------------------------------------------------ tables
 
-    @cached_property
+    @table
     def flows(self) -> pd.DataFrame:
         """Daily flows: pipeline gas entering each route per buyer (and third-party
         transit), mcm; LPG loaded on trains and delivered by truck, t."""
@@ -187,7 +204,7 @@ class Result(RunArrays):
                 blocks.append((rid, THIRD_PARTY, a["route_third_party"][r], capacity))
         return long_flows(np.asarray(self.dates, dtype=object), blocks, GAS, "mcm")
 
-    @cached_property
+    @table
     def deliveries(self) -> pd.DataFrame:
         """Daily per buyer: nominated, delivered at the border and shortfall at dispatch, mcm;
         for LPG, per depot: demand, delivered by truck and unmet demand, t."""
@@ -212,7 +229,7 @@ class Result(RunArrays):
         )
         return by_date(frame, nb, n)
 
-    @cached_property
+    @table
     def annual(self) -> pd.DataFrame:
         """Deliveries per calendar year and destination: pipeline gas in bcm, LPG in kt."""
         gas = self._gas_annual()
@@ -221,7 +238,7 @@ class Result(RunArrays):
         both = pd.concat([gas, self.lpg.annual(self.years)], ignore_index=True)
         return both.sort_values("year", kind="stable").reset_index(drop=True)
 
-    @cached_property
+    @table
     def lpg_queues(self) -> pd.DataFrame | None:
         """End-of-day queues and stocks of the LPG chain (None without a chain)."""
         if self.lpg is None:
@@ -239,7 +256,7 @@ class Result(RunArrays):
                 rows.append((y, bid, GAS, float(delivered[b, mask].sum()) * BCM_PER_MCM, "bcm"))
         return pd.DataFrame(rows, columns=["year", "destination", "commodity", "quantity", "unit"])
 
-    @cached_property
+    @table
     def money(self) -> pd.DataFrame:
         """Daily per buyer: invoiced, paid, lump-sum settlements and arrears, USD."""
         nb, n = len(self.buyer_ids), len(self.dates)
@@ -257,7 +274,7 @@ class Result(RunArrays):
         )
         return by_date(frame, nb, n)
 
-    @cached_property
+    @table
     def production(self) -> pd.DataFrame:
         """Daily production balance: potential, domestic, exported, shut in, mcm."""
         a = self.arrays
@@ -273,7 +290,7 @@ class Result(RunArrays):
             }
         )
 
-    @cached_property
+    @table
     def event_table(self) -> pd.DataFrame:
         """Applied events (schedules left out), each cutoff paired with its resume and each
         outage with its end: ``date, end_date, kind, target, source, reason``."""
