@@ -141,8 +141,11 @@ def _layout(
 ) -> Panels:
     names = [str(h.get_label()) for h in handles]
     cols = legend_columns(names)
+    which = " vs ".join(r.name for r in runs)
+    if len(which) > 70:  # the legend names them all
+        which = f"{len(runs)} runs"
     subtitle = (
-        f"{len(runs)} runs; under each panel, the difference of each run from {runs[0].name}"
+        f"{which}; under each panel, the difference of each run from {runs[0].name}"
         f" (run minus {runs[0].name})"
     )
     p = panels(
@@ -151,11 +154,10 @@ def _layout(
         title=title,
         subtitle=subtitle,
         legend_rows=-(-len(handles) // cols),
-        notes=len(notes),
+        notes=notes,
         events=events,
     )
     p.legend(handles, cols)
-    p.note(notes)
     return p
 
 

@@ -194,11 +194,10 @@ def difference_annual(runs: Sequence[RunData], annual: dict[str, pd.DataFrame]) 
         title=f"Difference in annual pipeline gas exports from {runs[0].name}",
         subtitle="mean over replications (paired where the runs share seeds)",
         legend_rows=-(-len(handles) // cols),
-        notes=len(notes),
+        notes=notes,
         events=numbered_events(None),
     )
     p.legend(handles, cols)
-    p.note(notes)
     if not dests:
         no_data(p.values[0], "no difference in annual exports")
         p.values[0].set_ylabel("bcm/yr")

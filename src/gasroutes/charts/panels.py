@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from gasroutes.charts.axes import MONTHS, decimal_year, draw_key, key_rows, year_axis
+from gasroutes.charts.axes import MONTHS, decimal_year, draw_footer, footer_height, year_axis
 
 __all__ = ["Panels", "left_out", "legend_columns", "panels", "signed", "year_ticks"]
 
@@ -31,7 +31,6 @@ PANEL_TITLE = 0.36  # each panel's title, above it
 ROW_GAP = 0.72  # tick labels under a panel, then the next row's title
 DIFF_GAP = 0.16
 TICKS = 0.4  # tick labels under the last row
-NOTE = 0.2
 
 
 @dataclass
@@ -42,14 +41,8 @@ class Panels:
     fig: Figure
     values: list[Axes]
     differences: list[Axes | None]
-    notes_y: list[float] = field(default_factory=list)  # figure fractions, one per note
     legend_y: float = 1.0
     left: float = 0.0
-
-    def note(self, lines: Sequence[str]) -> None:
-        """Write one line per note in the footer, above the event key."""
-        for y, line in zip(self.notes_y, lines, strict=False):
-            self.fig.text(self.left, y, line, fontsize=8, color="#333333", va="bottom")
 
     def legend(self, handles: Sequence[Artist], columns: int) -> None:
         """The legend of runs (and of line and bar styles) in its band under the title."""
@@ -79,15 +72,16 @@ def panels(
     title: str,
     subtitle: str,
     legend_rows: int,
-    notes: int,
+    notes: Sequence[str],
     events: pd.DataFrame,
     columns: int | None = None,
     value_height: float = 1.7,
     difference_height: float = 0.8,
 ) -> Panels:
     """A figure of ``count`` panels in a grid; panel i gets a difference axes under its
-    value axes when ``differences[i]``. Space is kept for ``legend_rows`` legend rows,
-    ``notes`` footer lines and the key of ``events``."""
+    value axes when ``differences[i]``. Space is kept for ``legend_rows`` legend rows;
+    ``notes`` (one line each: what the chart leaves out) and the key of ``events`` are
+    written in the footer."""
     count = max(count, 1)
     cols = columns or (1 if count == 1 else 2 if count in (2, 4) else 3)
     cols = min(cols, count)
@@ -98,9 +92,7 @@ def panels(
         cells = range(r * cols, min(count, (r + 1) * cols))
         under = any(diff[c] for c in cells)
         heights.append(value_height + (DIFF_GAP + difference_height if under else 0.0))
-    k = key_rows(events)
-    key = 0.17 * k + (0.25 if k else 0.0)
-    footer = TICKS + NOTE * notes + key + (0.12 if notes or k else 0.0)
+    footer = TICKS + footer_height(events, notes, WIDTH)
     header = TITLE + LEGEND_ROW * legend_rows + PANEL_TITLE
     height = header + sum(heights) + ROW_GAP * (rows - 1) + footer
     fig = Figure(figsize=(WIDTH, height))
@@ -136,10 +128,8 @@ def panels(
     fig.text(
         LEFT / WIDTH, 1 - 0.4 / height, subtitle, fontsize=9, va="top", ha="left", color="#444444"
     )
-    result = Panels(fig, values, diffs, left=LEFT / WIDTH, legend_y=1 - TITLE / height)
-    result.notes_y = [(key + 0.12 + NOTE * (notes - 1 - i)) / height for i in range(notes)]
-    draw_key(fig, events)
-    return result
+    draw_footer(fig, events, notes)
+    return Panels(fig, values, diffs, left=LEFT / WIDTH, legend_y=1 - TITLE / height)
 
 
 def signed(value: float, _pos: object = None) -> str:
