@@ -117,27 +117,19 @@ def bench_scenario(name: str, repeats: int) -> dict[str, Any] | None:
         charts_s, _ = median_time(
             lambda: save_charts(result, Path(tmp) / "charts"), max(1, repeats // 2)
         )
-    e2e_s, rss_kib = command_time(
-        [
-            str(Path(sys.executable).with_name("gasroutes")),
-            "run",
-            str(path),
-            "--out",
-            str(SCRATCH / name),
-        ],
-        max(1, repeats // 2),
-    )
-    e2e_nc_s, _ = command_time(
-        [
-            str(Path(sys.executable).with_name("gasroutes")),
-            "run",
-            str(path),
-            "--no-charts",
-            "--out",
-            str(SCRATCH / f"{name}-nc"),
-        ],
-        max(1, repeats // 2),
-    )
+    # with and without charts in interleaved pairs: the machine's speed drifts from one
+    # minute to the next, and a pair sees the same drift
+    exe = str(Path(sys.executable).with_name("gasroutes"))
+    pairs, rss_kib = [], 0
+    for _ in range(repeats):
+        with_s, rss = command_time([exe, "run", str(path), "--out", str(SCRATCH / name)], 1)
+        without_s, _ = command_time(
+            [exe, "run", str(path), "--no-charts", "--out", str(SCRATCH / f"{name}-nc")], 1
+        )
+        pairs.append((with_s, without_s))
+        rss_kib = max(rss_kib, rss)
+    e2e_s = statistics.median(p[0] for p in pairs)
+    e2e_nc_s = statistics.median(p[1] for p in pairs)
     return {
         "scenario": name,
         "days": scenario.days,
@@ -153,7 +145,7 @@ def bench_scenario(name: str, repeats: int) -> dict[str, Any] | None:
         "draw_charts_s": charts_s,
         "end_to_end_s": e2e_s,
         "end_to_end_no_charts_s": e2e_nc_s,
-        "charts_over_no_charts": e2e_s / e2e_nc_s,
+        "charts_over_no_charts": statistics.median(a / b for a, b in pairs),
         "peak_rss_mib": rss_kib / 1024,
     }
 
