@@ -291,13 +291,30 @@ def test_resume_and_rerun_refuse_what_they_cannot_do(
     path = make_sweep(sweep)
     out = tmp_path / "out"
     assert main(["sweep", str(path), "--out", str(out)]) == 0
-    before = (out / "runs.csv").read_bytes()
+    before = stable(out)
     capsys.readouterr()
 
-    # into the same folder without --resume
+    # a finished sweep run again into its folder replaces it, as a run's folder is
+    assert main(["sweep", str(path), "--out", str(out)]) == 0
+    pd.testing.assert_frame_equal(stable(out), before)
+    assert len(journal_rows(out)) == 2  # a fresh journal, not one appended to
+    capsys.readouterr()
+    # ... but not when the folder holds something gasroutes did not write
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    assert main(["sweep", str(path), "--out", str(out)]) == 2
+    assert "notes.txt" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    (out / "notes.txt").unlink()
+    # ... and an unfinished one is resumed, not run again over
+    marker = json.loads((out / ".gasroutes.json").read_text(encoding="utf-8"))
+    (out / ".gasroutes.json").write_text(
+        json.dumps({**marker, "complete": False}), encoding="utf-8"
+    )
     assert main(["sweep", str(path), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "already holds a sweep" in err and "--resume" in err
+    assert "did not finish" in err and "--resume" in err
+    (out / ".gasroutes.json").write_text(json.dumps(marker), encoding="utf-8")
+    kept = (out / "runs.csv").read_bytes()
 
     # --resume on a folder with no sweep in it
     (tmp_path / "empty").mkdir()
@@ -311,7 +328,7 @@ def test_resume_and_rerun_refuse_what_they_cannot_do(
     err = capsys.readouterr().err
     assert "has changed" in err
     assert "Traceback" not in err
-    assert (out / "runs.csv").read_bytes() == before
+    assert (out / "runs.csv").read_bytes() == kept
 
 
 # ----------------------------------------------------------------------------- validation

@@ -34,6 +34,7 @@ __all__ = [
     "check_apart",
     "check_replaceable",
     "check_target",
+    "empty_folder",
     "inventory",
     "marker_of",
     "open_folder",
@@ -238,6 +239,26 @@ def _write_marker(folder: Path, kind: str, entries: dict[str, str], complete: bo
 def seal(folder: Path, kind: str) -> None:
     """Record every entry of ``folder`` in its marker (the folder is complete)."""
     _write_marker(folder, kind, inventory(folder), True)
+
+
+def empty_folder(target: Path, kind: str) -> None:
+    """Remove what gasroutes wrote in ``target`` (a finished folder of ``kind`` filled in
+    place, such as a sweep, about to be run again), and nothing else: checked as for a
+    replacement first (every entry as its marker lists it), then each listed entry is
+    removed, files first, then their folders, deepest first; links are removed, never
+    followed."""
+    check_replaceable(target, kind)
+    marker = marker_of(target)
+    if marker is None:
+        return  # empty or new
+    entries = marker["entries"]
+    for rel, what in entries.items():
+        if what != "dir":
+            (target / rel).unlink(missing_ok=True)
+    for rel in sorted((r for r, w in entries.items() if w == "dir"), key=len, reverse=True):
+        with contextlib.suppress(FileNotFoundError):
+            (target / rel).rmdir()
+    (target / MARKER).unlink(missing_ok=True)
 
 
 def check_target(target: Path, kind: str) -> None:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from gasroutes.core.errors import GasroutesError, RunFolderError, ScenarioError
-from gasroutes.core.folders import marker_of, open_folder, seal
+from gasroutes.core.folders import empty_folder, marker_of, open_folder, seal
 from gasroutes.core.limits import MAX_SWEEP_RUNS
 from gasroutes.core.workers import start_worker
 from gasroutes.results.run import LpgCache, run
@@ -462,9 +462,12 @@ def run_sweep(
         started_before = previous.get("started")
     else:
         if holds and (journal.exists() or manifest_path.exists()):
-            raise RunFolderError(
-                f"{out}: already holds a sweep; use --resume to finish it or --out for a new folder"
-            )
+            if not (marker_of(out) or {}).get("complete"):
+                raise RunFolderError(
+                    f"{out}: holds a sweep that did not finish; resume it (--resume, or "
+                    "resume=True) to finish it, or give a new folder (--out, or out=)"
+                )
+            empty_folder(out, "sweep")  # a finished sweep, run again: as a run's folder is
         open_folder(out, "sweep")
         started_before = None
     # absolute: a Dask worker's working folder is not ours
@@ -507,13 +510,13 @@ def run_sweep(
         also_parquet(result.annual, out / "annual.csv", outputs)
     if pages is not None:
         pages(result)
-    seal(out, "sweep")
     manifest.update(
         status="done",
         failed=int((result.runs["status"] != "ok").sum()),
         updated=dt.datetime.now(tz=dt.UTC).isoformat(timespec="seconds"),
     )
     _write_json(manifest_path, manifest)
+    seal(out, "sweep")  # last: the marker lists every file as it stays
     return result
 
 
