@@ -386,6 +386,9 @@ def test_comparison_charts_by_name(charts: dict[str, Figure]) -> None:
         for ax in fig.axes:
             assert unit(ax) in ("bcm/yr", "USD bn/yr", "mcm/d")
             assert data_lines(ax) or bars(ax), f"{ax.get_label()} is empty"
+            if ax.get_label().startswith("values "):  # no line drawn on the top frame
+                highest = max(float(np.nanmax(x.get_ydata())) for x in data_lines(ax))
+                assert ax.get_ylim()[1] >= highest * 1.05, ax.get_label()
 
 
 def test_a_run_has_one_colour_in_every_chart(calm: Result, outage: Result, later: Result) -> None:
@@ -581,6 +584,9 @@ def test_partial_years_are_hollow_unjoined_and_not_differenced(
     texts = footer_texts(fig)
     assert any("hollow markers" in t for t in texts)
     assert any("left out for short" in t for t in texts)
+    # no panel is said to show no difference: none could be computed
+    assert not any("no difference from calm" in t for t in texts)
+    assert any("no year that the runs cover over the same days" in t for t in texts)
     assert "partial year" in [t.get_text() for t in fig.legends[0].get_texts()]
 
 

@@ -164,7 +164,9 @@ def _layout(
 def _style_panel(ax: Axes, label: str, quantity: str, unit: str) -> None:
     ax.set_title(label, fontsize=10, loc="left", pad=11)  # event numbers sit under it
     ax.set_ylabel(f"{quantity} ({unit})", fontsize=8)
-    ax.set_ylim(bottom=0)
+    top = float(ax.dataLim.y1) if np.isfinite(ax.dataLim.y1) else 0.0
+    # room above the highest line, so a flat one is not drawn on the frame
+    ax.set_ylim(0, top * 1.12 if top > 0 else 1.0)
     ax.grid(alpha=0.3)
     ax.tick_params(labelsize=8)
 
@@ -274,9 +276,18 @@ def _annual_chart(
                 )
             )
     notes = left_out("left out, zero in every run", [d for d in all_ids if d not in ids])
+    # a panel with no difference drawn: none where one could be drawn, or none could be
+    compared = {
+        ident: any(d is not None and bool(np.isfinite(d).any()) for d in row)
+        for ident, row in diffs.items()
+    }
     notes += left_out(
         f"no difference from {first} (no difference panel)",
-        [d for d in ids if not moved[d]],
+        [d for d in ids if not moved[d] and compared[d]],
+    )
+    notes += left_out(
+        "no year that the runs cover over the same days (no difference panel)",
+        [d for d in ids if not compared[d]],
     )
     if uneven:
         notes.append(
@@ -286,6 +297,12 @@ def _annual_chart(
         )
     if partial:
         notes.append("hollow markers: a year a run covers only in part (the total of its days)")
+    replicated = [r.name for r in runs if r.replicated]
+    if replicated:
+        notes.append(
+            "the line of a replicated run is its median over the replications: "
+            + ", ".join(replicated)
+        )
     p = _layout(runs, ids, [moved[d] for d in ids], title, notes, events, handles)
     lo, hi = (
         float(years.min()) if len(years) else 0.0,
