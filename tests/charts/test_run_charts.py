@@ -366,6 +366,16 @@ def test_deliveries_against_nominations_per_buyer(result: Result) -> None:
             assert_series(drawn.get_xdata(), drawn.get_ydata(), monthly(mine, label))
         assert rgb(line(ax, "delivered").get_color()) == rgb(color(buyer))
         assert rgb(stack(ax)["shortfall"].get_facecolor()) == rgb(color(buyer))
+        # shaded up to delivered + shortfall: what a cut-off buyer is refused is not
+        # shortfall (the cutoff's own span says it)
+        from gasroutes.charts.axes import monthly_mean
+
+        m = monthly_mean(mine, ["delivered", "shortfall"])
+        top = dict(zip(np.round(m.index, 6), m["delivered"] + m["shortfall"], strict=True))
+        for path in stack(ax)["shortfall"].get_paths():
+            for x, y in path.vertices:
+                if round(float(x), 6) in top:
+                    assert y <= top[round(float(x), 6)] + 1e-9
 
     alpha, beta = fig.axes
     assert spans(alpha) == []  # the outage is a route event, the price not a delivery event

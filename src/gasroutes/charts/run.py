@@ -183,15 +183,17 @@ def deliveries_vs_nominations(
     lo, hi = span(gas) if len(gas) else (0.0, 1.0)
     for ax, buyer in zip(axes, buyers, strict=False):
         ax.set_xlim(lo, hi)
-        m = monthly_mean(gas[gas["buyer"] == buyer], ["nominated", "delivered"])
-        nom, got = m["nominated"], m["delivered"]
+        m = monthly_mean(gas[gas["buyer"] == buyer], ["nominated", "delivered", "shortfall"])
+        nom, got, short = m["nominated"], m["delivered"], m["shortfall"]
         ax.plot(nom.index, nom, color="black", lw=1.0, ls="--", label="nominated")
         ax.plot(got.index, got, color=color(buyer), lw=1.5, label="delivered")
+        # the shortfall only: what a cut-off buyer is refused is no shortfall (the cutoff's
+        # span is shaded for it), nor is gas still in transit
         ax.fill_between(
             nom.index,
             got,
-            nom,
-            where=(nom > got).to_numpy(),
+            got + short,
+            where=(short > 0).to_numpy(),
             color=color(buyer),
             alpha=0.25,
             label="shortfall",
