@@ -68,11 +68,17 @@ def difference_kpis(runs: Sequence[RunData], diffs: pd.DataFrame) -> Figure:
         for label, prefixes, scale in DIFF_PANELS
     ]
     heights = [max(len(k), 1) for _, k, _ in panels]
-    height = 2.2 + 0.28 * sum(heights) * max(len(runs) - 1, 1)
+    plotted = 0.28 * sum(heights) * max(len(runs) - 1, 1) + 0.4  # inches of panels
+    gap = 0.8  # inches between panels: the upper one's axis label and ticks
+    height = 1.6 + plotted + gap * (len(panels) - 1)
     fig = Figure(figsize=(10.0, height))
     axes = fig.subplots(len(panels), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
     fig.subplots_adjust(
-        left=0.3, right=0.97, top=1 - 1.05 / height, bottom=0.55 / height, hspace=0.35
+        left=0.3,
+        right=0.97,
+        top=1 - 1.05 / height,
+        bottom=0.55 / height,
+        hspace=gap / (plotted / len(panels)),  # a fraction of the mean panel height
     )
     others = runs[1:]
     step = 0.8 / max(len(others), 1)
