@@ -881,3 +881,27 @@ def test_the_kpi_spread_draws_no_empty_frame(chart_problems: Problems) -> None:
     assert names == ["alpha", "beta", "gamma", "alpha"]
     assert [ylabel_unit(ax) for ax in fig.axes] == ["bcm"] * 3 + ["bcm"]
     assert chart_problems(fig) == []  # 437.4 to 438.3 is written out, with no offset
+
+
+def test_the_kpi_spread_whiskers_are_the_printed_percentiles() -> None:
+    """The whiskers end at p5 and p95 as the console computes them, not at the last
+    replication inside them (a box plot's way)."""
+    x = [435.0, 436.0, 437.0, 437.5, 438.0, 438.2, 438.4, 438.5, 438.6, 439.9]
+    kpis = pd.DataFrame({"replication": range(10), "exports_bcm_by_destination.alpha": x})
+    fig = kpi_spread(kpis, NAME)
+    ax = fig.axes[0]  # the exports panel (the shortfall row says it has none)
+    ends = sorted(
+        float(np.max(line.get_ydata()))
+        for line in ax.get_lines()
+        if len(line.get_ydata()) == 2 and line.get_ydata()[0] != line.get_ydata()[1]
+    )
+    p5, p95 = np.percentile(x, [5, 95])
+    # whisker lines run from the box to p5 and from the box to p95
+    tops = {round(v, 9) for v in ends}
+    assert round(float(p95), 9) in tops
+    lows = sorted(
+        float(np.min(line.get_ydata()))
+        for line in ax.get_lines()
+        if len(line.get_ydata()) == 2 and line.get_ydata()[0] != line.get_ydata()[1]
+    )
+    assert round(float(p5), 9) in {round(v, 9) for v in lows}

@@ -183,9 +183,12 @@ def kpi_spread(kpis: pd.DataFrame, title: str) -> Figure:
                 continue
             name = cols[j].split(".", 1)[1]
             x = kpis[cols[j]].to_numpy(dtype=float)
-            box = ax.boxplot(
-                [x],
-                whis=(5, 95),
+            # the percentiles the console and summary print (linear), drawn as they are:
+            # a box plot's whiskers would stop at the last replication inside them
+            p5, p25, p50, p75, p95 = np.percentile(x, [5, 25, 50, 75, 95])
+            stats = {"med": p50, "q1": p25, "q3": p75, "whislo": p5, "whishi": p95}
+            box = ax.bxp(
+                [stats],
                 showfliers=False,
                 patch_artist=True,
                 widths=0.5,
