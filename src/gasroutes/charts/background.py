@@ -1,13 +1,15 @@
 """A run's charts drawn beside the run, not after it.
 
-``gasroutes run`` starts two chart processes before it simulates: while the command loads
+``gasroutes run`` starts its chart processes before it simulates: while the command loads
 the scenario and simulates on one core, they import the charting library and warm its
 font cache. When the run is done the command hands each of them the result (a pickle of
 a few MB) and its share of the charts, and writes the tables while they draw. The files
 are the same as :func:`gasroutes.charts.run.save_charts` draws.
 
-The processes ignore Ctrl-C (the command handles it), end when the command dies (the
-watch of :mod:`gasroutes.core.workers`), and never create a folder: the command makes the
+The first process warms up, then forks the second, so the warming takes one core while the
+command simulates on the other. The processes ignore Ctrl-C (the command handles it), end
+when the command dies (the watch of :mod:`gasroutes.core.workers`), and never create a
+folder: the command makes the
 charts folder before handing over, so a chart process outliving an interrupted run cannot
 bring back a temporary folder the command removed.
 """
@@ -19,6 +21,7 @@ import gc
 import io
 import multiprocessing
 import os
+import pickle
 import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -61,38 +64,42 @@ def share_out(names: list[str], shares: int) -> list[list[str]]:
 class ChartProcess:
     """Processes that draw one run's charts; :meth:`start` them before the run."""
 
-    def __init__(self, workers: list[tuple[BaseProcess, Connection]]) -> None:
-        self._workers = workers
+    def __init__(self, process: BaseProcess, conns: list[Connection]) -> None:
+        self._process = process  # the first; it forks the others once warm
+        self._conns = conns
         self._busy: list[Connection] = []
 
     @classmethod
     def start(cls, processes: int = 2) -> ChartProcess | None:
-        """Start the processes; None where they would not help (one core, or no fork)."""
+        """Start the processes; None where they would not help (one core, or no fork).
+        One process imports and warms up, then forks the others: the warming takes one
+        core, not ``processes``, while the command simulates on the other."""
         if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return None
         ctx = multiprocessing.get_context("fork")
-        workers: list[tuple[BaseProcess, Connection]] = []
-        for i in range(processes):
-            ours, theirs = ctx.Pipe()
-            process = ctx.Process(
-                target=_serve, args=(theirs,), name=f"gasroutes-charts-{i}", daemon=True
-            )
-            process.start()
+        pipes = [ctx.Pipe() for _ in range(processes)]
+        process = ctx.Process(
+            target=_serve, args=([theirs for _, theirs in pipes],), name="gasroutes-charts"
+        )
+        process.daemon = True
+        process.start()
+        for _, theirs in pipes:
             theirs.close()
-            workers.append((process, ours))
-        return cls(workers)
+        return cls(process, [ours for ours, _ in pipes])
 
     def draw(self, res: Result, folder: Path, *, svg: bool = False, dpi: int = 150) -> list[Path]:
         """Hand the run over: its charts are drawn into ``folder`` (made here) until
         :meth:`wait`; return the PNG paths they will have."""
         from gasroutes.charts import run_chart_names
 
-        names = run_chart_names(res.lpg_queues is not None)  # without importing matplotlib
+        names = run_chart_names(res.lpg is not None)  # without importing matplotlib
         folder.mkdir(parents=True, exist_ok=True)
-        groups = share_out(names, len(self._workers))
-        for (_, conn), group in zip(self._workers, groups, strict=True):
+        groups = share_out(names, len(self._conns))
+        run = pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL)  # once for every process
+        for conn, group in zip(self._conns, groups, strict=True):
             if group:
-                conn.send((res, folder, svg, dpi, group))
+                conn.send_bytes(run)
+                conn.send((folder, svg, dpi, group))
                 self._busy.append(conn)
         return [folder / f"{n}.png" for n in names]
 
@@ -111,15 +118,21 @@ class ChartProcess:
             raise RuntimeError("drawing the charts failed:\n" + "\n".join(failures))
 
     def close(self) -> None:
-        """End the processes (at once if they are still drawing: the run was interrupted)."""
-        for process, conn in self._workers:
+        """End the processes (at once if they are still drawing: the run was interrupted;
+        a forked one ends when its pipe closes, or within a second of the first's end)."""
+        for conn in self._conns:
             with contextlib.suppress(OSError):
-                conn.send(None)  # a process still waiting for a run ends
+                conn.send_bytes(pickle.dumps(None))  # a process still waiting ends
             conn.close()
-            process.join(timeout=0.2)
-            if process.is_alive():
-                process.kill()
-                process.join(timeout=2)
+        self._process.join(timeout=0.2)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(timeout=2)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the first process is still running (for tests)."""
+        return self._process.is_alive()
 
 
 def _warm() -> None:
@@ -142,14 +155,33 @@ def _warm() -> None:
     gc.freeze()
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conns: list[Connection]) -> None:
     start_chart_worker()
     _warm()
-    job: Any = conn.recv()
-    if job is None:
-        return
-    res, folder, svg, dpi, names = job
-    conn.send(_draw_all(res, names, folder, svg, dpi))
+    mine = conns[0]
+    for conn in conns[1:]:  # one twin per other pipe, each warm from birth
+        if os.fork() == 0:
+            start_chart_worker()  # its own watch: of the first process
+            for other in conns:
+                if other is not conn:
+                    other.close()
+            mine = conn
+            break
+    else:
+        for conn in conns[1:]:
+            conn.close()
+    try:
+        run = mine.recv_bytes()  # the run, or a pickled None: nothing to draw
+        res: Any = pickle.loads(run)
+        job: Any = mine.recv() if res is not None else None
+    except (EOFError, OSError):
+        job = None
+    if job is not None:
+        folder, svg, dpi, names = job
+        with contextlib.suppress(OSError):
+            mine.send(_draw_all(res, names, folder, svg, dpi))
+    if mine is not conns[0]:
+        os._exit(0)  # a twin: no multiprocessing clean-up of its own
 
 
 def _draw_all(res: Result, names: list[str], folder: Path, svg: bool, dpi: int) -> tuple[str, str]:
