@@ -110,3 +110,31 @@ def test_the_charts_are_shared_out_evenly_and_each_once() -> None:
     assert max(loads) - min(loads) <= max(COST.values())
     assert share_out(["production"], 2) == [["production"], []]
     assert share_out(["a_new_chart", "production"], 1) == [["a_new_chart", "production"]]
+
+
+def test_the_second_process_may_finish_long_after_the_first(
+    result: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second process watches the first: the first waits for it, else a second that
+    is still drawing a second after the first is done would be ended."""
+    from gasroutes.charts import run as charts_run
+    from gasroutes.charts import run_chart_names
+    from gasroutes.charts.background import share_out
+
+    late = share_out(run_chart_names(result.lpg is not None), 2)[1]
+    real = charts_run.draw_chart
+
+    def slow_second(res: Any, name: str, *args: Any) -> None:
+        if name == late[0]:
+            time.sleep(2.5)  # more than the watch's second
+        real(res, name, *args)
+
+    monkeypatch.setattr("gasroutes.charts.run.draw_chart", slow_second)
+    drawer = ChartProcess.start()
+    assert drawer is not None
+    try:
+        paths = drawer.draw(result, tmp_path / "charts")
+        drawer.wait()
+    finally:
+        drawer.close()
+    assert all(p.is_file() for p in paths)

@@ -159,8 +159,12 @@ def _serve(conns: list[Connection]) -> None:
     start_chart_worker()
     _warm()
     mine = conns[0]
+    twins = []
     for conn in conns[1:]:  # one twin per other pipe, each warm from birth
-        if os.fork() == 0:
+        pid = os.fork()
+        if pid:
+            twins.append(pid)
+        else:
             start_chart_worker()  # its own watch: of the first process
             for other in conns:
                 if other is not conn:
@@ -182,6 +186,10 @@ def _serve(conns: list[Connection]) -> None:
             mine.send(_draw_all(res, names, folder, svg, dpi))
     if mine is not conns[0]:
         os._exit(0)  # a twin: no multiprocessing clean-up of its own
+    # the twins watch this process: it stays until they are done, or they would end
+    for pid in twins:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
 
 
 def _draw_all(res: Result, names: list[str], folder: Path, svg: bool, dpi: int) -> tuple[str, str]:
