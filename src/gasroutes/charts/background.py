@@ -141,6 +141,7 @@ def _warm() -> None:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    import gasroutes.api
     import gasroutes.charts.run  # noqa: F401  (the charts and what they import)
 
     # text columns as Python strings whatever is installed: the charts iterate over ids,
