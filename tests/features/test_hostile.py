@@ -179,6 +179,23 @@ def test_a_stale_temporary_folder_is_removed_by_the_next_run(
     assert foreign.exists()
 
 
+def test_an_interrupt_before_the_marker_leaves_no_unmarked_folder(
+    small: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C between making the temporary folder and marking it: the folder goes (an
+    unmarked one would never be cleared, as it is not provably gasroutes')."""
+    from gasroutes.core import folders
+
+    def interrupted(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    result = gasroutes.run(gasroutes.scenario_from_dict(small))
+    monkeypatch.setattr(folders, "_write_marker", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        result.write(tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_python_api_keeps_the_same_rules(small: dict[str, Any], tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -789,15 +789,16 @@ def test_a_monthly_event_on_the_31st_falls_on_each_months_last_day(
     ]
 
 
+@pytest.mark.parametrize("period", ["week", ["year"], {"a": 1}, 1])
 def test_a_bad_period_names_the_file_and_the_event(
-    small: dict[str, Any], write_yaml: Writer
+    small: dict[str, Any], write_yaml: Writer, period: Any
 ) -> None:
     event = {
         "date": "2020-01-31",
         "kind": "demand",
         "buyer": "alpha",
         "factor": 0.9,
-        "every": "week",
+        "every": period,
     }
     path = write_yaml(_with_events(small, [event]))
     with pytest.raises(ScenarioError) as err:

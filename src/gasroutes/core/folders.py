@@ -308,7 +308,11 @@ class atomic_folder:
         if self.tmp.exists() and marker_of(self.tmp) is not None:
             shutil.rmtree(self.tmp)
         self.tmp.mkdir()
-        _write_marker(self.tmp, self.kind, {}, False)
+        try:
+            _write_marker(self.tmp, self.kind, {}, False)
+        except BaseException:  # Ctrl-C between the two: no unmarked folder is left
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
         return self.tmp
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:

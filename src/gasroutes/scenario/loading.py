@@ -373,7 +373,7 @@ def _expand_recurring(raw: dict[str, Any], locate: _Locator) -> dict[str, Any]:
         where = f"events[{k}]"
         item = dict(item)
         every, through_text = item.pop("every"), item.pop("through", raw.get("end"))
-        if every not in PERIODS:
+        if not isinstance(every, str) or every not in PERIODS:  # a list is no period
             raise ScenarioError(*locate(f"{where}.every", every, "year or month", "bad period"))
         start, until, through = _day(item.get("date")), _day(item.get("until")), _day(through_text)
         if start is None or through is None:
