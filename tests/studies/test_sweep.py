@@ -700,3 +700,24 @@ def test_kept_runs_go_to_an_absolute_folder(
     assert main(["sweep", str(path), "--out", "relative", "--keep-runs"]) == 0
     assert seen and all(k is not None and Path(k).is_absolute() for k in seen)
     assert (tmp_path / "relative" / "runs" / "kept-0000-00").is_dir()
+
+
+def test_a_resume_refuses_a_folder_with_files_it_did_not_write(
+    make_sweep: MakeSweep, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Sealed at the end, the marker would list them as the sweep's, and a later run into
+    the folder (which removes what the marker lists) would remove them."""
+    sweep = {"name": "mine", "parameters": [{"path": CAP, "values": [1.0, 2.0]}]}
+    path = make_sweep(sweep)
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--keep-runs"]) == 0
+    capsys.readouterr()
+    kept = next(p for p in (out / "runs").iterdir() if p.is_dir())
+    for added in (out / "NOTES.txt", kept / "mine.txt"):
+        added.write_text("mine", encoding="utf-8")
+        assert main(["sweep", str(path), "--out", str(out), "--resume", "--keep-runs"]) == 2
+        err = capsys.readouterr().err
+        assert "did not write" in err and "Traceback" not in err
+        assert added.read_text(encoding="utf-8") == "mine"
+        added.unlink()
+    assert main(["sweep", str(path), "--out", str(out), "--resume", "--keep-runs"]) == 0

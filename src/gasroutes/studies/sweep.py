@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from gasroutes.core.errors import GasroutesError, RunFolderError, ScenarioError
-from gasroutes.core.folders import empty_folder, marker_of, open_folder, seal
+from gasroutes.core.folders import check_replaceable, empty_folder, marker_of, open_folder, seal
 from gasroutes.core.limits import MAX_SWEEP_RUNS
 from gasroutes.core.workers import start_worker
 from gasroutes.results.run import LpgCache, run
@@ -459,6 +459,7 @@ def run_sweep(
                 "this sweep started; run it into a new --out folder"
             )
         _check_outputs(out, previous, outputs, keep_runs)
+        _check_only_ours(out)
         started_before = previous.get("started")
     else:
         if holds and (journal.exists() or manifest_path.exists()):
@@ -518,6 +519,50 @@ def run_sweep(
     _write_json(manifest_path, manifest)
     seal(out, "sweep")  # last: the marker lists every file as it stays
     return result
+
+
+# what a sweep writes at the top of its folder (the Parquet copies with --parquet)
+SWEEP_ENTRIES = frozenset(
+    {JOURNAL, "sweep.json", "runs.csv", "annual.csv", "runs.parquet", "annual.parquet"}
+    | {"report.html", "charts", "runs", ".gasroutes.json", ".gasroutes.json.part"}
+)
+
+
+def _check_only_ours(out: Path) -> None:
+    """Before a resume: the folder holds only what the sweep writes, so the marker sealed
+    at its end lists nothing of anyone else's (a later run into the folder removes what
+    the marker lists). Each kept run's folder must be as its own marker lists it."""
+    foreign = [p.name for p in out.iterdir() if p.name not in SWEEP_ENTRIES]
+    charts = out / "charts"
+    if charts.is_dir() and not charts.is_symlink():
+        foreign += [
+            f"charts/{p.name}"
+            for p in charts.iterdir()
+            if p.is_symlink() or not p.is_file() or p.suffix not in (".png", ".svg")
+        ]
+    elif charts.exists():
+        foreign.append("charts")
+    runs = out / "runs"
+    if runs.is_dir() and not runs.is_symlink():
+        for kept in runs.iterdir():
+            marker = None if kept.is_symlink() or not kept.is_dir() else marker_of(kept)
+            if marker is None:
+                foreign.append(f"runs/{kept.name}")
+                continue
+            if kept.name.startswith("."):
+                continue  # a kept run's temporary folder, cleared by its next write
+            try:
+                check_replaceable(kept, marker["kind"])
+            except RunFolderError:
+                foreign.append(f"runs/{kept.name} (changed since it was written)")
+    elif runs.exists():
+        foreign.append("runs")
+    if foreign:
+        shown = ", ".join(sorted(foreign)[:5]) + (" ..." if len(foreign) > 5 else "")
+        raise RunFolderError(
+            f"{out}: cannot resume: the folder holds entries the sweep did not write, or "
+            f"that changed since ({shown}); move them out, or run into a new folder (--out)"
+        )
 
 
 def _check_outputs(out: Path, previous: dict[str, Any], outputs: Outputs, keep_runs: bool) -> None:
