@@ -22,6 +22,7 @@ import io
 import multiprocessing
 import os
 import pickle
+import threading
 import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -68,6 +69,7 @@ class ChartProcess:
         self._process = process  # the first; it forks the others once warm
         self._conns = conns
         self._busy: list[Connection] = []
+        self._sender: threading.Thread | None = None
 
     @classmethod
     def start(cls, processes: int = 2) -> ChartProcess | None:
@@ -96,15 +98,25 @@ class ChartProcess:
         folder.mkdir(parents=True, exist_ok=True)
         groups = share_out(names, len(self._conns))
         run = pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL)  # once for every process
-        for conn, group in zip(self._conns, groups, strict=True):
-            if group:
-                conn.send_bytes(run)
-                conn.send((folder, svg, dpi, group))
-                self._busy.append(conn)
+        jobs = [(c, g) for c, g in zip(self._conns, groups, strict=True) if g]
+        self._busy = [c for c, _ in jobs]
+
+        def hand_over() -> None:  # blocks while a process still warms up: not the command
+            try:
+                for conn, group in jobs:
+                    conn.send_bytes(run)
+                    conn.send((folder, svg, dpi, group))
+            except OSError:
+                pass  # a process that ended: wait() says so
+
+        self._sender = threading.Thread(target=hand_over, name="chart-handover", daemon=True)
+        self._sender.start()
         return [folder / f"{n}.png" for n in names]
 
     def wait(self) -> None:
         """Wait until every chart is drawn; a chart that failed is raised here."""
+        if self._sender is not None:
+            self._sender.join()
         failures = []
         for conn in self._busy:
             try:
