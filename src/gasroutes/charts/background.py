@@ -153,8 +153,14 @@ def _warm() -> None:
     import pandas as pd
     from matplotlib.figure import Figure
 
-    import gasroutes.api
-    import gasroutes.charts.run  # noqa: F401  (the charts and what they import)
+    import gasroutes.charts.run
+
+    # what unpickling the run needs (its class, in gasroutes.api, imports these; the
+    # unpickling imports that module itself, cheaply once they are loaded)
+    import gasroutes.results.result
+    import gasroutes.sim.run
+    import gasroutes.studies.backtest
+    import gasroutes.studies.compare  # noqa: F401
 
     # text columns as Python strings whatever is installed: the charts iterate over ids,
     # which Arrow-backed strings make slow; the values, hence the files, are the same
