@@ -34,6 +34,7 @@ from matplotlib.patches import Rectangle
 
 import gasroutes
 from gasroutes.api import RunResult as Result
+from gasroutes.charts import run_chart_names
 from gasroutes.charts.axes import EVENT_COLORS, decimal_year
 from gasroutes.charts.bands import annual_band, kpi_spread, time_band
 from gasroutes.charts.palette import color
@@ -75,14 +76,7 @@ PATHS = {
 BUYERS = ["alpha", "beta"]
 # The charts every run has; CHARTS may name more, drawn only for runs that have what they
 # show (an LPG chain), which these gas-only runs have not.
-RUN_CHARTS = (
-    "annual_exports",
-    "route_flows",
-    "deliveries",
-    "production",
-    "revenue_arrears",
-    "network_map",
-)
+RUN_CHARTS = tuple(run_chart_names(has_lpg=False))
 
 _RUNS: dict[str, Result] = {}
 

@@ -28,11 +28,9 @@ __all__ = [
     "TITLE_PAD",
     "decimal_year",
     "draw_footer",
-    "draw_key",
     "figure",
     "footer_height",
     "key_columns",
-    "key_rows",
     "mark_events",
     "mark_random",
     "monthly_mean",
@@ -74,24 +72,22 @@ def figure(
     panel_height: float = 3.4,
     width: float = 10.0,
     sharex: bool = True,
-    key_rows: int = 0,
     *,
     footer: float = 0.0,
     legend: float = 0.0,
 ) -> tuple[Figure, list[Axes]]:
     """A figure with ``panels`` stacked axes and fixed margins (no layout engine: fast),
-    and room under them for ``key_rows`` lines of event key (:func:`draw_key`) or for a
-    ``footer`` of that many inches (:func:`footer_height`, :func:`draw_footer`), and
-    ``legend`` inches right of them for legends (:func:`side_legend`)."""
-    key = 0.17 * key_rows + (0.25 if key_rows else 0.0) + footer
-    height = panel_height * panels + 1.1 + key
+    and room under them for a ``footer`` of that many inches (:func:`footer_height`,
+    :func:`draw_footer`), and ``legend`` inches right of them for legends
+    (:func:`side_legend`)."""
+    height = panel_height * panels + 1.1 + footer
     fig = Figure(figsize=(width, height))
     axes = fig.subplots(panels, 1, sharex=sharex, squeeze=False)[:, 0]
     fig.subplots_adjust(
         left=0.1,
         right=1 - (legend + 0.1) / width if legend else 0.98,
         top=1 - 0.6 / height,
-        bottom=(0.55 + key) / height,
+        bottom=(0.55 + footer) / height,
         hspace=0.22 if sharex else 0.45,
     )
     return fig, list(axes)
@@ -234,53 +230,6 @@ def mark_events(ax: Axes, rows: pd.DataFrame, *, numbers: bool = True) -> list[i
                 clip_on=False,
             )
     return [n for _, nums in groups for n in nums]
-
-
-def draw_key(fig: Figure, rows: pd.DataFrame) -> None:
-    """List the marked events under the panels: number, date, what, and why."""
-    if rows.empty:
-        return
-    lines = []
-    for number, date, kind, target, reason, end in zip(
-        rows["number"],
-        rows["date"],
-        rows["kind"],
-        rows["target"],
-        rows["reason"],
-        rows["end_date"],
-        strict=True,
-    ):
-        why = f": {reason}" if isinstance(reason, str) and reason else ""
-        until = f" to {end}" if kind in SPAN_KINDS and isinstance(end, str) and end else ""
-        text = f"{number}  {date}{until}  {kind} {target}{why}"
-        lines.append(text if len(text) <= 84 else text[:81] + "...")
-    half = (len(lines) + 1) // 2
-    height = fig.get_figheight()
-    for col, chunk in enumerate((lines[:half], lines[half:])):
-        for i, line in enumerate(chunk):
-            fig.text(
-                0.02 + 0.49 * col,
-                (0.2 + 0.17 * (half - i)) / height,
-                line,
-                fontsize=6.5,
-                color="#333333",
-                va="bottom",
-                ha="left",
-            )
-    fig.text(
-        0.02,
-        (0.25 + 0.17 * (half + 1)) / height,
-        "events",
-        fontsize=7.5,
-        weight="bold",
-        va="bottom",
-        ha="left",
-    )
-
-
-def key_rows(rows: pd.DataFrame) -> int:
-    """Lines the key of ``rows`` needs (two columns, plus its heading)."""
-    return 0 if rows.empty else (len(rows) + 1) // 2 + 1
 
 
 # The footer under a chart's panels (footer_height, draw_footer): one-line notes and the

@@ -181,6 +181,30 @@ def _style_difference(ax: Axes, unit: str) -> None:
     ax.tick_params(labelsize=7.5)
 
 
+def _finish_panel(
+    p: Panels,
+    k: int,
+    ident: str,
+    label: str,
+    quantity: str,
+    unit: str,
+    marks: pd.DataFrame,
+    span: tuple[float, float],
+    *,
+    centred: bool,
+) -> None:
+    """Panel k once drawn: its title, labels and units, name, event marks, and the year
+    ticks on its lowest axes (the difference's when it has one)."""
+    ax, below = p.values[k], p.differences[k]
+    _style_panel(ax, label, quantity, unit)
+    _name(ax, below, ident)
+    mark_events(ax, marks)
+    if below is not None:
+        _style_difference(below, unit)
+    cell = ax.get_position().width * p.fig.get_figwidth()
+    year_ticks(below if below is not None else ax, *span, cell, centred=centred)
+
+
 def _name(ax: Axes, below: Axes | None, ident: str) -> None:
     """Name a panel's axes by its id (artist labels, not drawn): how a program finds them."""
     ax.set_label(f"values {ident}")
@@ -350,14 +374,8 @@ def _annual_chart(
                         bar.set_hatch(PARTIAL_HATCH)
                         bar.set_facecolor("white")
                         bar.set_edgecolor(c)
-        _style_panel(ax, ident, quantity, panel_unit)
-        _name(ax, below, ident)
-        mark_events(ax, events[events["target"].isin([ident.removesuffix(LPG_SUFFIX), ident])])
-        if below is not None:
-            _style_difference(below, panel_unit)
-        bottom = below if below is not None else ax
-        cell = ax.get_position().width * p.fig.get_figwidth()
-        year_ticks(bottom, lo, hi, cell, centred=True)
+        marks = events[events["target"].isin([ident.removesuffix(LPG_SUFFIX), ident])]
+        _finish_panel(p, k, ident, ident, quantity, panel_unit, marks, (lo, hi), centred=True)
     if not ids:
         no_data(p.values[0], "nothing to compare: every value is zero")
     return p.fig
@@ -457,15 +475,10 @@ def _monthly_chart(
             d = diffs[b][i]
             if below is not None and d is not None:
                 below.plot(d.index, d.to_numpy(), color=run_color(i), ls=run_style(i), lw=1.2)
+        marks = events if every_event else events[events["target"].isin([b])]
+        label = (labels or {}).get(b, b)
         unit = units.get(b, "mcm/d")
-        _style_panel(ax, (labels or {}).get(b, b), quantity, unit)
-        _name(ax, below, b)
-        mark_events(ax, events if every_event else events[events["target"].isin([b])])
-        if below is not None:
-            _style_difference(below, unit)
-        bottom = below if below is not None else ax
-        cell = ax.get_position().width * p.fig.get_figwidth()
-        year_ticks(bottom, lo, hi, cell, centred=False)
+        _finish_panel(p, k, b, label, quantity, unit, marks, (lo, hi), centred=False)
     if not ids:
         no_data(p.values[0], "nothing to compare: every value is zero")
     return p.fig
