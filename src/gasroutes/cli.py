@@ -20,10 +20,13 @@ import time
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gasroutes.arguments import build_parser as _build_parser
 from gasroutes.core.errors import GasroutesError, RunFailedError, notes_shown
+
+if TYPE_CHECKING:
+    from gasroutes.charts.background import ChartProcess
 
 __all__ = ["main"]
 
@@ -148,6 +151,21 @@ def _warn(scenario: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from gasroutes.charts.background import ChartProcess
+
+    # first of all: the chart processes import matplotlib on the other core while this
+    # one loads the scenario and simulates (a run's charts wait for neither)
+    drawing = not args.no_charts and args.replications <= 1
+    drawer = ChartProcess.start() if drawing else None
+    try:
+        return _run_drawn(args, drawer)
+    finally:
+        if drawer is not None:
+            drawer.close()
+
+
+def _run_drawn(args: argparse.Namespace, drawer: ChartProcess | None) -> int:
+    """``gasroutes run``, its charts drawn by ``drawer`` (a ChartProcess, or None)."""
     from gasroutes.api import run
     from gasroutes.core.folders import check_target
     from gasroutes.results.summary import key_figures
@@ -164,10 +182,6 @@ def _run(args: argparse.Namespace) -> int:
     Outputs(args.tables, args.parquet)  # before the run: --parquet needs pyarrow
     if replicated:
         return _replicate(args, scenario, out)
-    from gasroutes.charts.background import ChartProcess
-
-    # the chart process imports matplotlib on the other core while this one simulates
-    drawer = None if args.no_charts else ChartProcess.start()
     try:
         result = run(scenario, seed=args.seed)
         clock = time.perf_counter()
@@ -183,9 +197,6 @@ def _run(args: argparse.Namespace) -> int:
         # an unwritable --out (permissions, a file in the path) is bad input, not a crash
         print(f"gasroutes: {_os_message(err)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    finally:
-        if drawer is not None:
-            drawer.close()
     log.info("simulated in %.2f s, wrote in %.2f s", result.wall_s, time.perf_counter() - clock)
     s = result.summary
     print(

@@ -27,7 +27,6 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgb
-from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
@@ -134,10 +133,19 @@ def legend(ax: Axes) -> list[str]:
 
 
 def bars(ax: Axes) -> dict[str, list[Rectangle]]:
-    """Bars by the label they were drawn with (one BarContainer per series)."""
-    return {
-        str(c.get_label()): list(c.patches) for c in ax.containers if isinstance(c, BarContainer)
-    }
+    """Bars by the label they were drawn with (one collection per series, each bar a
+    rectangle of it, given here as a Rectangle)."""
+    out = {}
+    for c in ax.collections:
+        if c.get_gid() != "bars":
+            continue
+        face = c.get_facecolor()[0]
+        rects = []
+        for path in c.get_paths():
+            (x0, y0), (x1, y1) = path.vertices.min(axis=0), path.vertices.max(axis=0)
+            rects.append(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor=face))
+        out[str(c.get_label())] = rects
+    return out
 
 
 def spans(ax: Axes) -> list[tuple[float, float, tuple[float, float, float]]]:
@@ -199,7 +207,9 @@ def stack(ax: Axes) -> dict[str, PolyCollection]:
     return {
         str(c.get_label()): c
         for c in ax.collections
-        if isinstance(c, PolyCollection) and not str(c.get_label()).startswith("_")
+        if isinstance(c, PolyCollection)
+        and not str(c.get_label()).startswith("_")
+        and c.get_gid() != "bars"
     }
 
 

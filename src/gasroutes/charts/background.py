@@ -33,6 +33,7 @@ from gasroutes.core.workers import start_chart_worker
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
+    from gasroutes.charts import RunCharts
     from gasroutes.results.result import Result
 
 __all__ = ["ChartProcess", "share_out"]
@@ -48,6 +49,10 @@ COST = {
     "network_map": 0.5,
     "production": 0.35,
 }
+
+# Seconds a process never handed a run is given to finish warming up (about one; the
+# first run on a machine builds matplotlib's font cache) before it is killed.
+WARM_TIMEOUT = 10.0
 
 
 def share_out(names: list[str], shares: int) -> list[list[str]]:
@@ -89,15 +94,19 @@ class ChartProcess:
             theirs.close()
         return cls(process, [ours for ours, _ in pipes])
 
-    def draw(self, res: Result, folder: Path, *, svg: bool = False, dpi: int = 150) -> list[Path]:
+    def draw(
+        self, res: Result, folder: Path, *, svg: bool = False, dpi: int | None = None
+    ) -> list[Path]:
         """Hand the run over: its charts are drawn into ``folder`` (made here) until
-        :meth:`wait`; return the PNG paths they will have."""
-        from gasroutes.charts import run_chart_names
+        :meth:`wait`, at ``dpi`` (the charts' own when None); return the PNG paths they
+        will have."""
+        from gasroutes.charts import RunCharts
 
-        names = run_chart_names(res.lpg is not None)  # without importing matplotlib
+        charts = RunCharts.of(res)  # its tables, not its model: quick to unpickle
+        names = charts.names
         folder.mkdir(parents=True, exist_ok=True)
         groups = share_out(names, len(self._conns))
-        run = pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL)  # once for every process
+        run = pickle.dumps(charts, protocol=pickle.HIGHEST_PROTOCOL)  # once for every process
         jobs = [(c, g) for c, g in zip(self._conns, groups, strict=True) if g]
         self._busy = [c for c, _ in jobs]
 
@@ -130,13 +139,16 @@ class ChartProcess:
             raise RuntimeError("drawing the charts failed:\n" + "\n".join(failures))
 
     def close(self) -> None:
-        """End the processes (at once if they are still drawing: the run was interrupted;
-        a forked one ends when its pipe closes, or within a second of the first's end)."""
+        """End the processes: at once if they are still drawing (the run was interrupted);
+        never handed a run (bad input, or Ctrl-C before the run was done), they end by
+        themselves once warm, for a process killed while it warms up could leave
+        matplotlib's font cache half written and locked. A forked one ends when its pipe
+        closes, or within a second of the first's end."""
         for conn in self._conns:
             with contextlib.suppress(OSError):
                 conn.send_bytes(pickle.dumps(None))  # a process still waiting ends
             conn.close()
-        self._process.join(timeout=0.2)
+        self._process.join(timeout=0.2 if self._sender is not None else WARM_TIMEOUT)
         if self._process.is_alive():
             self._process.kill()
             self._process.join(timeout=2)
@@ -149,18 +161,13 @@ class ChartProcess:
 
 def _warm() -> None:
     """Import the charting code and draw a tiny figure with text, so fonts are loaded;
-    then set aside what is loaded, so the garbage collector does not walk it again."""
+    then set aside what is loaded, so the garbage collector does not walk it again. The
+    run comes as :class:`gasroutes.charts.RunCharts`, tables only: the model's modules
+    (the scenario's, the simulation's) are never imported here."""
     import pandas as pd
     from matplotlib.figure import Figure
 
-    import gasroutes.charts.run
-
-    # what unpickling the run needs (its class, in gasroutes.api, imports these; the
-    # unpickling imports that module itself, cheaply once they are loaded)
-    import gasroutes.results.result
-    import gasroutes.sim.run
-    import gasroutes.studies.backtest
-    import gasroutes.studies.compare  # noqa: F401
+    import gasroutes.charts.run  # noqa: F401
 
     # text columns as Python strings whatever is installed: the charts iterate over ids,
     # which Arrow-backed strings make slow; the values, hence the files, are the same
@@ -211,12 +218,15 @@ def _serve(conns: list[Connection]) -> None:
             os.waitpid(pid, 0)
 
 
-def _draw_all(res: Result, names: list[str], folder: Path, svg: bool, dpi: int) -> tuple[str, str]:
+def _draw_all(
+    run: RunCharts, names: list[str], folder: Path, svg: bool, dpi: int | None
+) -> tuple[str, str]:
+    from gasroutes.charts.axes import DPI
     from gasroutes.charts.run import draw_chart
 
     for name in names:
         try:
-            draw_chart(res, name, folder, svg, dpi)
+            draw_chart(run, name, folder, svg, dpi or DPI)
         except Exception:  # told to the command, which raises it
             return "error", f"{name}: {traceback.format_exc()}"
     return "ok", ""

@@ -23,8 +23,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from gasroutes.charts import CHARTS
+from gasroutes.charts import CHARTS, RunCharts
 from gasroutes.charts.axes import (
+    DPI,
     LEGEND_WIDTH,
     TITLE_PAD,
     decimal_year,
@@ -34,12 +35,14 @@ from gasroutes.charts.axes import (
     mark_events,
     mark_random,
     monthly_mean,
+    months,
     no_data,
     numbered_events,
     save_figure,
     select_events,
     side_legend,
     span,
+    stacked_bars,
     year_axis,
 )
 from gasroutes.charts.network import network_map
@@ -51,6 +54,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHARTS",
+    "DPI",
+    "RunCharts",
     "annual_exports",
     "backtest_chart",
     "chart",
@@ -108,10 +113,7 @@ def annual_exports(annual: pd.DataFrame, title: str, events: pd.DataFrame | None
     )
     fig, (ax,) = _figure(1, 3.6, marked)
     x = table.index.to_numpy(dtype=float) + 0.5
-    bottom = np.zeros(len(table))
-    for dest in table.columns:
-        ax.bar(x, table[dest], bottom=bottom, label=dest, color=color(dest), width=0.8)
-        bottom += table[dest].to_numpy()
+    bottom = stacked_bars(ax, x, [(d, table[d].to_numpy(), color(d)) for d in table.columns])
     ax.set_title(f"{title}: annual pipeline gas exports by destination", pad=TITLE_PAD)
     ax.set_xlabel("year")  # year_axis sets it too, when there are years
     ax.set_ylabel("exports (bcm/yr)")
@@ -258,7 +260,7 @@ def revenue_and_arrears(
     notes = [] if len(owing) else ["no arrears in this run: every invoice was paid in full"]
     fig, axes = _figure(1 + bool(len(owing)), 2.8, marked, notes, sharex=False)
     top = axes[0]
-    year = money["date"].astype(str).str.slice(0, 4).astype(int)
+    year = months(money).astype("datetime64[Y]").astype(int) + 1970
     annual = (
         money.assign(year=year)
         .pivot_table(
@@ -268,10 +270,7 @@ def revenue_and_arrears(
     )
     buyers = [b for b in annual.columns if annual[b].sum() > 0]
     x = annual.index.to_numpy(dtype=float) + 0.5
-    base = np.zeros(len(annual))
-    for b in buyers:
-        top.bar(x, annual[b] / 1e9, bottom=base, color=color(b), label=b, width=0.8)
-        base += annual[b].to_numpy() / 1e9
+    base = stacked_bars(top, x, [(b, annual[b].to_numpy() / 1e9, color(b)) for b in buyers])
     top.set_title(f"{title}: revenue and arrears by buyer", pad=TITLE_PAD)
     top.set_ylabel("revenue invoiced\n(USD bn/yr)")
     year_axis(top, float(annual.index.min()), float(annual.index.max()) + 1, centred=True)
@@ -388,14 +387,17 @@ def lpg_chain(
     lo, hi = span(queues)
     for ax in (top, mid, bottom):
         ax.set_xlim(lo, hi)
-    month = trucks["date"].astype(str).str.slice(0, 7)
     by_depot = (
-        trucks.assign(month=month)
+        trucks.assign(month=months(trucks))
         .pivot_table(index="month", columns="buyer", values="quantity", aggfunc="sum", sort=False)
         .fillna(0.0)
         .sort_index()
     )
-    x = decimal_year((by_depot.index + "-01").to_numpy()) if len(by_depot) else np.array([])
+    x = (
+        decimal_year(by_depot.index.to_numpy().astype("datetime64[D]"))
+        if len(by_depot)
+        else np.array([])
+    )
     # a stepped stack, month by month: a bar per depot and month would be hundreds of
     # patches, slow to draw and no easier to read
     steps = np.append(x, x[-1] + 1 / 12) if len(x) else x
@@ -421,15 +423,14 @@ def lpg_chain(
     side_legend(top, title="depot", title_fontsize=7, alignment="left")
     # one pivot, then monthly means of every series at once (filtering the long table per
     # node and metric costs ten times more)
-    month = queues["date"].astype(str).str.slice(0, 7)
     monthly = (
-        queues.assign(month=month)
+        queues.assign(month=months(queues))
         .pivot_table(
             index="month", columns=["metric", "node"], values="value", aggfunc="mean", sort=False
         )
         .sort_index()
     )
-    mx = decimal_year((monthly.index + "-01").to_numpy()) + 1 / 24
+    mx = decimal_year(monthly.index.to_numpy().astype("datetime64[D]")) + 1 / 24
     metrics = set(monthly.columns.get_level_values(0))
     waiting = monthly["trains_waiting"] if "trains_waiting" in metrics else pd.DataFrame()
     for node in waiting.columns:
@@ -464,26 +465,25 @@ def lpg_chain(
 # ----------------------------------------------------------------------------- a run's set
 
 
-def _charts(res: Result) -> dict[str, Callable[[], Figure]]:
-    title, ev = res.scenario.name, res.event_table
-    entries = {r: x.entry for r, x in res.scenario.routes.items() if x.entry}
+def _charts(run: RunCharts) -> dict[str, Callable[[], Figure]]:
+    title, ev = run.title, run.events
     charts: dict[str, Callable[[], Figure]] = {
-        "annual_exports": lambda: annual_exports(res.annual, title, ev),
-        "route_flows": lambda: route_flows(res.flows, title, ev),
-        "deliveries": lambda: deliveries_vs_nominations(res.deliveries, title, ev),
-        "production": lambda: production_balance(res.production, title, ev),
-        "revenue_arrears": lambda: revenue_and_arrears(res.money, title, ev),
-        "network_map": lambda: network_map(res.flows, res.route_paths(), title, ev, entries),
+        "annual_exports": lambda: annual_exports(run.annual, title, ev),
+        "route_flows": lambda: route_flows(run.flows, title, ev),
+        "deliveries": lambda: deliveries_vs_nominations(run.deliveries, title, ev),
+        "production": lambda: production_balance(run.production, title, ev),
+        "revenue_arrears": lambda: revenue_and_arrears(run.money, title, ev),
+        "network_map": lambda: network_map(run.flows, run.paths, title, ev, run.entries),
     }
-    if res.lpg_queues is not None:
-        queues = res.lpg_queues
-        charts["lpg_chain"] = lambda: lpg_chain(res.flows, queues, title, ev)
+    if run.lpg_queues is not None:
+        queues = run.lpg_queues
+        charts["lpg_chain"] = lambda: lpg_chain(run.flows, queues, title, ev)
     return charts
 
 
-def chart(res: Result, name: str) -> Figure:
+def chart(res: Result | RunCharts, name: str) -> Figure:
     """One named chart of a run (names in CHARTS)."""
-    charts = _charts(res)
+    charts = _charts(RunCharts.of(res))
     if name not in charts:
         if name in CHARTS:
             raise KeyError(f"chart {name!r} is not drawn for this run (it has no LPG chain)")
@@ -491,20 +491,18 @@ def chart(res: Result, name: str) -> Figure:
     return charts[name]()
 
 
-def chart_names(res: Result) -> list[str]:
+def chart_names(res: Result | RunCharts) -> list[str]:
     """The charts a run gets, in the order of CHARTS."""
-    return list(_charts(res))
-
-
-def prepare_tables(res: Result) -> None:
-    """Build the tables the charts read (once, before forking the processes that draw)."""
-    for table in ("flows", "deliveries", "money", "production", "annual", "event_table"):
-        getattr(res, table)
-    res.lpg_queues  # noqa: B018  (built on first use)
+    return RunCharts.of(res).names
 
 
 def save_charts(
-    res: Result, folder: Path, *, svg: bool = False, dpi: int = 150, workers: int | None = None
+    res: Result | RunCharts,
+    folder: Path,
+    *,
+    svg: bool = False,
+    dpi: int = DPI,
+    workers: int | None = None,
 ) -> list[Path]:
     """Draw every chart of a run into ``folder`` as PNG (and SVG); return the PNG paths.
 
@@ -512,13 +510,13 @@ def save_charts(
     tables are built first, so the workers share them); the files are the same either way.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    names = chart_names(res)
+    run = RunCharts.of(res)
+    names = run.names
     if workers is None:
         workers = min(len(names), os.cpu_count() or 1, 2)
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        prepare_tables(res)
         global _FORKED
-        _FORKED = (res, folder, svg, dpi)
+        _FORKED = (run, folder, svg, dpi)
         try:
             # slowest first, so the two workers finish together
             order = sorted(names, key=lambda n: DRAW_ORDER.index(n) if n in DRAW_ORDER else 99)
@@ -530,11 +528,11 @@ def save_charts(
             _FORKED = None
     else:
         for name in names:
-            draw_chart(res, name, folder, svg, dpi)
+            draw_chart(run, name, folder, svg, dpi)
     return [folder / f"{name}.png" for name in names]
 
 
-_FORKED: tuple[Result, Path, bool, int] | None = None
+_FORKED: tuple[RunCharts, Path, bool, int] | None = None
 
 # The charts from the slowest to draw to the quickest (measured on the baseline).
 DRAW_ORDER = (
@@ -553,6 +551,8 @@ def _draw_forked(name: str) -> None:
     draw_chart(_FORKED[0], name, *_FORKED[1:])
 
 
-def draw_chart(res: Result, name: str, folder: Path, svg: bool = False, dpi: int = 150) -> None:
+def draw_chart(
+    res: Result | RunCharts, name: str, folder: Path, svg: bool = False, dpi: int = DPI
+) -> None:
     """Draw one chart of a run into ``folder`` (which must exist)."""
     save_figure(chart(res, name), folder, name, svg=svg, dpi=dpi)
