@@ -4,6 +4,11 @@ the run is interrupted."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import pickle
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -15,7 +20,10 @@ from gasroutes.charts.background import ChartProcess
 from gasroutes.charts.run import chart_names, save_charts
 from gasroutes.cli import main
 
-pytestmark = pytest.mark.skipif(ChartProcess.start() is None, reason="needs fork and two cores")
+pytestmark = pytest.mark.skipif(
+    (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods(),
+    reason="needs fork and two cores",
+)
 
 
 @pytest.fixture
@@ -138,3 +146,58 @@ def test_the_second_process_may_finish_long_after_the_first(
     finally:
         drawer.close()
     assert all(p.is_file() for p in paths)
+
+
+def test_a_process_never_handed_a_run_ends_by_itself() -> None:
+    """Bad input: the command closes processes still warming up. They end by themselves
+    once warm, not killed: a kill while matplotlib writes its font cache could leave the
+    cache half written and locked for every later run."""
+    drawer = ChartProcess.start()
+    assert drawer is not None
+    drawer.close()
+    assert not drawer.alive
+    assert drawer.exitcode == 0
+
+
+def test_bad_input_closes_the_chart_process_started_before_the_scenario_loads(
+    write_yaml: Any, small: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[ChartProcess] = []
+    real = ChartProcess.start.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: type[ChartProcess]) -> ChartProcess | None:
+        made: ChartProcess | None = real(cls)
+        if made is not None:
+            started.append(made)
+        return made
+
+    monkeypatch.setattr(ChartProcess, "start", classmethod(spy))
+    bad = write_yaml({**small, "end": "not a date"})
+    assert main(["run", str(bad), "--out", str(tmp_path / "out")]) == 2
+    assert len(started) == 1  # started first, before the scenario was read
+    assert not started[0].alive and started[0].exitcode == 0
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_chart_process_draws_from_tables_without_the_model(result: Any, tmp_path: Path) -> None:
+    """What a chart process is handed (RunCharts) unpickles with pandas alone: neither
+    the scenario's modules nor the simulation's are imported to draw."""
+    from gasroutes.charts import RunCharts
+
+    charts = RunCharts.of(result)
+    (tmp_path / "run.pickle").write_bytes(pickle.dumps(charts))
+    code = (
+        "import pickle, sys; run = pickle.load(open(sys.argv[1], 'rb')); "
+        "print(type(run).__name__, len(run.flows), "
+        "sorted(m for m in sys.modules if m.startswith(('gasroutes.sim', 'gasroutes.scenario', "
+        "'gasroutes.results', 'pydantic', 'simpy'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "run.pickle")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip().split(maxsplit=2)
+    assert out == ["RunCharts", str(len(result.flows)), "[]"]
+    assert RunCharts.of(charts) is charts
+    assert charts.names == chart_names(result)

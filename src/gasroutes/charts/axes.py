@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib import rc_context
+from matplotlib import rc_context, rcParams
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.ticker import ScalarFormatter
+from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
 from gasroutes.sim.changes import SPANS, EventKind, Source
 
@@ -46,6 +46,7 @@ __all__ = [
     "span",
     "stacked_bars",
     "year_axis",
+    "year_grid",
 ]
 
 # cutoffs and outages are drawn as spans; the events that close them, and payments, are
@@ -66,7 +67,7 @@ def decimal_year(dates: Sequence[str] | pd.Series | np.ndarray) -> np.ndarray:
 
 
 # Pixels per inch of the PNG charts.
-DPI = 150
+DPI = 120
 
 # Room (inches) right of the panels for legends drawn there by side_legend, and the pad
 # (points) of a title over a panel whose event numbers are written above it.
@@ -93,6 +94,8 @@ def figure(
     # placing them automatically measures every tick label at drawing time
     with rc_context({"axes.titley": 1.0}):
         axes = fig.subplots(panels, 1, sharex=sharex, squeeze=False)[:, 0]
+    for ax in axes:
+        ax.yaxis.set_major_locator(InView())
     fig.subplots_adjust(
         left=0.1,
         right=1 - (legend + 0.1) / width if legend else 0.98,
@@ -118,11 +121,25 @@ def stacked_bars(
         corners = np.stack([np.column_stack(c) for c in ends], axis=1)
         ax.add_collection(
             PolyCollection(
-                corners, facecolors=colour, edgecolors="none", lw=0, label=label, gid="bars"
+                list(corners), facecolors=colour, edgecolors="none", lw=0, label=label, gid="bars"
             )
         )
         bottom = top
     return bottom
+
+
+class InView(MaxNLocator):
+    """Matplotlib's default ticks (AutoLocator's), less those outside the view: the
+    axis would make a tick for each, measure and then skip it."""
+
+    def __init__(self) -> None:
+        super().__init__(nbins="auto", steps=[1, 2, 2.5, 5, 10])
+
+    def __call__(self) -> Sequence[float]:
+        locs = super().__call__()
+        lo, hi = sorted(self.axis.get_view_interval()) if self.axis else (-np.inf, np.inf)
+        room = (hi - lo) * 1e-9
+        return [x for x in locs if lo - room <= x <= hi + room]
 
 
 def side_legend(ax: Axes, **kwargs: object) -> None:
@@ -174,6 +191,29 @@ def year_axis(ax: Axes, lo: float, hi: float, *, centred: bool = False) -> None:
     ax.set_xticks([y + offset for y in years if y + offset <= hi + 1e-9])
     ax.set_xticklabels([str(y) for y in years if y + offset <= hi + 1e-9])
     ax.set_xlim(lo, hi)
+
+
+def year_grid(axes: Sequence[Axes]) -> None:
+    """Panels stacked over a shared time axis, the last one's ticks set (:func:`year_axis`):
+    the panels above it keep their vertical grid, as one collection each, and lose their
+    own x axis, whose ticks (unlabelled there) matplotlib would otherwise make and measure
+    for every panel."""
+    if len(axes) < 2:
+        return
+    lo, hi = axes[-1].get_xlim()
+    ticks = [x for x in axes[-1].get_xticks() if lo <= x <= hi]
+    for ax in axes[:-1]:
+        ax.xaxis.set_visible(False)
+        ax.vlines(
+            ticks,
+            0,
+            1,
+            transform=ax.get_xaxis_transform(),
+            colors=rcParams["grid.color"],
+            linewidths=rcParams["grid.linewidth"],
+            alpha=0.3,
+            zorder=1.5,  # where matplotlib draws its grid
+        )
 
 
 def numbered_events(events: pd.DataFrame | None) -> pd.DataFrame:

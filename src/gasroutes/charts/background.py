@@ -158,6 +158,12 @@ class ChartProcess:
         """Whether the first process is still running (for tests)."""
         return self._process.is_alive()
 
+    @property
+    def exitcode(self) -> int | None:
+        """The first process's exit status: None while it runs, minus the signal's
+        number when it was killed (for tests)."""
+        return self._process.exitcode
+
 
 def _warm() -> None:
     """Import the charting code and draw a tiny figure with text, so fonts are loaded;

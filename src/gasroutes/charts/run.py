@@ -44,6 +44,7 @@ from gasroutes.charts.axes import (
     span,
     stacked_bars,
     year_axis,
+    year_grid,
 )
 from gasroutes.charts.network import network_map
 from gasroutes.charts.palette import color
@@ -169,6 +170,7 @@ def route_flows(flows: pd.DataFrame, title: str, events: pd.DataFrame | None = N
         axes[0].set_axis_off()
     axes[0].set_title(f"{title}: route flows against capacity (monthly mean)", pad=TITLE_PAD)
     year_axis(axes[-1], lo, hi)
+    year_grid(axes)
     draw_footer(fig, marked)
     return fig
 
@@ -212,6 +214,7 @@ def deliveries_vs_nominations(
         axes[0].set_axis_off()
     axes[0].set_title(f"{title}: deliveries against nominations (monthly mean)", pad=TITLE_PAD)
     year_axis(axes[-1], lo, hi)
+    year_grid(axes)
     draw_footer(fig, marked)
     return fig
 
@@ -458,6 +461,7 @@ def lpg_chain(
         f"{title}: LPG chain, deliveries, train queues and storage (monthly)", pad=TITLE_PAD
     )
     year_axis(bottom, lo, hi)
+    year_grid((top, mid, bottom))
     draw_footer(fig, marked)
     return fig
 
