@@ -1,6 +1,6 @@
 """The chart process `gasroutes run` starts before it simulates: the same files as the
 charts drawn after the run, a failure told to the command, and nothing left behind when
-the run is interrupted."""
+the run is interrupted; and the quick helpers the charts are drawn with."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import gasroutes
@@ -192,12 +194,50 @@ def test_a_chart_process_draws_from_tables_without_the_model(result: Any, tmp_pa
         "sorted(m for m in sys.modules if m.startswith(('gasroutes.sim', 'gasroutes.scenario', "
         "'gasroutes.results', 'pydantic', 'simpy'))))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "run.pickle")],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip().split(maxsplit=2)
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path / "run.pickle")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .split(maxsplit=2)
+    )
     assert out == ["RunCharts", str(len(result.flows)), "[]"]
     assert RunCharts.of(charts) is charts
     assert charts.names == chart_names(result)
+
+
+@pytest.mark.parametrize("by", [None, "buyer"])
+def test_monthly_means_are_those_of_a_pandas_pivot(by: str | None) -> None:
+    """The charts' monthly means (array sums) against pandas' own, on a table where a
+    buyer has no rows in some months (its mean there is 0) and months have 28-31 days."""
+    from gasroutes.charts.axes import decimal_year, monthly_mean
+
+    rng = np.random.default_rng(7)
+    days = pd.date_range("2023-11-20", "2024-04-10", freq="D").strftime("%Y-%m-%d")
+    rows = [
+        (d, b, float(rng.uniform(0, 50)))
+        for d in days
+        for b in ("west", "east", "north")
+        if not (b == "north" and d[5:7] in ("01", "02"))
+    ]
+    frame = pd.DataFrame(rows, columns=["date", "buyer", "quantity"])
+    month = frame["date"].str.slice(0, 7)
+    if by is None:
+        want = frame.groupby(month)[["quantity"]].mean()
+    else:
+        want = (
+            frame.assign(m=month)
+            .pivot_table(index="m", columns=by, values="quantity", aggfunc="mean", sort=False)
+            .fillna(0.0)
+            .sort_index()
+        )
+    got = monthly_mean(frame, "quantity", by)
+    assert list(got.columns) == list(want.columns)
+    mid = decimal_year((want.index + "-01").to_numpy()) + 1 / 24
+    np.testing.assert_allclose(got.index.to_numpy(), mid)
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-12)
+    if by is not None:
+        assert (got.loc[got.index.to_numpy() // 1 == 2024, "north"].iloc[:2] == 0).all()
