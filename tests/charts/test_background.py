@@ -110,8 +110,8 @@ def test_run_command_uses_it_and_writes_every_chart(
 
 
 def test_the_charts_are_shared_out_evenly_and_each_once() -> None:
-    from gasroutes.charts import CHARTS
-    from gasroutes.charts.background import COST, share_out
+    from gasroutes.charts import CHARTS, COST
+    from gasroutes.charts.background import share_out
 
     names = list(CHARTS)
     groups = share_out(names, 2)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -28,6 +29,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gasroutes.charts import COST
 from gasroutes.core.workers import start_chart_worker
 
 if TYPE_CHECKING:
@@ -38,26 +40,31 @@ if TYPE_CHECKING:
 
 __all__ = ["ChartProcess", "share_out"]
 
-# How long each chart takes to draw, relative to the others (measured on the baseline and
-# historical runs): the charts are shared out so that the processes finish together.
-COST = {
-    "route_flows": 1.25,
-    "deliveries": 1.2,
-    "annual_exports": 0.7,
-    "lpg_chain": 0.6,
-    "revenue_arrears": 0.55,
-    "network_map": 0.5,
-    "production": 0.35,
-}
-
 # Seconds a process never handed a run is given to finish warming up (about one; the
 # first run on a machine builds matplotlib's font cache) before it is killed.
 WARM_TIMEOUT = 10.0
 
 
 def share_out(names: list[str], shares: int) -> list[list[str]]:
-    """The charts ``names`` in ``shares`` groups of about equal drawing time (the
-    costliest first, each to the least loaded group); every name in exactly one group."""
+    """The charts ``names`` in ``shares`` groups of about equal drawing time, every name
+    in exactly one group: the best split of all (a run has seven charts, two processes
+    draw them: 128 splits), or the costliest first, each to the least loaded group, when
+    there are too many splits to try."""
+    cost = [COST.get(n, 1.0) for n in names]
+    if shares ** len(names) > 4096:
+        return _greedy(names, shares)
+    best: tuple[float, tuple[int, ...]] | None = None
+    for split in itertools.product(range(shares), repeat=len(names)):
+        load = [0.0] * shares
+        for group, c in zip(split, cost, strict=True):
+            load[group] += c
+        if best is None or max(load) < best[0] - 1e-12:
+            best = (max(load), split)
+    assert best is not None
+    return [[n for n, g in zip(names, best[1], strict=True) if g == i] for i in range(shares)]
+
+
+def _greedy(names: list[str], shares: int) -> list[list[str]]:
     groups: list[list[str]] = [[] for _ in range(shares)]
     load = [0.0] * shares
     for name in sorted(names, key=lambda n: -COST.get(n, 1.0)):

@@ -23,7 +23,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from gasroutes.charts import CHARTS, RunCharts
+from gasroutes.charts import CHARTS, COST, RunCharts
 from gasroutes.charts.axes import (
     DPI,
     LEGEND_WIDTH,
@@ -523,7 +523,7 @@ def save_charts(
         _FORKED = (run, folder, svg, dpi)
         try:
             # slowest first, so the two workers finish together
-            order = sorted(names, key=lambda n: DRAW_ORDER.index(n) if n in DRAW_ORDER else 99)
+            order = sorted(names, key=lambda n: -COST.get(n, 1.0))
             with multiprocessing.get_context("fork").Pool(
                 workers, initializer=start_chart_worker
             ) as pool:
@@ -537,17 +537,6 @@ def save_charts(
 
 
 _FORKED: tuple[RunCharts, Path, bool, int] | None = None
-
-# The charts from the slowest to draw to the quickest (measured on the baseline).
-DRAW_ORDER = (
-    "route_flows",
-    "lpg_chain",
-    "network_map",
-    "deliveries",
-    "revenue_arrears",
-    "annual_exports",
-    "production",
-)
 
 
 def _draw_forked(name: str) -> None:
