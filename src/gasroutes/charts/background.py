@@ -1,17 +1,17 @@
 """A run's charts drawn beside the run, not after it.
 
-``gasroutes run`` starts its chart processes before it simulates: while the command loads
-the scenario and simulates on one core, they import the charting library and warm its
-font cache. When the run is done the command hands each of them the result (a pickle of
-a few MB) and its share of the charts, and writes the tables while they draw. The files
-are the same as :func:`gasroutes.charts.run.save_charts` draws.
+``gasroutes run`` starts its chart processes first of all, before it reads the scenario:
+while the command loads and simulates on one core, they import pandas and matplotlib and
+warm the font cache on the other. When the run is done the command hands each of them the
+run's tables (:class:`gasroutes.charts.RunCharts`, a pickle of about 13 MB that needs no
+model module to unpickle) and its share of the charts, and writes the tables while they
+draw. The files are the same as :func:`gasroutes.charts.run.save_charts` draws.
 
 The first process warms up, then forks the second, so the warming takes one core while the
-command simulates on the other. The processes ignore Ctrl-C (the command handles it), end
+command works on the other. The processes ignore Ctrl-C (the command handles it), end
 when the command dies (the watch of :mod:`gasroutes.core.workers`), and never create a
-folder: the command makes the
-charts folder before handing over, so a chart process outliving an interrupted run cannot
-bring back a temporary folder the command removed.
+folder: the command makes the charts folder before handing over, so a chart process
+outliving an interrupted run cannot bring back a temporary folder the command removed.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ import itertools
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 import traceback
+import warnings
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -178,9 +180,15 @@ def _warm() -> None:
     run comes as :class:`gasroutes.charts.RunCharts`, tables only: the model's modules
     (the scenario's, the simulation's) are never imported here."""
     import pandas as pd
-    from matplotlib.figure import Figure
 
-    import gasroutes.charts.run  # noqa: F401
+    # matplotlib registers its 3D axes on import, a fifth of its import time; no chart
+    # of a run is 3D, and this process draws nothing else
+    sys.modules.setdefault("mpl_toolkits.mplot3d", None)  # type: ignore[arg-type]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Unable to import Axes3D")
+        from matplotlib.figure import Figure
+
+        import gasroutes.charts.run  # noqa: F401
 
     # text columns as Python strings whatever is installed: the charts iterate over ids,
     # which Arrow-backed strings make slow; the values, hence the files, are the same
