@@ -116,7 +116,7 @@ def network_map(
 
     drawn: list[_Route] = []
     missing = []
-    for route in dict.fromkeys(gas["route"]):
+    for route in gas["route"].unique():
         path = paths.get(route)
         if not path:
             missing.append(route)

@@ -376,7 +376,7 @@ def lpg_chain(
     each terminal, and storage at plants, terminals and depots; each node in one colour
     throughout, and only the events of the chain's routes, nodes and fleets marked."""
     lpg = flows[flows["commodity"] == "lpg"]
-    terminals = set(queues.loc[queues["metric"] == "trains_waiting", "node"])
+    terminals = set(queues.loc[queues["metric"] == "trains_waiting", "node"].unique())
     trucks = lpg[~lpg["buyer"].isin(terminals)]  # rail rows name their terminal as buyer
     marked = select_events(
         numbered_events(events),
