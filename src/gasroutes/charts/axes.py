@@ -435,7 +435,7 @@ def save_figure(fig: Figure, folder: Path, name: str, *, svg: bool = False, dpi:
     are the same from run to run; return the PNG's path. Light compression: PNGs a little
     larger, encoding several times faster."""
     path = folder / f"{name}.png"
-    # text without font hinting: at 150 dpi it reads the same, and a chart (mostly text
+    # text without font hinting: at 120 dpi it reads the same, and a chart (mostly text
     # by drawing time) saves about a fifth faster; only here, so users' figures keep theirs
     with rc_context({"text.hinting": "none"}):
         fig.savefig(path, dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 1})

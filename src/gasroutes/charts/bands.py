@@ -16,6 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from gasroutes.charts.axes import (
+    DPI,
     LEGEND_WIDTH,
     TITLE_PAD,
     decimal_year,
@@ -222,7 +223,7 @@ def save_band_charts(
     folder: Path,
     *,
     svg: bool = False,
-    dpi: int = 150,
+    dpi: int = DPI,
 ) -> list[Path]:
     """Draw the replicated run's charts into ``folder``; return the PNG paths."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from gasroutes.charts.axes import MONTHS, decimal_year, draw_footer, footer_heig
 
 __all__ = ["Panels", "left_out", "legend_columns", "panels", "signed", "year_ticks"]
 
-WIDTH = 12.0  # inches; 1,800 px at the charts' 150 dpi
+WIDTH = 12.0  # inches; 1,440 px at the charts' 120 dpi
 LEFT, RIGHT, COL_GAP = 0.95, 0.25, 0.95  # room for y labels left of every column
 TITLE = 0.62  # title and subtitle
 LEGEND_ROW = 0.27
