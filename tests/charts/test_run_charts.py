@@ -137,7 +137,7 @@ def bars(ax: Axes) -> dict[str, list[Rectangle]]:
     rectangle of it, given here as a Rectangle)."""
     out = {}
     for c in ax.collections:
-        if c.get_gid() != "bars":
+        if not str(c.get_gid()).startswith("bars-"):
             continue
         face = c.get_facecolor()[0]
         rects = []
@@ -209,7 +209,7 @@ def stack(ax: Axes) -> dict[str, PolyCollection]:
         for c in ax.collections
         if isinstance(c, PolyCollection)
         and not str(c.get_label()).startswith("_")
-        and c.get_gid() != "bars"
+        and not str(c.get_gid()).startswith("bars-")
     }
 
 

@@ -110,8 +110,8 @@ def stacked_bars(
     ax: Axes, x: np.ndarray, series: Sequence[tuple[str, np.ndarray, str]], width: float = 0.8
 ) -> np.ndarray:
     """Bars at ``x`` stacked in the order of ``series`` (label, heights, colour); return
-    the height of each stack. One collection per series (its gid "bars"), not a patch per
-    bar: as quick to draw as a line, and the same in the legend."""
+    the height of each stack. One collection per series (its gid "bars-" and its label),
+    not a patch per bar: as quick to draw as a line, and the same in the legend."""
     x = np.asarray(x, dtype=float)
     bottom = np.zeros(len(x))
     left, right = x - width / 2, x + width / 2
@@ -121,7 +121,12 @@ def stacked_bars(
         corners = np.stack([np.column_stack(c) for c in ends], axis=1)
         ax.add_collection(
             PolyCollection(
-                list(corners), facecolors=colour, edgecolors="none", lw=0, label=label, gid="bars"
+                list(corners),
+                facecolors=colour,
+                edgecolors="none",
+                lw=0,
+                label=label,
+                gid=f"bars-{label}",
             )
         )
         bottom = top
@@ -198,10 +203,12 @@ def year_grid(axes: Sequence[Axes]) -> None:
     the panels above it keep their vertical grid, as one collection each, and lose their
     own x axis, whose ticks (unlabelled there) matplotlib would otherwise make and measure
     for every panel."""
-    if len(axes) < 2:
-        return
-    lo, hi = axes[-1].get_xlim()
-    ticks = [x for x in axes[-1].get_xticks() if lo <= x <= hi]
+    bottom = axes[-1]
+    shared = bottom.get_shared_x_axes()
+    if len(axes) < 2 or not all(shared.joined(ax, bottom) for ax in axes):
+        return  # panels with x axes of their own keep them
+    lo, hi = bottom.get_xlim()
+    ticks = [x for x in bottom.get_xticks() if lo <= x <= hi]
     for ax in axes[:-1]:
         ax.xaxis.set_visible(False)
         ax.vlines(
@@ -404,24 +411,27 @@ def monthly_mean(
     month, where = np.unique(months(frame), return_inverse=True)
     mid = decimal_year(month.astype("datetime64[D]")) + 1 / 24
     index = pd.Index(mid, name="year")
-    count = np.bincount(where, minlength=len(month))
     if by is None:
         cols = [value] if isinstance(value, str) else value
-        return pd.DataFrame(
-            {c: _sums(where, frame[c], len(month)) / count for c in cols}, index=index
-        )
+        data = {c: _means(where, frame[c], len(month)) for c in cols}
+        return pd.DataFrame(data, index=index)
     assert isinstance(value, str), "one value per column of the by column"
     codes, keys = pd.factorize(frame[by], sort=False)
-    cells = where * len(keys) + codes
-    size = len(month) * len(keys)
-    sums = _sums(cells, frame[value], size)
-    n = np.bincount(cells, minlength=size).astype(float)
-    means = np.divide(sums, n, out=np.zeros(size), where=n > 0).reshape(len(month), len(keys))
+    kept = codes >= 0  # a row without a key is in no column (as in a pivot)
+    cells = where[kept] * len(keys) + codes[kept]
+    means = _means(cells, frame[value][kept], len(month) * len(keys))
+    means = np.nan_to_num(means, nan=0.0).reshape(len(month), len(keys))
     return pd.DataFrame(means, index=index, columns=pd.Index(list(keys), name=by))
 
 
-def _sums(groups: np.ndarray, values: pd.Series, size: int) -> np.ndarray:
-    out: np.ndarray = np.bincount(groups, weights=values.to_numpy(dtype=float), minlength=size)
+def _means(groups: np.ndarray, values: pd.Series, size: int) -> np.ndarray:
+    """The mean of ``values`` in each of ``size`` groups, missing values left out (NaN
+    in a group with none)."""
+    v = values.to_numpy(dtype=float)
+    known = ~np.isnan(v)
+    sums = np.bincount(groups, weights=np.where(known, v, 0.0), minlength=size)
+    n = np.bincount(groups, weights=known.astype(float), minlength=size)
+    out: np.ndarray = np.divide(sums, n, out=np.full(size, np.nan), where=n > 0)
     return out
 
 
@@ -439,8 +449,9 @@ def save_figure(fig: Figure, folder: Path, name: str, *, svg: bool = False, dpi:
     # by drawing time) saves about a fifth faster; only here, so users' figures keep theirs
     with rc_context({"text.hinting": "none"}):
         fig.savefig(path, dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
-    if svg:
-        fig.savefig(folder / f"{name}.svg", metadata={"Date": None})
+    if svg:  # the ids of clip paths from the name, not at random: the same file each run
+        with rc_context({"svg.hashsalt": name}):
+            fig.savefig(folder / f"{name}.svg", metadata={"Date": None})
     return path
 
 

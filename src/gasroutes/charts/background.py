@@ -40,10 +40,11 @@ if TYPE_CHECKING:
     from gasroutes.charts import RunCharts
     from gasroutes.results.result import Result
 
-__all__ = ["ChartProcess", "share_out"]
+__all__ = ["ChartProcess", "font_cache_built", "share_out"]
 
-# Seconds a process never handed a run is given to finish warming up (about one; the
-# first run on a machine builds matplotlib's font cache) before it is killed.
+# Seconds a process that may be building matplotlib's font cache (the first run on a
+# machine) is given to finish warming up, when it was never handed a run, before it is
+# killed.
 WARM_TIMEOUT = 10.0
 
 
@@ -76,10 +77,23 @@ def _greedy(names: list[str], shares: int) -> list[list[str]]:
     return groups
 
 
+def font_cache_built() -> bool:
+    """Whether matplotlib's font cache is there, where matplotlib puts it (its config
+    folder, else the user's cache folder), without importing matplotlib."""
+    try:
+        mine = os.environ.get("MPLCONFIGDIR")
+        cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        folder = Path(mine) if mine else Path(cache) / "matplotlib"
+        return any(folder.glob("fontlist-v*.json"))
+    except (OSError, RuntimeError):  # no home folder: as if it were not built
+        return False
+
+
 class ChartProcess:
     """Processes that draw one run's charts; :meth:`start` them before the run."""
 
     def __init__(self, process: BaseProcess, conns: list[Connection]) -> None:
+        self._font_cache = font_cache_built()  # before the process could build it
         self._process = process  # the first; it forks the others once warm
         self._conns = conns
         self._busy: list[Connection] = []
@@ -148,16 +162,20 @@ class ChartProcess:
             raise RuntimeError("drawing the charts failed:\n" + "\n".join(failures))
 
     def close(self) -> None:
-        """End the processes: at once if they are still drawing (the run was interrupted);
-        never handed a run (bad input, or Ctrl-C before the run was done), they end by
-        themselves once warm, for a process killed while it warms up could leave
-        matplotlib's font cache half written and locked. A forked one ends when its pipe
-        closes, or within a second of the first's end."""
+        """End the processes, at once: they are drawing a run that was interrupted, or
+        were never handed one (bad input, Ctrl-C before the run was done). Only a process
+        that may be building matplotlib's font cache (the first run on a machine) is
+        left to end by itself once warm: killed while it writes the cache, it could leave
+        it half written and locked. A forked one ends when its pipe closes, or within a
+        second of the first's end."""
         for conn in self._conns:
             with contextlib.suppress(OSError):
                 conn.send_bytes(pickle.dumps(None))  # a process still waiting ends
             conn.close()
-        self._process.join(timeout=0.2 if self._sender is not None else WARM_TIMEOUT)
+        if self._sender is None:  # still warming up: no point in waiting, but for the cache
+            self._process.join(timeout=0 if self._font_cache else WARM_TIMEOUT)
+        else:
+            self._process.join(timeout=0.2)
         if self._process.is_alive():
             self._process.kill()
             self._process.join(timeout=2)

@@ -32,6 +32,8 @@ def write_backtest(bt: Backtest, folder: Path, title: str, reads: Path | None = 
         (tmp / "backtest.json").write_text(
             json.dumps(bt.summary, indent=2, allow_nan=False) + "\n", encoding="utf-8"
         )
+        from gasroutes.charts.axes import DPI
+
         fig = plot_backtest(bt, title)
-        fig.savefig(tmp / "backtest.png", dpi=150, metadata={"Software": None})
+        fig.savefig(tmp / "backtest.png", dpi=DPI, metadata={"Software": None})
     return folder

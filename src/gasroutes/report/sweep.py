@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from gasroutes.charts.axes import DPI
 from gasroutes.charts.sweep import ok_runs, sweep_charts
 from gasroutes.report.html import image, render_page, table
 
@@ -28,7 +29,7 @@ def sweep_pages(result: SweepResult) -> None:
     paths = []
     for name, fig in sweep_charts(result).items():
         path = charts_dir / f"{name}.png"
-        fig.savefig(path, dpi=150, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+        fig.savefig(path, dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
         paths.append(path)
     failed = runs[runs["status"] != "ok"]
     spec = result.spec
