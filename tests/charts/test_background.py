@@ -270,3 +270,30 @@ def test_monthly_means_are_those_of_a_pandas_pivot(by: str | None) -> None:
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-12)
     if by is not None:
         assert (got.loc[got.index.to_numpy() // 1 == 2024, "north"].iloc[:2] == 0).all()
+
+
+def test_svg_copies_are_the_same_from_run_to_run(result: Any, tmp_path: Path) -> None:
+    """matplotlib names an SVG's clip paths at random unless told a salt."""
+    from gasroutes.charts.axes import save_figure
+    from gasroutes.charts.run import chart
+
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        save_figure(chart(result, "route_flows"), tmp_path / folder, "route_flows", svg=True)
+    one, two = ((tmp_path / f / "route_flows.svg").read_bytes() for f in ("one", "two"))
+    assert b"clip-path" in one
+    assert one == two
+
+
+def test_only_panels_sharing_their_time_axis_lose_theirs() -> None:
+    from gasroutes.charts.axes import figure, year_axis, year_grid
+
+    for sharex in (True, False):
+        _, axes = figure(3, sharex=sharex)
+        for ax in axes:
+            ax.set_xlim(2020, 2030)
+        year_axis(axes[-1], 2020, 2030)
+        year_grid(axes)
+        assert [ax.xaxis.get_visible() for ax in axes] == [not sharex] * 2 + [True]
+        grids = [len(ax.collections) for ax in axes]
+        assert grids == ([1, 1, 0] if sharex else [0, 0, 0])
