@@ -92,8 +92,8 @@ def font_cache_built() -> bool:
 class ChartProcess:
     """Processes that draw one run's charts; :meth:`start` them before the run."""
 
-    def __init__(self, process: BaseProcess, conns: list[Connection]) -> None:
-        self._font_cache = font_cache_built()  # before the process could build it
+    def __init__(self, process: BaseProcess, conns: list[Connection], font_cache: bool) -> None:
+        self._font_cache = font_cache  # whether it was built before the process started
         self._process = process  # the first; it forks the others once warm
         self._conns = conns
         self._busy: list[Connection] = []
@@ -106,6 +106,7 @@ class ChartProcess:
         core, not ``processes``, while the command simulates on the other."""
         if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return None
+        font_cache = font_cache_built()  # before the process could build it
         ctx = multiprocessing.get_context("fork")
         pipes = [ctx.Pipe() for _ in range(processes)]
         process = ctx.Process(
@@ -115,7 +116,7 @@ class ChartProcess:
         process.start()
         for _, theirs in pipes:
             theirs.close()
-        return cls(process, [ours for ours, _ in pipes])
+        return cls(process, [ours for ours, _ in pipes], font_cache)
 
     def draw(
         self, res: Result, folder: Path, *, svg: bool = False, dpi: int | None = None
