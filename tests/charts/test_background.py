@@ -30,6 +30,22 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[ChartProcess]:
+    """Every chart process the command starts, in order (ChartProcess.start spied on)."""
+    made: list[ChartProcess] = []
+    real = ChartProcess.start.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: type[ChartProcess]) -> ChartProcess | None:
+        process: ChartProcess | None = real(cls)
+        if process is not None:
+            made.append(process)
+        return process
+
+    monkeypatch.setattr(ChartProcess, "start", classmethod(spy))
+    return made
+
+
+@pytest.fixture
 def result(small: dict[str, Any]) -> Any:
     return gasroutes.run(gasroutes.scenario_from_dict(small))
 
@@ -89,18 +105,8 @@ def test_closing_while_drawing_ends_both_halves_and_makes_no_folder(
 
 
 def test_run_command_uses_it_and_writes_every_chart(
-    small: dict[str, Any], write_yaml: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    small: dict[str, Any], write_yaml: Any, tmp_path: Path, started: list[ChartProcess]
 ) -> None:
-    started: list[ChartProcess] = []
-    real = ChartProcess.start.__func__  # type: ignore[attr-defined]
-
-    def spy(cls: type[ChartProcess]) -> ChartProcess | None:
-        made: ChartProcess | None = real(cls)
-        if made is not None:
-            started.append(made)
-        return made
-
-    monkeypatch.setattr(ChartProcess, "start", classmethod(spy))
     path = write_yaml(small)
     assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 0
     assert len(started) == 1 and not started[0].alive
@@ -188,18 +194,8 @@ def test_a_process_that_may_build_the_font_cache_ends_by_itself(
 
 
 def test_bad_input_closes_the_chart_process_started_before_the_scenario_loads(
-    write_yaml: Any, small: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    write_yaml: Any, small: dict[str, Any], tmp_path: Path, started: list[ChartProcess]
 ) -> None:
-    started: list[ChartProcess] = []
-    real = ChartProcess.start.__func__  # type: ignore[attr-defined]
-
-    def spy(cls: type[ChartProcess]) -> ChartProcess | None:
-        made: ChartProcess | None = real(cls)
-        if made is not None:
-            started.append(made)
-        return made
-
-    monkeypatch.setattr(ChartProcess, "start", classmethod(spy))
     bad = write_yaml({**small, "end": "not a date"})
     assert main(["run", str(bad), "--out", str(tmp_path / "out")]) == 2
     assert len(started) == 1  # started first, before the scenario was read
