@@ -20,6 +20,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
+from gasroutes.charts.agg import Canvas
 from gasroutes.sim.changes import SPANS, EventKind, Source
 
 __all__ = [
@@ -445,6 +446,7 @@ def save_figure(fig: Figure, folder: Path, name: str, *, svg: bool = False, dpi:
     are the same from run to run; return the PNG's path. Light compression: PNGs a little
     larger, encoding several times faster."""
     path = folder / f"{name}.png"
+    Canvas(fig)  # text a string at a time, from kept bitmaps (gasroutes.charts.agg)
     # text without font hinting: at 120 dpi it reads the same, and a chart (mostly text
     # by drawing time) saves about a fifth faster; only here, so users' figures keep theirs
     with rc_context({"text.hinting": "none"}):
