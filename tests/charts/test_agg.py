@@ -85,3 +85,26 @@ def test_mathtext_and_turned_text_are_drawn_by_matplotlib(text: str, rotation: f
 
     assert np.array_equal(_pixels(one(), Canvas), _pixels(one(), FigureCanvasAgg))
     assert not agg._CACHE
+
+
+def test_a_png_reads_back_as_the_pixels_drawn_at_its_resolution() -> None:
+    rng = np.random.default_rng(7)
+    rgba = rng.integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
+    image = Image.open(io.BytesIO(agg.png_bytes(rgba, 120)))
+    image.load()  # checks every chunk's CRC and the deflated data
+    assert image.mode == "RGBA"
+    assert np.array_equal(np.asarray(image), rgba)
+    assert image.info["dpi"] == pytest.approx((120, 120), abs=0.05)  # pixels per metre, rounded
+
+
+def test_a_saved_chart_is_its_canvas_pixels_and_the_same_each_time(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from gasroutes.charts.axes import save_figure
+
+    fig = _text_figure()
+    path = save_figure(fig, tmp_path, "chart", dpi=100)
+    first = path.read_bytes()
+    drawn = np.asarray(fig.canvas.buffer_rgba())
+    assert np.array_equal(np.asarray(Image.open(path)), drawn)
+    assert drawn.shape[:2] == (200, 400)  # 4 x 2 inches at 100 dpi
+    assert save_figure(fig, tmp_path, "chart", dpi=100).read_bytes() == first
+    assert b"tEXt" not in first  # no "Software" or date: the same bytes from run to run

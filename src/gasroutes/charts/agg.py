@@ -15,26 +15,32 @@ without the calls used here are drawn by matplotlib itself.
 
 from __future__ import annotations
 
+import os
+import struct
+import zlib
 from typing import Any
 
+import numpy as np
 from matplotlib.backends import backend_agg
 from matplotlib.font_manager import fontManager
 
 # matplotlib's Agg backend has no type hints: its classes and calls are Any here
 _agg: Any = backend_agg
 
-__all__ = ["Canvas", "Renderer", "clear_text_cache"]
+__all__ = ["Canvas", "Renderer", "clear_text_cache", "png_bytes"]
 
 # Bitmaps kept: a run's charts need about 200 distinct strings; the cache is cleared when
 # it is full, so a long session's memory stays bounded.
 CACHE_SIZE = 4096
 _CACHE: dict[tuple[Any, ...], tuple[Any, float, float, float]] = {}
+_SIZES: dict[tuple[Any, ...], tuple[float, float, float]] = {}  # width, height, descent
 _FALLBACK: list[bool] = []  # set once the calls used here are found missing
 
 
 def clear_text_cache() -> None:
-    """Forget the kept bitmaps (for tests)."""
+    """Forget the kept bitmaps and sizes (for tests)."""
     _CACHE.clear()
+    _SIZES.clear()
 
 
 class Renderer(_agg.RendererAgg):  # type: ignore[misc]
@@ -64,6 +70,22 @@ class Renderer(_agg.RendererAgg):  # type: ignore[misc]
         # descent
         self._renderer.draw_text_image(image, round(x + xo), round(y + yo + descent) + 1, 0, gc)
 
+    def get_text_width_height_descent(self, s: str, prop: Any, ismath: bool | str) -> Any:
+        """The size of ``s`` (matplotlib measures every label before drawing it), kept
+        too: matplotlib keeps it for one figure, here it is kept for all of them."""
+        if ismath or _FALLBACK:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        flags = _agg.get_hinting_flag()
+        files = tuple(fontManager._find_fonts_by_props(prop))
+        key = (s, files, prop.get_size_in_points(), self.dpi, flags)
+        size = _SIZES.get(key)
+        if size is None:
+            size = super().get_text_width_height_descent(s, prop, ismath)
+            if len(_SIZES) >= CACHE_SIZE:
+                _SIZES.clear()
+            _SIZES[key] = size
+        return size
+
     def _bitmap(self, s: str, prop: Any, antialiased: bool) -> tuple[Any, float, float, float]:
         flags = _agg.get_hinting_flag()
         files = tuple(fontManager._find_fonts_by_props(prop))  # the font and its fallbacks
@@ -90,8 +112,25 @@ def _shaped(mtext: Any) -> bool:
 
 
 class Canvas(_agg.FigureCanvasAgg):  # type: ignore[misc]
-    """FigureCanvasAgg drawing with :class:`Renderer`: ``Canvas(fig)``, then
-    ``fig.savefig(...)`` as usual."""
+    """FigureCanvasAgg drawing with :class:`Renderer` and writing PNGs with
+    :func:`png_bytes`: ``Canvas(fig)``, then ``fig.savefig(...)`` as usual."""
+
+    def print_png(
+        self, filename_or_obj: Any, *, metadata: Any = None, pil_kwargs: Any = None, **_: Any
+    ) -> None:
+        # the rest (dpi, facecolor, ...) print_figure has set on the figure already; it
+        # passes them to print methods outside matplotlib, whose own Agg ignores them
+        if pil_kwargs or any(v is not None for v in (metadata or {}).values()):
+            super().print_png(filename_or_obj, metadata=metadata, pil_kwargs=pil_kwargs)
+            return
+        # metadata all None: no text chunks, as matplotlib writes then (no "Software")
+        self.draw()
+        png = png_bytes(np.asarray(self.buffer_rgba()), self.figure.dpi)
+        if isinstance(filename_or_obj, (str, os.PathLike)):
+            with open(filename_or_obj, "wb") as f:
+                f.write(png)
+        else:
+            filename_or_obj.write(png)
 
     def get_renderer(self) -> Renderer:
         w, h = self.get_width_height(physical=True)
@@ -103,3 +142,27 @@ class Canvas(_agg.FigureCanvasAgg):  # type: ignore[misc]
             self._lastKey = key
         renderer: Renderer = self.renderer
         return renderer
+
+
+def png_bytes(rgba: np.ndarray, dpi: float) -> bytes:
+    """``rgba`` (height x width x 4, 8 bits) as a PNG: rows unfiltered, deflated at level 1,
+    and the resolution in a pHYs chunk. Pillow, which matplotlib writes PNGs with, tries
+    each of PNG's five filters on every row; charts (flat colours, thin lines) gain nothing
+    from them, and this writes a chart about twice as fast at much the same size."""
+    height, width, _ = rgba.shape
+    rows = np.zeros((height, width * 4 + 1), np.uint8)  # each row: filter 0 (none), pixels
+    rows[:, 1:] = rgba.reshape(height, width * 4)
+    per_metre = int(dpi / 0.0254 + 0.5)
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
+            _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            _chunk(b"IDAT", zlib.compress(rows.data, 1)),
+            _chunk(b"IEND", b""),
+        )
+    )
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

@@ -443,14 +443,15 @@ def span(frame: pd.DataFrame) -> tuple[float, float]:
 
 def save_figure(fig: Figure, folder: Path, name: str, *, svg: bool = False, dpi: int = DPI) -> Path:
     """Write ``fig`` as ``folder/name.png`` (and ``.svg``) with no timestamps, so the files
-    are the same from run to run; return the PNG's path. Light compression: PNGs a little
-    larger, encoding several times faster."""
+    are the same from run to run; return the PNG's path. The PNG is drawn and written by
+    :class:`gasroutes.charts.agg.Canvas`: lightly compressed, a little larger than
+    matplotlib's but written several times faster."""
     path = folder / f"{name}.png"
-    Canvas(fig)  # text a string at a time, from kept bitmaps (gasroutes.charts.agg)
+    Canvas(fig)
     # text without font hinting: at 120 dpi it reads the same, and a chart (mostly text
     # by drawing time) saves about a fifth faster; only here, so users' figures keep theirs
     with rc_context({"text.hinting": "none"}):
-        fig.savefig(path, dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+        fig.savefig(path, dpi=dpi, metadata={"Software": None})
     if svg:  # the ids of clip paths from the name, not at random: the same file each run
         with rc_context({"svg.hashsalt": name}):
             fig.savefig(folder / f"{name}.svg", metadata={"Date": None})
