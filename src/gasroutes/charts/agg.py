@@ -75,32 +75,37 @@ class Renderer(_agg.RendererAgg):  # type: ignore[misc]
         too: matplotlib keeps it for one figure, here it is kept for all of them."""
         if ismath or _FALLBACK:
             return super().get_text_width_height_descent(s, prop, ismath)
-        flags = _agg.get_hinting_flag()
-        files = tuple(fontManager._find_fonts_by_props(prop))
-        key = (s, files, prop.get_size_in_points(), self.dpi, flags)
+        key = self._key(s, prop)
         size = _SIZES.get(key)
         if size is None:
-            size = super().get_text_width_height_descent(s, prop, ismath)
-            if len(_SIZES) >= CACHE_SIZE:
-                _SIZES.clear()
-            _SIZES[key] = size
+            size = _keep(_SIZES, key, super().get_text_width_height_descent(s, prop, ismath))
         return size
 
+    def _key(self, s: str, prop: Any) -> tuple[Any, ...]:
+        """What the look of ``s`` depends on: the font and its fallbacks, size, dpi and
+        hinting."""
+        files = tuple(fontManager._find_fonts_by_props(prop))
+        return (s, files, prop.get_size_in_points(), self.dpi, _agg.get_hinting_flag())
+
     def _bitmap(self, s: str, prop: Any, antialiased: bool) -> tuple[Any, float, float, float]:
-        flags = _agg.get_hinting_flag()
-        files = tuple(fontManager._find_fonts_by_props(prop))  # the font and its fallbacks
-        key = (s, files, prop.get_size_in_points(), self.dpi, antialiased, flags)
+        key = (*self._key(s, prop), antialiased)
         kept = _CACHE.get(key)
         if kept is None:
             font = self._prepare_font(prop)
-            font.set_text(s, 0, flags=flags)
+            font.set_text(s, 0, flags=_agg.get_hinting_flag())
             font.draw_glyphs_to_bitmap(antialiased=antialiased)
             xo, yo = font.get_bitmap_offset()
-            kept = (font.get_image(), xo / 64.0, yo / 64.0, font.get_descent() / 64.0)
-            if len(_CACHE) >= CACHE_SIZE:
-                _CACHE.clear()
-            _CACHE[key] = kept
+            bitmap = (font.get_image(), xo / 64.0, yo / 64.0, font.get_descent() / 64.0)
+            kept = _keep(_CACHE, key, bitmap)
         return kept
+
+
+def _keep(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> Any:
+    """Keep ``value`` under ``key``, first emptying ``cache`` if it is full."""
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def _shaped(mtext: Any) -> bool:

@@ -445,7 +445,7 @@ def save_figure(fig: Figure, folder: Path, name: str, *, svg: bool = False, dpi:
     """Write ``fig`` as ``folder/name.png`` (and ``.svg``) with no timestamps, so the files
     are the same from run to run; return the PNG's path. The PNG is drawn and written by
     :class:`gasroutes.charts.agg.Canvas`: lightly compressed, a little larger than
-    matplotlib's but written several times faster."""
+    matplotlib's but written about twice as fast."""
     path = folder / f"{name}.png"
     Canvas(fig)
     # text without font hinting: at 120 dpi it reads the same, and a chart (mostly text
