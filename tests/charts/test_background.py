@@ -211,7 +211,8 @@ def test_a_chart_process_draws_from_tables_without_the_model(result: Any, tmp_pa
     charts = RunCharts.of(result)
     (tmp_path / "run.pickle").write_bytes(pickle.dumps(charts))
     code = (
-        "import pickle, sys; run = pickle.load(open(sys.argv[1], 'rb')); "
+        "import sys; sys.modules['pyarrow'] = None; "  # as a chart process: no Arrow
+        "import pickle; run = pickle.load(open(sys.argv[1], 'rb')); "
         "print(type(run).__name__, len(run.flows), "
         "sorted(m for m in sys.modules if m.startswith(('gasroutes.sim', 'gasroutes.scenario', "
         "'gasroutes.results', 'pydantic', 'simpy'))))"
@@ -229,6 +230,34 @@ def test_a_chart_process_draws_from_tables_without_the_model(result: Any, tmp_pa
     assert out == ["RunCharts", str(len(result.flows)), "[]"]
     assert RunCharts.of(charts) is charts
     assert charts.names == chart_names(result)
+
+
+def test_tables_with_arrow_strings_are_handed_over_with_python_ones(tmp_path: Path) -> None:
+    """A table read from a run folder has Arrow-backed text when pyarrow is installed;
+    the chart processes do not import pyarrow, so RunCharts.of hands them Python
+    strings, with the same values."""
+    pytest.importorskip("pyarrow")
+    from gasroutes.charts import python_text
+
+    arrow = pd.StringDtype("pyarrow", na_value=np.nan)
+    frame = pd.DataFrame({"date": pd.array(["2020-01-01", None], dtype=arrow), "x": [1.0, 2.0]})
+    plain = python_text(frame)
+    assert plain["date"].dtype == pd.StringDtype("python", na_value=np.nan)
+    assert plain.columns.dtype == plain["date"].dtype  # the labels too
+    pd.testing.assert_frame_equal(plain, frame, check_dtype=False, check_column_type=False)
+    assert python_text(plain) is plain  # Python strings already: nothing to do
+    (tmp_path / "t.pickle").write_bytes(pickle.dumps(plain))
+    code = (
+        "import sys; sys.modules['pyarrow'] = None; import pickle; "
+        "print(pickle.load(open(sys.argv[1], 'rb'))['date'].tolist())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "t.pickle")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "['2020-01-01', nan]"
 
 
 @pytest.mark.parametrize("by", [None, "buyer"])

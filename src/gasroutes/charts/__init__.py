@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
     from gasroutes.results.result import Result
 
-__all__ = ["CHARTS", "COST", "RunCharts", "run_chart_names"]
+__all__ = ["CHARTS", "COST", "RunCharts", "python_text", "run_chart_names"]
 
 # A run's charts, in the order they are listed and drawn into its folder.
 CHARTS = (
@@ -27,23 +27,48 @@ CHARTS = (
 )
 
 
-# How long each chart takes to draw, relative to the others (CPU seconds at 120 dpi, the
-# mean of the baseline's and historical's): the charts are shared out so that the
-# processes finish together.
+# How long each chart takes to draw, relative to the others (CPU seconds at 120 dpi in a
+# warm chart process, the mean of the baseline's and historical's, with the canvas of
+# charts/agg.py): the charts are shared out so that the processes finish together.
 COST = {
-    "route_flows": 0.61,
-    "lpg_chain": 0.52,
-    "network_map": 0.48,
-    "deliveries": 0.43,
-    "revenue_arrears": 0.24,
-    "annual_exports": 0.23,
-    "production": 0.2,
+    "route_flows": 0.31,
+    "lpg_chain": 0.24,
+    "network_map": 0.20,
+    "deliveries": 0.18,
+    "revenue_arrears": 0.13,
+    "annual_exports": 0.11,
+    "production": 0.10,
 }
 
 
 def run_chart_names(has_lpg: bool) -> list[str]:
     """The charts of a run with (or without) an LPG chain."""
     return [n for n in CHARTS if has_lpg or n != "lpg_chain"]
+
+
+def python_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text columns held as Python strings, not Arrow arrays (a
+    table read from a run folder has them when pyarrow is installed): the chart
+    processes do not import pyarrow, a tenth of their start-up. The values are the same;
+    a table built by a run already has them, and is returned as it is."""
+    import numpy as np
+    import pandas as pd
+
+    python = pd.StringDtype("python", na_value=np.nan)  # the default str, without Arrow
+
+    def arrow(dtype: object) -> bool:
+        return isinstance(dtype, pd.StringDtype) and dtype != python
+
+    columns = [n for n, t in frame.dtypes.items() if arrow(t)]
+    labels = [ax for ax in (frame.index, frame.columns) if arrow(ax.dtype)]
+    if not columns and not labels:
+        return frame
+    out = frame.astype(dict.fromkeys(columns, python))
+    if arrow(out.index.dtype):
+        out.index = out.index.astype(python)
+    if arrow(out.columns.dtype):
+        out.columns = out.columns.astype(python)
+    return out
 
 
 @dataclass(frozen=True)
@@ -69,15 +94,16 @@ class RunCharts:
         if isinstance(res, RunCharts):
             return res
         routes = res.scenario.routes
+        queues = res.lpg_queues
         return cls(
             title=res.scenario.name,
-            annual=res.annual,
-            flows=res.flows,
-            deliveries=res.deliveries,
-            production=res.production,
-            money=res.money,
-            events=res.event_table,
-            lpg_queues=res.lpg_queues,
+            annual=python_text(res.annual),
+            flows=python_text(res.flows),
+            deliveries=python_text(res.deliveries),
+            production=python_text(res.production),
+            money=python_text(res.money),
+            events=python_text(res.event_table),
+            lpg_queues=None if queues is None else python_text(queues),
             paths=res.route_paths(),
             entries={r: x.entry for r, x in routes.items() if x.entry},
         )

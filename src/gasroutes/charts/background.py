@@ -3,7 +3,7 @@
 ``gasroutes run`` starts its chart processes first of all, before it reads the scenario:
 while the command loads and simulates on one core, they import pandas and matplotlib and
 warm the font cache on the other. When the run is done the command hands each of them the
-run's tables (:class:`gasroutes.charts.RunCharts`, a pickle of about 13 MB that needs no
+run's tables (:class:`gasroutes.charts.RunCharts`, a pickle of about 12 MB that needs no
 model module to unpickle) and its share of the charts, and writes the tables while they
 draw. The files are the same as :func:`gasroutes.charts.run.save_charts` draws.
 
@@ -198,6 +198,9 @@ def _warm() -> None:
     then set aside what is loaded, so the garbage collector does not walk it again. The
     run comes as :class:`gasroutes.charts.RunCharts`, tables only: the model's modules
     (the scenario's, the simulation's) are never imported here."""
+    # pandas imports pyarrow if it is installed, a tenth of this start-up; the tables
+    # come with Python strings (RunCharts.of), and nothing here reads Arrow
+    sys.modules.setdefault("pyarrow", None)  # type: ignore[arg-type]
     import pandas as pd
 
     # matplotlib registers its 3D axes on import, a fifth of its import time; no chart
@@ -217,8 +220,7 @@ def _warm() -> None:
     ax.plot([0, 1], [0, 1])
     ax.set_title("warm 0123456789")
     fig.savefig(io.BytesIO(), format="png", dpi=30)
-    gc.collect()
-    gc.freeze()
+    gc.freeze()  # no collection first: the little garbage there is stays, uncollected
 
 
 def _serve(conns: list[Connection]) -> None:
