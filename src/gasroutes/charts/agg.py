@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 from matplotlib.backends import backend_agg
-from matplotlib.font_manager import fontManager
+from matplotlib.font_manager import fontManager, get_font
+
+from gasroutes.charts.ticks import flatten_ticks
 
 # matplotlib's Agg backend has no type hints: its classes and calls are Any here
 _agg: Any = backend_agg
@@ -34,6 +36,7 @@ __all__ = ["Canvas", "Renderer", "clear_text_cache", "png_bytes"]
 CACHE_SIZE = 4096
 _CACHE: dict[tuple[Any, ...], tuple[Any, float, float, float]] = {}
 _SIZES: dict[tuple[Any, ...], tuple[float, float, float]] = {}  # width, height, descent
+_METRICS: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}  # a font's ascent, descent, gap
 _FALLBACK: list[bool] = []  # set once the calls used here are found missing
 
 
@@ -41,6 +44,7 @@ def clear_text_cache() -> None:
     """Forget the kept bitmaps and sizes (for tests)."""
     _CACHE.clear()
     _SIZES.clear()
+    _METRICS.clear()
 
 
 class Renderer(_agg.RendererAgg):  # type: ignore[misc]
@@ -81,6 +85,20 @@ class Renderer(_agg.RendererAgg):  # type: ignore[misc]
             size = _keep(_SIZES, key, super().get_text_width_height_descent(s, prop, ismath))
         return size
 
+    def _get_font_height_metrics(self, prop: Any) -> tuple[Any, Any, Any]:
+        """The ascent, descent and line gap of the font of ``prop`` at this dpi, as
+        matplotlib's text layout reads them from the font's tables each time it lays out
+        a text (it asks the renderer first): read once here, the same values."""
+        try:
+            files = tuple(fontManager._find_fonts_by_props(prop))
+            key = (files, prop.get_size_in_points(), self.dpi)
+            metrics = _METRICS.get(key)
+            if metrics is None:
+                metrics = _keep(_METRICS, key, _height_metrics(files, key[1], self.dpi))
+        except (AttributeError, TypeError, OSError):  # a matplotlib without these calls
+            return None, None, None
+        return metrics
+
     def _key(self, s: str, prop: Any) -> tuple[Any, ...]:
         """What the look of ``s`` depends on: the font and its fallbacks, size, dpi and
         hinting."""
@@ -98,6 +116,23 @@ class Renderer(_agg.RendererAgg):  # type: ignore[misc]
             bitmap = (font.get_image(), xo / 64.0, yo / 64.0, font.get_descent() / 64.0)
             kept = _keep(_CACHE, key, bitmap)
         return kept
+
+
+def _height_metrics(files: tuple[str, ...], size: float, dpi: float) -> tuple[Any, Any, Any]:
+    """matplotlib's own reading of a font's height metrics (Text._get_layout, 3.11): the
+    OS/2 table's typographic ones, else the hhea table's; None when the font has
+    neither (matplotlib then measures "lp")."""
+    font: Any = get_font(list(files))  # its tables typed per name: read as matplotlib does
+    for table_name, gap, ascent, descent in (
+        ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+        ("hhea", "lineGap", "ascent", "descent"),
+    ):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * size * dpi / 72
+        return table[ascent] * scale, -table[descent] * scale, table[gap] * scale
+    return None, None, None
 
 
 def _keep(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> Any:
@@ -136,6 +171,10 @@ class Canvas(_agg.FigureCanvasAgg):  # type: ignore[misc]
                 f.write(png)
         else:
             filename_or_obj.write(png)
+
+    def draw(self) -> None:
+        flatten_ticks(self.figure, self.get_renderer())
+        super().draw()
 
     def get_renderer(self) -> Renderer:
         w, h = self.get_width_height(physical=True)

@@ -1,0 +1,134 @@
+"""Axis ticks drawn as a few artists (charts/ticks.py) look like matplotlib's own ticks,
+and the axis labels stay where matplotlib puts them; the canvas reads a font's height
+metrics once, as matplotlib reads them."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from matplotlib.ticker import AutoMinorLocator, ScalarFormatter
+from PIL import Image
+
+from gasroutes.charts import agg
+from gasroutes.charts.agg import Canvas
+from gasroutes.charts.axes import year_axis
+from gasroutes.charts.ticks import _Ticks
+
+
+def _chart(
+    change: Callable[[Figure], None] | None = None, *, ylabel: str = "flow\n(mcm/d)"
+) -> Figure:
+    """Two stacked panels as the run charts draw them: year ticks, a grid, labels."""
+    fig = Figure(figsize=(6, 4))
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    for ax, scale in ((top, 1.0), (bottom, 1200.0)):
+        ax.plot([2010, 2026], [0, 40 * scale], color="#1f77b4")
+        ax.set_ylabel(ylabel, fontsize=8)
+        ax.grid(alpha=0.3)
+    year_axis(bottom, 2010, 2026)
+    bottom.tick_params(axis="y", labelsize=7)
+    if change is not None:
+        change(fig)
+    return fig
+
+
+def _draw(fig: Figure, *, flat: bool, monkeypatch: pytest.MonkeyPatch) -> np.ndarray:
+    with monkeypatch.context() as m:
+        if not flat:
+            m.setattr(agg, "flatten_ticks", lambda fig, renderer: None)
+        Canvas(fig)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=120)
+    return np.asarray(Image.open(buf).convert("RGB")).astype(int)
+
+
+def _ticks(fig: Figure) -> list[_Ticks]:
+    return [a for ax in fig.axes for a in ax.get_children() if isinstance(a, _Ticks)]
+
+
+def test_flat_ticks_draw_what_matplotlibs_ticks_draw(monkeypatch: pytest.MonkeyPatch) -> None:
+    flat_fig = _chart()
+    flat = _draw(flat_fig, flat=True, monkeypatch=monkeypatch)
+    theirs = _draw(_chart(), flat=False, monkeypatch=monkeypatch)
+    assert len(_ticks(flat_fig)) == 4  # both x axes (the top one unlabelled), both y axes
+    assert flat.shape == theirs.shape
+    # labels, marks and grid in the same pixels: what differs is a grid line drawn as
+    # one collection, by a few levels of anti-aliasing
+    diff = np.abs(flat - theirs).max(axis=-1)
+    assert diff.max() <= 12
+    assert (diff > 0).mean() < 0.01
+    # a tick label a pixel off would differ by far more: the test sees a shift
+    shifted = np.roll(theirs, 1, axis=1)
+    assert np.abs(flat - shifted).max() > 100
+
+
+def test_axis_labels_stay_where_matplotlib_puts_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    boxes = []
+    for flat in (True, False):
+        fig = _chart()
+        _draw(fig, flat=flat, monkeypatch=monkeypatch)
+        renderer = fig.canvas.get_renderer()
+        boxes.append(
+            [
+                label.get_window_extent(renderer).bounds
+                for ax in fig.axes
+                for label in (ax.xaxis.label, ax.yaxis.label)
+                if label.get_text()
+            ]
+        )
+    assert len(boxes[0]) == 3
+    np.testing.assert_allclose(boxes[0], boxes[1], atol=0.01)
+
+
+def _minor(fig: Figure) -> None:
+    fig.axes[1].yaxis.set_minor_locator(AutoMinorLocator())
+
+
+def _right(fig: Figure) -> None:
+    fig.axes[1].yaxis.tick_right()
+
+
+def _offset(fig: Figure) -> None:  # values far from 0 in a narrow range: "+1e5" over the axis
+    fig.axes[1].yaxis.set_major_formatter(ScalarFormatter(useOffset=True))
+    fig.axes[1].set_ylim(100_000, 100_010)
+
+
+@pytest.mark.parametrize("change", [_minor, _right, _offset], ids=["minor", "right", "offset"])
+def test_unusual_axes_keep_matplotlibs_ticks(
+    change: Callable[[Figure], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fig = _chart(change)
+    _draw(fig, flat=True, monkeypatch=monkeypatch)
+    flattened = [t for t in _ticks(fig) if t.axes is fig.axes[1]]
+    assert len(flattened) == 1  # its x axis only
+    assert len(fig.axes[1].yaxis.get_majorticklocs()) > 0  # matplotlib's own, still there
+
+
+def test_a_figure_saved_twice_is_flattened_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    fig = _chart()
+    first = _draw(fig, flat=True, monkeypatch=monkeypatch)
+    again = _draw(fig, flat=True, monkeypatch=monkeypatch)
+    assert len(_ticks(fig)) == 4
+    assert np.array_equal(first, again)
+
+
+def test_font_height_metrics_are_matplotlibs_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text laid out with the metrics the canvas keeps is laid out exactly as with the
+    ones matplotlib reads from the font each time (lines of several sizes)."""
+
+    def text() -> Figure:
+        fig = Figure(figsize=(4, 2))
+        fig.text(0.1, 0.6, "Galkynysh\nDauletabat\n2019", fontsize=9)
+        fig.text(0.5, 0.3, "capacity\nmcm/d", fontsize=13, linespacing=1.6)
+        return fig
+
+    agg.clear_text_cache()
+    kept = _draw(text(), flat=True, monkeypatch=monkeypatch)
+    assert agg._METRICS  # the canvas was asked
+    monkeypatch.delattr(agg.Renderer, "_get_font_height_metrics")
+    theirs = _draw(text(), flat=True, monkeypatch=monkeypatch)
+    assert np.array_equal(kept, theirs)
