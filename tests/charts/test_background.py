@@ -116,17 +116,39 @@ def test_run_command_uses_it_and_writes_every_chart(
     assert len(started) == 1  # none for a run without charts
 
 
-def test_the_charts_are_shared_out_evenly_and_each_once() -> None:
-    from gasroutes.charts import CHARTS, COST
-    from gasroutes.charts.background import share_out
+def test_the_charts_are_handed_out_each_once_small_tables_first() -> None:
+    from gasroutes.charts import CHARTS, COST, READS, TABLES, draw_order, tables_in_order
 
     names = list(CHARTS)
-    groups = share_out(names, 2)
-    assert sorted(n for g in groups for n in g) == sorted(names)
-    loads = [sum(COST[n] for n in g) for g in groups]
-    assert max(loads) - min(loads) <= max(COST.values())
-    assert share_out(["production"], 2) == [["production"], []]
-    assert share_out(["a_new_chart", "production"], 1) == [["a_new_chart", "production"]]
+    order = draw_order(names, 2)
+    assert sorted(order) == sorted(names)
+    # the first two read the two smallest tables, the rest go costliest first
+    assert [READS[n] for n in order[:2]] == [(TABLES[0],), (TABLES[1],)]
+    rest = [COST[n] for n in order[2:]]
+    assert rest == sorted(rest, reverse=True)
+    # the tables go in the order they are first needed, each once
+    sent = tables_in_order(order)
+    assert sent[:2] == list(TABLES[:2]) and sorted(sent) == sorted(TABLES)
+    assert draw_order(["production"], 2) == ["production"]
+    assert draw_order(["a_new_chart", "production"], 1) == ["production", "a_new_chart"]
+    assert tables_in_order(["a_new_chart"]) == list(TABLES)  # unknown: it gets them all
+
+
+def test_each_chart_reads_only_the_tables_it_is_said_to(result: Any, tmp_path: Path) -> None:
+    """A chart process draws a chart as soon as the tables READS names for it are in:
+    drawn from those alone (the others None), every chart is the same file."""
+    from gasroutes.charts import READS, TABLES, RunCharts, header, table
+    from gasroutes.charts.run import draw_chart
+
+    full = RunCharts.of(result)
+    (tmp_path / "full").mkdir()
+    (tmp_path / "only").mkdir()
+    for name in full.names:
+        tables: dict[str, Any] = {t: table(full, t) if t in READS[name] else None for t in TABLES}
+        draw_chart(RunCharts(**header(full), **tables), name, tmp_path / "only")
+        draw_chart(full, name, tmp_path / "full")
+        only = (tmp_path / "only" / f"{name}.png").read_bytes()
+        assert only == (tmp_path / "full" / f"{name}.png").read_bytes(), name
 
 
 def test_the_second_process_may_finish_long_after_the_first(
@@ -135,14 +157,14 @@ def test_the_second_process_may_finish_long_after_the_first(
     """The second process watches the first: the first waits for it, else a second that
     is still drawing a second after the first is done would be ended."""
     from gasroutes.charts import run as charts_run
-    from gasroutes.charts import run_chart_names
-    from gasroutes.charts.background import share_out
 
-    late = share_out(run_chart_names(result.lpg is not None), 2)[1]
     real = charts_run.draw_chart
+    command = os.getpid()
+    slept: list[bool] = []  # in each process, its own
 
     def slow_second(res: Any, name: str, *args: Any) -> None:
-        if name == late[0]:
+        if os.getppid() != command and not slept:  # the second: its parent is the first
+            slept.append(True)
             time.sleep(2.5)  # more than the watch's second
         real(res, name, *args)
 

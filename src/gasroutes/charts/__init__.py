@@ -6,14 +6,26 @@ importing matplotlib."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from gasroutes.results.result import Result
 
-__all__ = ["CHARTS", "COST", "RunCharts", "python_text", "run_chart_names"]
+__all__ = [
+    "CHARTS",
+    "COST",
+    "READS",
+    "TABLES",
+    "RunCharts",
+    "draw_order",
+    "header",
+    "python_text",
+    "run_chart_names",
+    "table",
+    "tables_in_order",
+]
 
 # A run's charts, in the order they are listed and drawn into its folder.
 CHARTS = (
@@ -71,6 +83,60 @@ def python_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# The tables of a run its charts read (as RunCharts names them), the smallest first, and
+# which each chart reads besides the run's title, events and map (all of them read those).
+TABLES = ("annual", "production", "money", "deliveries", "flows", "lpg_queues")
+READS = {
+    "annual_exports": ("annual",),
+    "route_flows": ("flows",),
+    "deliveries": ("deliveries",),
+    "production": ("production",),
+    "revenue_arrears": ("money",),
+    "network_map": ("flows",),
+    "lpg_chain": ("flows", "lpg_queues"),
+}
+
+
+def draw_order(names: list[str], starters: int = 2) -> list[str]:
+    """The order a run's charts are handed out in to ``starters`` processes that each
+    take the next one when done: first, one each of those reading the smallest tables
+    (they arrive first, so drawing starts while the large ones are still on their way),
+    then the costliest first (so the processes end together)."""
+
+    def size(name: str) -> int:
+        return max((TABLES.index(t) for t in READS.get(name, TABLES[-1:])), default=0)
+
+    first = sorted(names, key=lambda n: (size(n), COST.get(n, 1.0)))[:starters]
+    rest = sorted((n for n in names if n not in first), key=lambda n: -COST.get(n, 1.0))
+    return first + rest
+
+
+def tables_in_order(names: list[str]) -> list[str]:
+    """The tables the charts ``names`` read, in the order they are first needed."""
+    return list(dict.fromkeys(t for n in names for t in READS.get(n, TABLES)))
+
+
+def header(res: Result | RunCharts) -> dict[str, Any]:
+    """What every chart of ``res`` reads, small: its title, events, and map."""
+    if isinstance(res, RunCharts):
+        keys = ("title", "events", "paths", "entries")
+        return {k: getattr(res, k) for k in keys}
+    routes = res.scenario.routes
+    return {
+        "title": res.scenario.name,
+        "events": python_text(res.event_table),
+        "paths": res.route_paths(),
+        "entries": {r: x.entry for r, x in routes.items() if x.entry},
+    }
+
+
+def table(res: Result | RunCharts, name: str) -> pd.DataFrame | None:
+    """The table ``name`` (one of TABLES) of ``res``, its text as Python strings; None
+    for ``lpg_queues`` of a run without an LPG chain."""
+    frame: pd.DataFrame | None = getattr(res, name)
+    return None if frame is None else python_text(frame)
+
+
 @dataclass(frozen=True)
 class RunCharts:
     """What a run's charts read of it: its tables, its name, and where its routes run.
@@ -93,20 +159,8 @@ class RunCharts:
         """What the charts of ``res`` read (its tables are built here, once)."""
         if isinstance(res, RunCharts):
             return res
-        routes = res.scenario.routes
-        queues = res.lpg_queues
-        return cls(
-            title=res.scenario.name,
-            annual=python_text(res.annual),
-            flows=python_text(res.flows),
-            deliveries=python_text(res.deliveries),
-            production=python_text(res.production),
-            money=python_text(res.money),
-            events=python_text(res.event_table),
-            lpg_queues=None if queues is None else python_text(queues),
-            paths=res.route_paths(),
-            entries={r: x.entry for r, x in routes.items() if x.entry},
-        )
+        tables: dict[str, Any] = {t: table(res, t) for t in TABLES}
+        return cls(**header(res), **tables)
 
     @property
     def names(self) -> list[str]:

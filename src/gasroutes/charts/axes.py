@@ -18,7 +18,7 @@ from matplotlib import rc_context, rcParams
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, ScalarFormatter
+from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, ScalarFormatter
 
 from gasroutes.charts.agg import Canvas
 from gasroutes.sim.changes import SPANS, EventKind, Source
@@ -180,12 +180,13 @@ def year_axis(ax: Axes, lo: float, hi: float, *, centred: bool = False) -> None:
         months = pd.date_range(jan, periods=int((hi - int(lo)) * 12) + 2, freq="MS")
         x = decimal_year(months.to_numpy().astype("datetime64[D]"))
         keep = (x >= lo - 1e-9) & (x <= hi + 1e-9)
-        ax.set_xticks(x[keep])
-        ax.set_xticklabels(
+        x_ticks(
+            ax,
+            list(x[keep]),
             [
                 f"{MONTHS[m.month - 1]} {m.year}" if m.month == 1 or i == 0 else MONTHS[m.month - 1]
                 for i, m in enumerate(months[keep])
-            ]
+            ],
         )
         ax.set_xlim(lo, hi)
         return
@@ -194,9 +195,17 @@ def year_axis(ax: Axes, lo: float, hi: float, *, centred: bool = False) -> None:
     step = 1 if last - first <= 14 else 2
     years = list(range(first, last + 1, step))
     offset = 0.5 if centred else 0.0
-    ax.set_xticks([y + offset for y in years if y + offset <= hi + 1e-9])
-    ax.set_xticklabels([str(y) for y in years if y + offset <= hi + 1e-9])
+    kept = [y for y in years if y + offset <= hi + 1e-9]
+    x_ticks(ax, [y + offset for y in kept], [str(y) for y in kept])
     ax.set_xlim(lo, hi)
+
+
+def x_ticks(ax: Axes, ticks: Sequence[float], labels: Sequence[str]) -> None:
+    """Ticks at ``ticks`` labelled ``labels``, as ``set_xticks`` sets them but without
+    making a tick artist for each at once (they are drawn by charts/ticks.py); the view
+    is the caller's to set."""
+    ax.xaxis.set_major_locator(FixedLocator(list(ticks)))
+    ax.xaxis.set_major_formatter(FixedFormatter(list(labels)))
 
 
 def year_grid(axes: Sequence[Axes]) -> None:
@@ -403,12 +412,13 @@ def months(frame: pd.DataFrame) -> np.ndarray:
 
 
 def monthly_mean(
-    frame: pd.DataFrame, value: str | list[str], by: str | None = None
+    frame: pd.DataFrame, value: str | list[str], by: str | list[str] | None = None
 ) -> pd.DataFrame:
     """Monthly means (per day) of ``value``, indexed by the decimal year of mid-month;
     with ``by``, one column per value of that column (in order of appearance; 0 in a
-    month without rows of that value). Array sums, not a pandas pivot: charts take
-    dozens of these."""
+    month without rows of that value), or per combination of the values of several
+    columns (columns a MultiIndex). Array sums, not a pandas pivot: charts take dozens
+    of these."""
     month, where = np.unique(months(frame), return_inverse=True)
     mid = decimal_year(month.astype("datetime64[D]")) + 1 / 24
     index = pd.Index(mid, name="year")
@@ -417,12 +427,35 @@ def monthly_mean(
         data = {c: _means(where, frame[c], len(month)) for c in cols}
         return pd.DataFrame(data, index=index)
     assert isinstance(value, str), "one value per column of the by column"
-    codes, keys = pd.factorize(frame[by], sort=False)
+    codes, columns = _keys(frame, by)
     kept = codes >= 0  # a row without a key is in no column (as in a pivot)
-    cells = where[kept] * len(keys) + codes[kept]
-    means = _means(cells, frame[value][kept], len(month) * len(keys))
-    means = np.nan_to_num(means, nan=0.0).reshape(len(month), len(keys))
-    return pd.DataFrame(means, index=index, columns=pd.Index(list(keys), name=by))
+    cells = where[kept] * len(columns) + codes[kept]
+    means = _means(cells, frame[value][kept], len(month) * len(columns))
+    means = np.nan_to_num(means, nan=0.0).reshape(len(month), len(columns))
+    return pd.DataFrame(means, index=index, columns=columns)
+
+
+def _keys(frame: pd.DataFrame, by: str | list[str]) -> tuple[np.ndarray, pd.Index]:
+    """Each row's key (-1: none) and the keys in order of appearance: the values of the
+    column ``by``, or the combinations of the values of the columns ``by``."""
+    if isinstance(by, str):
+        codes, keys = pd.factorize(frame[by], sort=False)
+        return codes, pd.Index(list(keys), name=by)
+    parts = [pd.factorize(frame[c], sort=False) for c in by]
+    combined = np.zeros(len(frame), dtype=np.int64)
+    known = np.ones(len(frame), dtype=bool)
+    for c, keys in parts:
+        combined = combined * max(len(keys), 1) + c
+        known &= c >= 0
+    codes = np.full(len(frame), -1, dtype=np.intp)
+    codes[known], seen = pd.factorize(combined[known], sort=False)
+    seen = np.asarray(seen)
+    labels = []
+    for _, keys in reversed(parts):  # the last column's code varies fastest
+        size = max(len(keys), 1)
+        labels.append(np.asarray(keys, dtype=object)[seen % size])
+        seen = seen // size
+    return codes, pd.MultiIndex.from_arrays(labels[::-1], names=by)
 
 
 def _means(groups: np.ndarray, values: pd.Series, size: int) -> np.ndarray:

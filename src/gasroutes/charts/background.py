@@ -19,10 +19,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
-import itertools
 import multiprocessing
 import os
 import pickle
+import queue
 import sys
 import threading
 import traceback
@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gasroutes.charts import COST
+from gasroutes.charts import draw_order, run_chart_names
 from gasroutes.core.workers import start_chart_worker
 
 if TYPE_CHECKING:
@@ -40,41 +40,12 @@ if TYPE_CHECKING:
     from gasroutes.charts import RunCharts
     from gasroutes.results.result import Result
 
-__all__ = ["ChartProcess", "font_cache_built", "share_out"]
+__all__ = ["ChartProcess", "font_cache_built"]
 
 # Seconds a process that may be building matplotlib's font cache (the first run on a
 # machine) is given to finish warming up, when it was never handed a run, before it is
 # killed.
 WARM_TIMEOUT = 10.0
-
-
-def share_out(names: list[str], shares: int) -> list[list[str]]:
-    """The charts ``names`` in ``shares`` groups of about equal drawing time, every name
-    in exactly one group: the best split of all (a run has seven charts, two processes
-    draw them: 128 splits), or the costliest first, each to the least loaded group, when
-    there are too many splits to try."""
-    cost = [COST.get(n, 1.0) for n in names]
-    if shares ** len(names) > 4096:
-        return _greedy(names, shares)
-    best: tuple[float, tuple[int, ...]] | None = None
-    for split in itertools.product(range(shares), repeat=len(names)):
-        load = [0.0] * shares
-        for group, c in zip(split, cost, strict=True):
-            load[group] += c
-        if best is None or max(load) < best[0] - 1e-12:
-            best = (max(load), split)
-    assert best is not None
-    return [[n for n, g in zip(names, best[1], strict=True) if g == i] for i in range(shares)]
-
-
-def _greedy(names: list[str], shares: int) -> list[list[str]]:
-    groups: list[list[str]] = [[] for _ in range(shares)]
-    load = [0.0] * shares
-    for name in sorted(names, key=lambda n: -COST.get(n, 1.0)):
-        i = load.index(min(load))
-        groups[i].append(name)
-        load[i] += COST.get(name, 1.0)
-    return groups
 
 
 def font_cache_built() -> bool:
@@ -119,31 +90,37 @@ class ChartProcess:
         return cls(process, [ours for ours, _ in pipes], font_cache)
 
     def draw(
-        self, res: Result, folder: Path, *, svg: bool = False, dpi: int | None = None
+        self, res: Result | RunCharts, folder: Path, *, svg: bool = False, dpi: int | None = None
     ) -> list[Path]:
         """Hand the run over: its charts are drawn into ``folder`` (made here) until
         :meth:`wait`, at ``dpi`` (the charts' own when None); return the PNG paths they
-        will have."""
-        from gasroutes.charts import RunCharts
+        will have. The processes get the run's title, events and map first, then its
+        tables one by one, the smallest first, and each takes the next chart as soon as
+        it is free and the chart's tables are there."""
+        from gasroutes.charts import RunCharts, header, table, tables_in_order
 
-        charts = RunCharts.of(res)  # its tables, not its model: quick to unpickle
-        names = charts.names
+        # whether it has an LPG chain, without building the chain's table first
+        lpg = res.lpg_queues if isinstance(res, RunCharts) else res.lpg
+        names = run_chart_names(lpg is not None)
+        order = draw_order(names, len(self._conns))
         folder.mkdir(parents=True, exist_ok=True)
-        groups = share_out(names, len(self._conns))
-        run = pickle.dumps(charts, protocol=pickle.HIGHEST_PROTOCOL)  # once for every process
-        jobs = [(c, g) for c, g in zip(self._conns, groups, strict=True) if g]
-        self._busy = [c for c, _ in jobs]
+        outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        outbox.put(_dumps((header(res), (folder, svg, dpi, order))))
+        self._busy = list(self._conns)
 
         def hand_over() -> None:  # blocks while a process still warms up: not the command
             try:
-                for conn, group in jobs:
-                    conn.send_bytes(run)
-                    conn.send((folder, svg, dpi, group))
+                for message in iter(outbox.get, None):
+                    for conn in self._conns:
+                        conn.send_bytes(message)
             except OSError:
                 pass  # a process that ended: wait() says so
 
         self._sender = threading.Thread(target=hand_over, name="chart-handover", daemon=True)
         self._sender.start()
+        for name in tables_in_order(order):  # built here, for the tables written next too
+            outbox.put(_dumps((name, table(res, name))))
+        outbox.put(None)
         return [folder / f"{n}.png" for n in names]
 
     def wait(self) -> None:
@@ -223,9 +200,14 @@ def _warm() -> None:
     gc.freeze()  # no collection first: the little garbage there is stays, uncollected
 
 
+def _dumps(message: object) -> bytes:
+    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _serve(conns: list[Connection]) -> None:
     start_chart_worker()
     _warm()
+    taken = multiprocessing.get_context("fork").Value("i", 0)  # charts handed out so far
     mine = conns[0]
     twins = []
     for conn in conns[1:]:  # one twin per other pipe, each warm from birth
@@ -243,15 +225,13 @@ def _serve(conns: list[Connection]) -> None:
         for conn in conns[1:]:
             conn.close()
     try:
-        run = mine.recv_bytes()  # the run, or a pickled None: nothing to draw
-        res: Any = pickle.loads(run)
-        job: Any = mine.recv() if res is not None else None
+        first: Any = pickle.loads(mine.recv_bytes())  # the run, or None: nothing to draw
     except (EOFError, OSError):
-        job = None
-    if job is not None:
-        folder, svg, dpi, names = job
+        first = None
+    if first is not None:
+        head, (folder, svg, dpi, order) = first
         with contextlib.suppress(OSError):
-            mine.send(_draw_all(res, names, folder, svg, dpi))
+            mine.send(_draw_all(_Tables(mine), head, order, taken, folder, svg, dpi))
     if mine is not conns[0]:
         os._exit(0)  # a twin: no multiprocessing clean-up of its own
     # the twins watch this process: it stays until they are done, or they would end
@@ -264,15 +244,70 @@ def _serve(conns: list[Connection]) -> None:
     os._exit(0)
 
 
+class _Tables:
+    """The run's tables as they come in: read from the pipe by a thread of their own, so
+    the command never waits for a process that is drawing, and handed out when there."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._have: dict[str, Any] = {}
+        self._ended = False  # the pipe closed, or the command said to stop
+        self._changed = threading.Condition()
+        threading.Thread(target=self._read, name="chart-tables", daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                message: Any = pickle.loads(self._conn.recv_bytes())
+                if message is None:
+                    break  # closed by the command: the run was interrupted
+                with self._changed:
+                    self._have[message[0]] = message[1]
+                    self._changed.notify_all()
+        except (EOFError, OSError):
+            pass
+        with self._changed:
+            self._ended = True
+            self._changed.notify_all()
+
+    def get(self, names: tuple[str, ...]) -> dict[str, Any] | None:
+        """The tables ``names`` (and those already in), once in; None if they never
+        will be."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._ended or all(n in self._have for n in names))
+            if not all(n in self._have for n in names):
+                return None
+            return dict(self._have)
+
+
 def _draw_all(
-    run: RunCharts, names: list[str], folder: Path, svg: bool, dpi: int | None
+    tables: _Tables,
+    head: dict[str, Any],
+    order: list[str],
+    taken: Any,
+    folder: Path,
+    svg: bool,
+    dpi: int | None,
 ) -> tuple[str, str]:
+    """Draw the next chart of ``order`` not yet taken (by this process or another),
+    until none is left."""
+    from gasroutes.charts import READS, TABLES, RunCharts
     from gasroutes.charts.axes import DPI
     from gasroutes.charts.run import draw_chart
 
-    for name in names:
+    while True:
+        with taken.get_lock():
+            i = taken.value
+            taken.value += 1
+        if i >= len(order):
+            return "ok", ""
+        name = order[i]
+        have = tables.get(READS.get(name, TABLES))
+        if have is None:
+            return "error", f"{name}: the run's tables did not all come"
+        kept: dict[str, Any] = {t: have.get(t) for t in TABLES}
+        run = RunCharts(**head, **kept)
         try:
             draw_chart(run, name, folder, svg, dpi or DPI)
         except Exception:  # told to the command, which raises it
             return "error", f"{name}: {traceback.format_exc()}"
-    return "ok", ""

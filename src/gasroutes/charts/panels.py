@@ -19,7 +19,14 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from gasroutes.charts.axes import MONTHS, decimal_year, draw_footer, footer_height, year_axis
+from gasroutes.charts.axes import (
+    MONTHS,
+    decimal_year,
+    draw_footer,
+    footer_height,
+    x_ticks,
+    year_axis,
+)
 
 __all__ = ["Panels", "left_out", "legend_columns", "panels", "signed", "year_ticks"]
 
@@ -147,8 +154,11 @@ def year_ticks(ax: Axes, lo: float, hi: float, width: float, *, centred: bool) -
         keep = (x >= lo - 1e-9) & (x <= hi + 1e-9)
         step = next(s for s in (1, 2, 3, 6, 12) if keep.sum() / s <= fit * 0.8)
         picked = [(xi, m) for xi, m in zip(x[keep], months[keep], strict=True)][::step]
-        ax.set_xticks([p[0] for p in picked])
-        ax.set_xticklabels([f"{MONTHS[m.month - 1]} {m.year % 100:02d}" for _, m in picked])
+        x_ticks(
+            ax,
+            [p[0] for p in picked],
+            [f"{MONTHS[m.month - 1]} {m.year % 100:02d}" for _, m in picked],
+        )
         ax.set_xlim(lo, hi)
         return
     year_axis(ax, lo, hi, centred=centred)
@@ -157,8 +167,8 @@ def year_ticks(ax: Axes, lo: float, hi: float, width: float, *, centred: bool) -
     step = next(s for s in (1, 2, 5, 10, 20, 50) if (last - first) / s <= fit)
     offset = 0.5 if centred else 0.0
     years = [y for y in range(first, last + 1) if y % step == 0 or step == 1]
-    ax.set_xticks([y + offset for y in years if lo - 1e-9 <= y + offset <= hi + 1e-9])
-    ax.set_xticklabels([str(y) for y in years if lo - 1e-9 <= y + offset <= hi + 1e-9])
+    kept = [y for y in years if lo - 1e-9 <= y + offset <= hi + 1e-9]
+    x_ticks(ax, [y + offset for y in kept], [str(y) for y in kept])
     ax.set_xlim(lo, hi)
 
 

@@ -134,9 +134,11 @@ def annual_exports(annual: pd.DataFrame, title: str, events: pd.DataFrame | None
 def route_flows(flows: pd.DataFrame, title: str, events: pd.DataFrame | None = None) -> Figure:
     """One panel per route: monthly mean flow by buyer (stacked) against capacity, mcm/d."""
     gas = flows[flows["commodity"] == "pipeline_gas"]
-    routes = _ids(gas["route"])
+    # each route's rows, routes in order of appearance (one grouping, not a filter each)
+    per_route = dict(iter(gas.groupby("route", sort=False))) if len(gas) else {}
+    routes = [str(r) for r in per_route]
     kinds = ("cutoff", "outage", "capacity", "commission")
-    users = {r: [r, *_ids(gas.loc[gas["route"] == r, "buyer"])] for r in routes}
+    users = {r: [r, *_ids(per_route[r]["buyer"])] for r in routes}
     marked = select_events(
         numbered_events(events), [t for ids in users.values() for t in ids], kinds
     )
@@ -144,7 +146,7 @@ def route_flows(flows: pd.DataFrame, title: str, events: pd.DataFrame | None = N
     lo, hi = span(gas) if len(gas) else (0.0, 1.0)
     for ax, route in zip(axes, routes, strict=False):
         ax.set_xlim(lo, hi)
-        f = gas[gas["route"] == route]
+        f = per_route[route]
         by_buyer = monthly_mean(f, "quantity", "buyer")
         by_buyer = by_buyer.loc[:, by_buyer.sum() > 0]
         cap = monthly_mean(f[f["buyer"] == f["buyer"].iloc[0]], "capacity")["capacity"]
@@ -181,13 +183,14 @@ def deliveries_vs_nominations(
     """One panel per buyer: monthly delivered against nominated, shortfall shaded, mcm/d."""
     gas = deliveries[deliveries["commodity"] == "pipeline_gas"]
     totals = gas.groupby("buyer", sort=False)[["nominated", "delivered"]].sum().sum(axis=1)
-    buyers = [b for b in _ids(gas["buyer"]) if totals.get(b, 0.0) > 0]
+    per_buyer = dict(iter(gas.groupby("buyer", sort=False))) if len(gas) else {}
+    buyers = [str(b) for b in per_buyer if totals.get(b, 0.0) > 0]
     marked = select_events(numbered_events(events), buyers, ("cutoff", "demand", "set"))
     fig, axes = _figure(max(len(buyers), 1), 1.9, marked)
     lo, hi = span(gas) if len(gas) else (0.0, 1.0)
     for ax, buyer in zip(axes, buyers, strict=False):
         ax.set_xlim(lo, hi)
-        m = monthly_mean(gas[gas["buyer"] == buyer], ["nominated", "delivered", "shortfall"])
+        m = monthly_mean(per_buyer[buyer], ["nominated", "delivered", "shortfall"])
         nom, got, short = m["nominated"], m["delivered"], m["shortfall"]
         ax.plot(nom.index, nom, color="black", lw=1.0, ls="--", label="nominated")
         ax.plot(got.index, got, color=color(buyer), lw=1.5, label="delivered")
@@ -364,9 +367,9 @@ NODE_KINDS = (
 )
 
 
-def _lpg_targets(lpg: pd.DataFrame, queues: pd.DataFrame) -> list[str]:
+def _lpg_targets(lpg: pd.DataFrame, nodes: Sequence[str]) -> list[str]:
     """Ids an event must name to concern the LPG chain: its routes, nodes and fleets."""
-    return _ids(pd.concat([lpg["route"], lpg["buyer"], queues["node"]]))
+    return list(dict.fromkeys([*_ids(lpg["route"]), *_ids(lpg["buyer"]), *nodes]))
 
 
 def lpg_chain(
@@ -376,16 +379,24 @@ def lpg_chain(
     each terminal, and storage at plants, terminals and depots; each node in one colour
     throughout, and only the events of the chain's routes, nodes and fleets marked."""
     lpg = flows[flows["commodity"] == "lpg"]
-    terminals = set(queues.loc[queues["metric"] == "trains_waiting", "node"].unique())
+    # monthly means of every series at once, one column per metric and node in order of
+    # appearance (filtering the long table per node and metric costs ten times more)
+    monthly = monthly_mean(queues, "value", ["metric", "node"])
+    columns: Any = monthly.columns  # (metric, node) pairs
+    pairs = [(str(m), str(n)) for m, n in columns]
+
+    def nodes_of(*metrics: str) -> list[str]:
+        return list(dict.fromkeys(n for m, n in pairs if m in metrics))
+
+    terminals = set(nodes_of("trains_waiting"))
     trucks = lpg[~lpg["buyer"].isin(terminals)]  # rail rows name their terminal as buyer
     marked = select_events(
         numbered_events(events),
-        _lpg_targets(lpg, queues),
+        _lpg_targets(lpg, nodes_of(*{m for m, _ in pairs})),
         ("cutoff", "outage", "capacity", "demand", "commission"),
     )
     fig, (top, mid, bottom) = _figure(3, 2.4, marked)
-    stores = queues.loc[queues["metric"].isin(["storage", "trains_waiting"]), "node"]
-    nodes = _ids(pd.concat([stores, trucks["buyer"]]))
+    nodes = list(dict.fromkeys([*nodes_of("storage", "trains_waiting"), *_ids(trucks["buyer"])]))
     colours = {n: NODE_COLORS[i % len(NODE_COLORS)] for i, n in enumerate(nodes)}
     lo, hi = span(queues)
     for ax in (top, mid, bottom):
@@ -424,28 +435,15 @@ def lpg_chain(
     top.set_ylabel("delivered to depots\n(kt/month)", fontsize=8)
     top.set_ylim(0, max(float(base.max(initial=0.0)), 0.1) * 1.1)
     side_legend(top, title="depot", title_fontsize=7, alignment="left")
-    # one pivot, then monthly means of every series at once (filtering the long table per
-    # node and metric costs ten times more)
-    monthly = (
-        queues.assign(month=months(queues))
-        .pivot_table(
-            index="month", columns=["metric", "node"], values="value", aggfunc="mean", sort=False
-        )
-        .sort_index()
-    )
-    mx = decimal_year(monthly.index.to_numpy().astype("datetime64[D]")) + 1 / 24
-    metrics = set(monthly.columns.get_level_values(0))
+    mx = monthly.index.to_numpy()
+    metrics = {m for m, _ in pairs}
     waiting = monthly["trains_waiting"] if "trains_waiting" in metrics else pd.DataFrame()
     for node in waiting.columns:
         mid.plot(mx, waiting[node], color=colours[node], lw=1.3, ls="--", label=node)
     mid.set_ylabel("trains waiting\n(trains)", fontsize=8)
     mid.set_ylim(0, max(float(waiting.max().max()) if waiting.size else 0.0, 0.1) * 1.1)
     side_legend(mid, title="terminal", title_fontsize=7, alignment="left")
-    kind_of = {
-        n: (what, ls)
-        for metric, what, ls in NODE_KINDS
-        for n in _ids(queues.loc[queues["metric"] == metric, "node"])
-    }
+    kind_of = {n: (what, ls) for metric, what, ls in NODE_KINDS for n in nodes_of(metric)}
     stored = monthly["storage"] / 1000 if "storage" in metrics else pd.DataFrame()
     order = {what: i for i, (_, what, _) in enumerate(NODE_KINDS)}
     for node in sorted(stored.columns, key=lambda n: order.get(kind_of.get(n, ("", ""))[0], 9)):
