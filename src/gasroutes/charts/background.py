@@ -145,18 +145,26 @@ class ChartProcess:
         that may be building matplotlib's font cache (the first run on a machine) is
         left to end by itself once warm: killed while it writes the cache, it could leave
         it half written and locked. A forked one ends when its pipe closes, or within a
-        second of the first's end."""
+        second of the first's end. A hand-over still under way is not written over: it
+        ends when the processes do (its pipes break)."""
+        sender = self._sender
         for conn in self._conns:
-            with contextlib.suppress(OSError):
-                conn.send_bytes(pickle.dumps(None))  # a process still waiting ends
-            conn.close()
-        if self._sender is None:  # still warming up: no point in waiting, but for the cache
+            if sender is None:  # a process still waiting for a run ends
+                with contextlib.suppress(OSError):
+                    conn.send_bytes(pickle.dumps(None))
+            if sender is None or not sender.is_alive():
+                conn.close()
+        if sender is None:  # still warming up: no point in waiting, but for the cache
             self._process.join(timeout=0 if self._font_cache else WARM_TIMEOUT)
         else:
             self._process.join(timeout=0.2)
         if self._process.is_alive():
             self._process.kill()
             self._process.join(timeout=2)
+        if sender is not None and sender.is_alive():
+            sender.join(timeout=2)  # the pipe to a process that ended breaks: it stops
+            for conn in self._conns:
+                conn.close()
 
     @property
     def alive(self) -> bool:
@@ -264,7 +272,7 @@ class _Tables:
                 with self._changed:
                     self._have[message[0]] = message[1]
                     self._changed.notify_all()
-        except (EOFError, OSError):
+        except Exception:  # the pipe closed or broke (an interrupted hand-over): no more
             pass
         with self._changed:
             self._ended = True
