@@ -3,9 +3,11 @@
 ``gasroutes run`` starts its chart processes first of all, before it reads the scenario:
 while the command loads and simulates on one core, they import pandas and matplotlib and
 warm the font cache on the other. When the run is done the command hands each of them the
-run's tables (:class:`gasroutes.charts.RunCharts`, a pickle of about 12 MB that needs no
-model module to unpickle) and its share of the charts, and writes the tables while they
-draw. The files are the same as :func:`gasroutes.charts.run.save_charts` draws.
+run's title, events and map, then its tables one at a time, the smallest first (what
+:class:`gasroutes.charts.RunCharts` holds, about 12 MB pickled, no model module needed to
+unpickle), and writes the tables while they draw. Each process takes the next chart of
+:func:`gasroutes.charts.draw_order` as soon as it is free and that chart's tables are in.
+The files are the same as :func:`gasroutes.charts.run.save_charts` draws.
 
 The first process warms up, then forks the second, so the warming takes one core while the
 command works on the other. The processes ignore Ctrl-C (the command handles it), end
