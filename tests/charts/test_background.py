@@ -134,12 +134,19 @@ def test_the_charts_are_handed_out_each_once_small_tables_first() -> None:
     assert tables_in_order(["a_new_chart"]) == list(TABLES)  # unknown: it gets them all
 
 
-def test_each_chart_reads_only_the_tables_it_is_said_to(result: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("lpg", [False, True], ids=["small", "baseline with its LPG chain"])
+def test_each_chart_reads_only_the_tables_it_is_said_to(
+    lpg: bool, result: Any, tmp_path: Path
+) -> None:
     """A chart process draws a chart as soon as the tables READS names for it are in:
     drawn from those alone (the others None), every chart is the same file."""
     from gasroutes.charts import READS, TABLES, RunCharts, header, table
     from gasroutes.charts.run import draw_chart
 
+    if lpg:
+        root = Path(__file__).resolve().parents[2]
+        result = gasroutes.run(gasroutes.load_scenario(root / "scenarios" / "baseline.yaml"))
+        assert result.lpg_queues is not None
     full = RunCharts.of(result)
     (tmp_path / "full").mkdir()
     (tmp_path / "only").mkdir()
@@ -149,6 +156,62 @@ def test_each_chart_reads_only_the_tables_it_is_said_to(result: Any, tmp_path: P
         draw_chart(full, name, tmp_path / "full")
         only = (tmp_path / "only" / f"{name}.png").read_bytes()
         assert only == (tmp_path / "full" / f"{name}.png").read_bytes(), name
+
+
+def test_a_chart_failing_in_one_process_ends_the_command_with_its_error(
+    small: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second process fails and ends while the tables are still on their way (forty
+    years of them, more than a pipe holds): the first still gets them all and draws the
+    rest, and the command raises the second's error instead of waiting for ever."""
+    import threading
+
+    from gasroutes.charts import run as charts_run
+
+    result = gasroutes.run(gasroutes.scenario_from_dict({**small, "end": "2059-12-31"}))
+    real = charts_run.draw_chart
+    command = os.getpid()
+
+    def broken_in_second(res: Any, name: str, *args: Any) -> None:
+        if os.getppid() != command:  # the second: its parent is the first
+            raise ValueError(f"the second broke on {name}")
+        real(res, name, *args)
+
+    monkeypatch.setattr("gasroutes.charts.run.draw_chart", broken_in_second)
+    drawer = ChartProcess.start()
+    assert drawer is not None
+    raised: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            drawer.wait()
+        except RuntimeError as err:
+            raised.append(err)
+
+    try:
+        paths = drawer.draw(result, tmp_path / "charts")
+        waiter = threading.Thread(target=wait, daemon=True)
+        waiter.start()
+        waiter.join(timeout=60)
+        assert not waiter.is_alive(), "the command waits for ever"
+    finally:
+        drawer.close()
+    assert raised and "the second broke on" in str(raised[0])
+    drawn = [p for p in paths if p.is_file()]
+    assert 1 <= len(drawn) < len(paths)  # the first drew what the second did not take
+
+
+def test_closing_during_the_hand_over_ends_it_at_once(result: Any, tmp_path: Path) -> None:
+    """Ctrl-C just after the run: the command closes the processes while the tables are
+    still being handed over; nothing waits, nothing is left running."""
+    drawer = ChartProcess.start()
+    assert drawer is not None
+    drawer.draw(result, tmp_path / "charts")
+    start = time.monotonic()
+    drawer.close()
+    assert time.monotonic() - start < 3.0
+    assert not drawer.alive
+    assert drawer._sender is not None and not drawer._sender.is_alive()
 
 
 def test_the_second_process_may_finish_long_after_the_first(
@@ -282,11 +345,12 @@ def test_tables_with_arrow_strings_are_handed_over_with_python_ones(tmp_path: Pa
     assert out.stdout.strip() == "['2020-01-01', nan]"
 
 
-@pytest.mark.parametrize("by", [None, "buyer"])
-def test_monthly_means_are_those_of_a_pandas_pivot(by: str | None) -> None:
+@pytest.mark.parametrize("by", [None, "buyer", ["metric", "buyer"]], ids=["none", "one", "two"])
+def test_monthly_means_are_those_of_a_pandas_pivot(by: str | list[str] | None) -> None:
     """The charts' monthly means (array sums) against pandas' own, on a table where a
     buyer has no rows in some months (its mean there is 0), months have 28-31 days, a
-    value is missing and a row has no buyer."""
+    value is missing and a row has no buyer; by one column, or by two (each pair of
+    values a column, in order of appearance)."""
     from gasroutes.charts.axes import decimal_year, monthly_mean
 
     rng = np.random.default_rng(7)
@@ -300,6 +364,7 @@ def test_monthly_means_are_those_of_a_pandas_pivot(by: str | None) -> None:
     # a missing value is left out of its mean, a row without a buyer out of every column
     rows += [("2023-11-20", "west", float("nan")), ("2024-03-03", None, 1e6)]
     frame = pd.DataFrame(rows, columns=["date", "buyer", "quantity"])
+    frame["metric"] = np.where(np.arange(len(frame)) % 2, "storage", "queue")
     month = frame["date"].str.slice(0, 7)
     if by is None:
         want = frame.groupby(month)[["quantity"]].mean()
@@ -315,8 +380,10 @@ def test_monthly_means_are_those_of_a_pandas_pivot(by: str | None) -> None:
     mid = decimal_year((want.index + "-01").to_numpy()) + 1 / 24
     np.testing.assert_allclose(got.index.to_numpy(), mid)
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-12)
-    if by is not None:
+    if by == "buyer":
         assert (got.loc[got.index.to_numpy() // 1 == 2024, "north"].iloc[:2] == 0).all()
+    if isinstance(by, list):  # the first pairs as they first appear in the rows
+        assert list(got.columns[:3]) == [("queue", "west"), ("storage", "east"), ("queue", "north")]
 
 
 def test_svg_copies_are_the_same_from_run_to_run(result: Any, tmp_path: Path) -> None:

@@ -10,7 +10,13 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
-from matplotlib.ticker import AutoMinorLocator, ScalarFormatter
+from matplotlib.ticker import (
+    AutoMinorLocator,
+    FixedFormatter,
+    FixedLocator,
+    NullLocator,
+    ScalarFormatter,
+)
 from PIL import Image
 
 from gasroutes.charts import agg
@@ -66,10 +72,49 @@ def test_flat_ticks_draw_what_matplotlibs_ticks_draw(monkeypatch: pytest.MonkeyP
     assert np.abs(flat - shifted).max() > 100
 
 
-def test_axis_labels_stay_where_matplotlib_puts_them(monkeypatch: pytest.MonkeyPatch) -> None:
+def _mid_year(fig: Figure) -> None:  # a run from July: the first year tick is before the view
+    year_axis(fig.axes[1], 2010.5, 2026)
+
+
+def _no_ticks(fig: Figure) -> None:  # an axis with nothing to tick: the label by the spine
+    fig.axes[1].yaxis.set_major_locator(NullLocator())
+
+
+def _blank_labels(fig: Figure) -> None:  # ticks without labels: matplotlib counts them
+    fig.axes[1].yaxis.set_major_locator(FixedLocator([0, 20_000, 40_000]))
+    fig.axes[1].yaxis.set_major_formatter(FixedFormatter(["", "", ""]))
+
+
+def test_year_labels_are_those_of_their_ticks_when_the_view_starts_mid_year(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A tick left of the view (a year axis keeps one) is labelled, then left out, as
+    matplotlib does: the labels in view are not shifted by one."""
+    fig = _chart(_mid_year)
+    _draw(fig, flat=True, monkeypatch=monkeypatch)
+    (bottom_x,) = [t for t in _ticks(fig) if t.axes is fig.axes[1] and t.which == "x"]
+    flat = [(t.get_position()[0], t.get_text()) for t in bottom_x.labels]
+    theirs = _chart(_mid_year)
+    _draw(theirs, flat=False, monkeypatch=monkeypatch)
+    lo, hi = theirs.axes[1].get_xlim()
+    shown = [
+        (t.get_position()[0], t.get_text())
+        for t in theirs.axes[1].get_xticklabels()
+        if lo - 1e-9 <= t.get_position()[0] <= hi + 1e-9
+    ]
+    assert flat == shown
+    assert flat[0] == (2012.0, "2012")  # every other year on a span this long
+
+
+@pytest.mark.parametrize(
+    "change", [None, _mid_year, _no_ticks, _blank_labels], ids=["years", "mid", "none", "blank"]
+)
+def test_axis_labels_stay_where_matplotlib_puts_them(
+    change: Callable[[Figure], None] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     boxes = []
     for flat in (True, False):
-        fig = _chart()
+        fig = _chart(change)
         _draw(fig, flat=flat, monkeypatch=monkeypatch)
         renderer = fig.canvas.get_renderer()
         boxes.append(

@@ -49,6 +49,9 @@ __all__ = ["ChartProcess", "font_cache_built"]
 # killed.
 WARM_TIMEOUT = 10.0
 
+# The token that tells a chart process no chart is left (a run has fewer charts).
+STOP = 255
+
 
 def font_cache_built() -> bool:
     """Whether matplotlib's font cache is there, where matplotlib puts it (its config
@@ -97,32 +100,39 @@ class ChartProcess:
         """Hand the run over: its charts are drawn into ``folder`` (made here) until
         :meth:`wait`, at ``dpi`` (the charts' own when None); return the PNG paths they
         will have. The processes get the run's title, events and map first, then its
-        tables one by one, the smallest first, and each takes the next chart as soon as
-        it is free and the chart's tables are there."""
+        tables one by one in the order the charts need them (the two smallest first),
+        and each takes the next chart as soon as it is free and the chart's tables are
+        there."""
         from gasroutes.charts import RunCharts, header, table, tables_in_order
 
         # whether it has an LPG chain, without building the chain's table first
         lpg = res.lpg_queues if isinstance(res, RunCharts) else res.lpg
         names = run_chart_names(lpg is not None)
         order = draw_order(names, len(self._conns))
+        assert len(order) < STOP, "one byte a chart: fewer than 255 charts"
         folder.mkdir(parents=True, exist_ok=True)
         outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         outbox.put(_dumps((header(res), (folder, svg, dpi, order))))
         self._busy = list(self._conns)
 
         def hand_over() -> None:  # blocks while a process still warms up: not the command
-            try:
-                for message in iter(outbox.get, None):
-                    for conn in self._conns:
+            ended: set[int] = set()
+            for message in iter(outbox.get, None):
+                for i, conn in enumerate(self._conns):
+                    if i in ended:
+                        continue
+                    try:
                         conn.send_bytes(message)
-            except OSError:
-                pass  # a process that ended: wait() says so
+                    except OSError:  # a process that ended (wait() says so): the others
+                        ended.add(i)  # still get everything
 
         self._sender = threading.Thread(target=hand_over, name="chart-handover", daemon=True)
         self._sender.start()
-        for name in tables_in_order(order):  # built here, for the tables written next too
-            outbox.put(_dumps((name, table(res, name))))
-        outbox.put(None)
+        try:
+            for name in tables_in_order(order):  # built here, for the tables written next too
+                outbox.put(_dumps((name, table(res, name))))
+        finally:  # the hand-over ends even if building a table fails or is interrupted
+            outbox.put(None)
         return [folder / f"{n}.png" for n in names]
 
     def wait(self) -> None:
@@ -165,8 +175,8 @@ class ChartProcess:
             self._process.join(timeout=2)
         if sender is not None and sender.is_alive():
             sender.join(timeout=2)  # the pipe to a process that ended breaks: it stops
-            for conn in self._conns:
-                conn.close()
+        for conn in self._conns:
+            conn.close()  # (closing twice does nothing)
 
     @property
     def alive(self) -> bool:
@@ -217,7 +227,10 @@ def _dumps(message: object) -> bytes:
 def _serve(conns: list[Connection]) -> None:
     start_chart_worker()
     _warm()
-    taken = multiprocessing.get_context("fork").Value("i", 0)  # charts handed out so far
+    # the charts are handed out as tokens in a pipe all the processes share: one byte per
+    # chart, read one at a time (a read of one byte from a pipe is whole), then one stop
+    # byte per process; the first process writes them once it knows the charts
+    tokens, tokens_in = os.pipe()
     mine = conns[0]
     twins = []
     for conn in conns[1:]:  # one twin per other pipe, each warm from birth
@@ -240,8 +253,10 @@ def _serve(conns: list[Connection]) -> None:
         first = None
     if first is not None:
         head, (folder, svg, dpi, order) = first
+        if mine is conns[0]:
+            os.write(tokens_in, bytes(range(len(order))) + bytes([STOP]) * len(conns))
         with contextlib.suppress(OSError):
-            mine.send(_draw_all(_Tables(mine), head, order, taken, folder, svg, dpi))
+            mine.send(_draw_all(_Tables(mine), head, order, tokens, folder, svg, dpi))
     if mine is not conns[0]:
         os._exit(0)  # a twin: no multiprocessing clean-up of its own
     # the twins watch this process: it stays until they are done, or they would end
@@ -262,6 +277,7 @@ class _Tables:
         self._conn = conn
         self._have: dict[str, Any] = {}
         self._ended = False  # the pipe closed, or the command said to stop
+        self.error = ""  # why the tables stopped coming, when it was not the pipe
         self._changed = threading.Condition()
         threading.Thread(target=self._read, name="chart-tables", daemon=True).start()
 
@@ -274,8 +290,11 @@ class _Tables:
                 with self._changed:
                     self._have[message[0]] = message[1]
                     self._changed.notify_all()
-        except Exception:  # the pipe closed or broke (an interrupted hand-over): no more
+        except (EOFError, OSError):  # the pipe closed or broke: no more will come
             pass
+        except Exception:  # a message that does not unpickle: said with the chart's error
+            self.error = traceback.format_exc()
+            self._conn.close()  # so the command's sender stops (its pipe breaks), not blocks
         with self._changed:
             self._ended = True
             self._changed.notify_all()
@@ -294,27 +313,25 @@ def _draw_all(
     tables: _Tables,
     head: dict[str, Any],
     order: list[str],
-    taken: Any,
+    tokens: int,
     folder: Path,
     svg: bool,
     dpi: int | None,
 ) -> tuple[str, str]:
-    """Draw the next chart of ``order`` not yet taken (by this process or another),
-    until none is left."""
+    """Draw the next chart of ``order`` not yet taken (by this process or another), as
+    the pipe ``tokens`` hands them out, until none is left."""
     from gasroutes.charts import READS, TABLES, RunCharts
     from gasroutes.charts.axes import DPI
     from gasroutes.charts.run import draw_chart
 
     while True:
-        with taken.get_lock():
-            i = taken.value
-            taken.value += 1
-        if i >= len(order):
+        token = os.read(tokens, 1)
+        if not token or token[0] == STOP or token[0] >= len(order):
             return "ok", ""
-        name = order[i]
+        name = order[token[0]]
         have = tables.get(READS.get(name, TABLES))
         if have is None:
-            return "error", f"{name}: the run's tables did not all come"
+            return "error", f"{name}: the run's tables did not all come\n{tables.error}"
         kept: dict[str, Any] = {t: have.get(t) for t in TABLES}
         run = RunCharts(**head, **kept)
         try:

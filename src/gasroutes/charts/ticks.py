@@ -36,10 +36,14 @@ __all__ = ["flatten_ticks"]
 class _Ticks(Artist):
     """An axis's grid, marks and labels, drawn in that order where the axis is drawn."""
 
-    def __init__(self, parts: list[Artist], zorder: float, labels: list[Text]) -> None:
+    def __init__(
+        self, parts: list[Artist], zorder: float, labels: list[Text], *, ticked: bool, which: str
+    ) -> None:
         super().__init__()
+        self.which = which  # "x" or "y"
         self._parts = parts
-        self.labels = labels
+        self.labels = labels  # one per tick in view, "" where it has none
+        self.ticked = ticked  # whether the axis has ticks in view
         self.set_zorder(zorder)
         self.set_clip_on(False)  # the parts keep their own clipping
 
@@ -83,7 +87,7 @@ def flatten_ticks(fig: Figure, renderer: Any) -> None:
         plans = [_plan(a) for a in shown]
         if not shown or any(p is None for p in plans):
             continue  # none to draw, or one left to matplotlib: all are
-        reach = [_reach(a) for a in shown]
+        reach = [_reach(a, p) for a, p in zip(shown, plans, strict=True) if p is not None]
         for axis, plan in zip(shown, plans, strict=True):
             assert plan is not None
             if plan.get_children():
@@ -104,14 +108,17 @@ def _plan(axis: Axis) -> _Ticks | None:
     x = isinstance(axis, XAxis)
     lo, hi = sorted(axis.get_view_interval())
     locs = np.asarray(axis.get_major_locator()(), dtype=float)
-    # those in the view, as matplotlib keeps them (close to an end counts)
+    # every location labelled, as matplotlib labels them (a FixedFormatter labels by
+    # position), then those in the view kept (close to an end counts)
+    formatter = axis.get_major_formatter()
+    every = formatter.format_ticks(list(locs))
     scale = axis.get_transform()
     t_lo, t_hi = sorted(scale.transform([lo, hi]))
     t_locs = scale.transform(locs) if len(locs) else locs
     eps = 1e-10 * max(abs(t_hi - t_lo), 1e-300)
-    locs = locs[(t_locs >= t_lo - eps) & (t_locs <= t_hi + eps)]
-    formatter = axis.get_major_formatter()
-    labels = formatter.format_ticks(list(locs))
+    inside = (t_locs >= t_lo - eps) & (t_locs <= t_hi + eps)
+    locs = locs[inside]
+    labels = [label for label, kept in zip(every, inside, strict=True) if kept]
     offset = getattr(formatter, "get_offset", None)
     if offset is not None and offset():
         return None  # an offset or multiplier text: matplotlib places it by the labels
@@ -151,13 +158,14 @@ def _plan(axis: Axis) -> _Ticks | None:
                 texts.append(text)
             parts.extend(texts)
     # matplotlib draws ticks, grid and labels with the axis, at its z-order
-    return _Ticks(parts, axis.get_zorder(), texts)
+    return _Ticks(parts, axis.get_zorder(), texts, ticked=len(locs) > 0, which="x" if x else "y")
 
 
-def _reach(axis: Axis) -> float:
-    """How far (pixels) the axis's tick marks reach out of the axes."""
+def _reach(axis: Axis, plan: _Ticks) -> float:
+    """How far (pixels) the axis's tick marks reach out of the axes (none if it has no
+    ticks in view)."""
     tick: Any = axis.get_major_ticks(1)[0]  # its direction and length are private
-    if not tick.tick1line.get_visible():
+    if not tick.tick1line.get_visible() or not plan.ticked:
         return 0.0
     return float(_OUT.get(tick._tickdir, 1.0) * tick._size * axis.axes.figure.dpi / 72)
 
@@ -181,19 +189,21 @@ def _place_label(axis: Axis, texts: list[Text], reach: float, renderer: Any) -> 
 def _outermost(texts: list[Text], x: bool, renderer: Any) -> list[Text]:
     """The labels that may reach furthest from the axis: the tallest (x axis) or the
     widest (y axis), by the sizes the renderer keeps; every label when any is turned
-    (its box then depends on more than its size), or a label has lines or mathtext."""
+    (its box then depends on more than its size), or a label has lines or mathtext. An
+    empty label counts too, as in matplotlib: a box of no size where it would be."""
+    empty = [t for t in texts if not t.get_text()][:1]
     texts = [t for t in texts if t.get_text()]
     if any(t.get_rotation() or "\n" in t.get_text() or "$" in t.get_text() for t in texts):
-        return texts
+        return texts + empty
     sizes = [
         renderer.get_text_width_height_descent(t.get_text(), t.get_fontproperties(), False)
         for t in texts
     ]
     if not sizes:
-        return []
+        return empty
     if x:  # the height above the baseline and the depth below it, each at its largest
         keep = {max(range(len(sizes)), key=lambda i: sizes[i][1] - sizes[i][2])}
         keep.add(max(range(len(sizes)), key=lambda i: sizes[i][2]))
     else:
         keep = {max(range(len(sizes)), key=lambda i: sizes[i][0])}
-    return [texts[i] for i in sorted(keep)]
+    return [texts[i] for i in sorted(keep)] + empty
