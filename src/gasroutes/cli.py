@@ -92,7 +92,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 def console() -> None:
     """The ``gasroutes`` console script: :func:`main`, then exit with its status. Output
     that the terminal cannot encode is escaped rather than fatal; once the command is
-    done, a late Ctrl-C can no longer turn its status into a traceback."""
+    done, a late Ctrl-C or SIGTERM can no longer turn its status into a traceback or a
+    death by signal."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
@@ -103,6 +104,7 @@ def console() -> None:
         code = EXIT_BAD_INPUT
     with contextlib.suppress(ValueError):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.exit(code)
 
 
@@ -133,6 +135,9 @@ def _os_message(err: OSError) -> str:
 
 def _interrupted(args: argparse.Namespace) -> str:
     """What an interrupted command leaves behind."""
+    written = getattr(args, "written", None)
+    if written is not None:  # interrupted after its folder was in place (while reporting)
+        return f"the run's folder {written}/ was written whole before the interruption"
     if args.command != "sweep":
         return "nothing was written and earlier results are untouched"
     out = f" --out {args.out}" if args.out else ""
@@ -193,6 +198,7 @@ def _run_drawn(args: argparse.Namespace, drawer: ChartProcess | None) -> int:
             tables=args.tables,
             parquet=args.parquet,
         )
+        args.written = out  # whole and in place: an interruption from here on says so
     except OSError as err:
         # an unwritable --out (permissions, a file in the path) is bad input, not a crash
         print(f"gasroutes: {_os_message(err)}", file=sys.stderr)

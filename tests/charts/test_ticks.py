@@ -5,6 +5,7 @@ metrics once, as matplotlib reads them."""
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -177,3 +178,41 @@ def test_font_height_metrics_are_matplotlibs_own(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delattr(agg.Renderer, "_get_font_height_metrics")
     theirs = _draw(text(), flat=True, monkeypatch=monkeypatch)
     assert np.array_equal(kept, theirs)
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(2025, 2036), (2008, 2025), (2025, 2090), (2025, 2125)])
+def test_year_axes_label_few_enough_years_to_read(lo: float, hi: float) -> None:
+    """At most 14 year labels, whatever the horizon (a label is about 0.4 inch wide, a
+    panel 8): every year, every other one, then round years only."""
+    fig = Figure(figsize=(10, 3))
+    ax = fig.add_subplot()
+    year_axis(ax, lo, hi)
+    years = [int(y) for y in ax.xaxis.get_major_locator()() if lo <= y <= hi]
+    assert 2 <= len(years) <= 15
+    steps = {b - a for a, b in itertools.pairwise(years)}
+    assert len(steps) == 1
+    (step,) = steps
+    if step >= 5:
+        assert all(y % step == 0 for y in years)
+
+
+def test_a_run_within_one_month_draws_its_means_across_it() -> None:
+    """Three days in March: the monthly mean is drawn from the first day to the end of
+    the last (one point would draw no line, and mid-March is after the run), and the
+    time axis is ticked by day."""
+    import pandas as pd
+
+    from gasroutes.charts.axes import decimal_year, monthly_mean
+
+    frame = pd.DataFrame(
+        {"date": ["2027-03-01", "2027-03-02", "2027-03-03"], "quantity": [1.0, 2.0, 6.0]}
+    )
+    means = monthly_mean(frame, "quantity")
+    ends = decimal_year(np.array(["2027-03-01", "2027-03-04"], dtype="datetime64[D]"))
+    np.testing.assert_allclose(means.index.to_numpy(), ends)
+    assert means["quantity"].tolist() == [3.0, 3.0]
+    fig = Figure(figsize=(10, 3))
+    ax = fig.add_subplot()
+    year_axis(ax, float(ends[0]), float(ends[1]))
+    labels = ax.xaxis.get_major_formatter().format_ticks(ax.xaxis.get_major_locator()())
+    assert labels == ["1 Mar 2027", "2 Mar", "3 Mar", "4 Mar"]

@@ -196,6 +196,25 @@ def test_an_interrupt_before_the_marker_leaves_no_unmarked_folder(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_interrupt_after_the_folder_is_in_place_says_it_was_written(
+    scenario: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """Ctrl-C (or SIGTERM) while the command prints its key figures, its folder already
+    renamed into place: the message says the folder was written, not that nothing was."""
+    from gasroutes.results import summary
+
+    def interrupted(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(summary, "key_figures", interrupted)
+    out = tmp_path / "out"
+    code, err = run_cli(["run", str(scenario), "--out", str(out), "--no-charts"], capsys)
+    assert code == 2
+    assert f"the run's folder {out}/ was written whole" in err
+    assert "nothing was written" not in err
+    assert (out / "manifest.json").is_file()
+
+
 def test_the_python_api_keeps_the_same_rules(small: dict[str, Any], tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()

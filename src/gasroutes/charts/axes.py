@@ -172,8 +172,28 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 def year_axis(ax: Axes, lo: float, hi: float, *, centred: bool = False) -> None:
     """Integer-year ticks from ``lo`` to ``hi``; ``centred`` puts labels mid-year (bars).
-    A span shorter than 18 months gets a tick on the first of each month instead. Labels
-    the axis to match ("year" or "date")."""
+    A span shorter than 18 months gets a tick on the first of each month instead, one
+    shorter than two months a tick every day or few days. Labels the axis to match
+    ("year" or "date")."""
+    if not centred and hi - lo < 2 / 12:
+        ax.set_xlabel("date")
+        before = np.datetime64(f"{int(lo)}-01-01") + int((lo - int(lo)) * 366) - 1
+        days = before + np.arange(int((hi - lo) * 366) + 3)
+        x = decimal_year(days)
+        inside = days[(x >= lo - 1e-9) & (x <= hi + 1e-9)]
+        step = next(s for s in (1, 2, 7, 14) if len(inside) / s <= 12)
+        picked = inside[::step]
+        stamps = pd.DatetimeIndex(picked)
+        x_ticks(
+            ax,
+            list(decimal_year(picked)),
+            [
+                f"{t.day} {MONTHS[t.month - 1]}" + (f" {t.year}" if i == 0 else "")
+                for i, t in enumerate(stamps)
+            ],
+        )
+        ax.set_xlim(lo, hi)
+        return
     if not centred and hi - lo < 1.5:
         ax.set_xlabel("date")
         jan = pd.Timestamp(year=int(lo), month=1, day=1)
@@ -192,8 +212,18 @@ def year_axis(ax: Axes, lo: float, hi: float, *, centred: bool = False) -> None:
         return
     ax.set_xlabel("year")
     first, last = int(np.floor(lo)), int(np.ceil(hi))
-    step = 1 if last - first <= 14 else 2
+    # a label every year up to 14 years, every other one to 28; beyond, every 5, 10, 20 or
+    # 50 years, on round years, so that the labels never run into each other
+    span = last - first
+    if span <= 14:
+        step = 1
+    elif span <= 28:
+        step = 2
+    else:
+        step = next((s for s in (5, 10, 20, 50, 100, 200, 500) if span / s <= 14), 1000)
     years = list(range(first, last + 1, step))
+    if step >= 5:
+        years = [y for y in range(first, last + 1) if y % step == 0]
     offset = 0.5 if centred else 0.0
     kept = [y for y in years if y + offset <= hi + 1e-9]
     x_ticks(ax, [y + offset for y in kept], [str(y) for y in kept])
@@ -418,21 +448,30 @@ def monthly_mean(
     with ``by``, one column per value of that column (in order of appearance; 0 in a
     month without rows of that value), or per combination of the values of several
     columns (columns a MultiIndex). Array sums, not a pandas pivot: charts take dozens
-    of these."""
-    month, where = np.unique(months(frame), return_inverse=True)
+    of these. Rows within one month (a run of a few days or weeks) give their mean at
+    the first day and at the end of the last: one point would draw no line, and
+    mid-month may lie outside the run."""
+    days = np.asarray(frame["date"].to_numpy(), dtype="datetime64[D]")
+    month, where = np.unique(days.astype("datetime64[M]"), return_inverse=True)
     mid = decimal_year(month.astype("datetime64[D]")) + 1 / 24
     index = pd.Index(mid, name="year")
     if by is None:
         cols = [value] if isinstance(value, str) else value
         data = {c: _means(where, frame[c], len(month)) for c in cols}
-        return pd.DataFrame(data, index=index)
-    assert isinstance(value, str), "one value per column of the by column"
-    codes, columns = _keys(frame, by)
-    kept = codes >= 0  # a row without a key is in no column (as in a pivot)
-    cells = where[kept] * len(columns) + codes[kept]
-    means = _means(cells, frame[value][kept], len(month) * len(columns))
-    means = np.nan_to_num(means, nan=0.0).reshape(len(month), len(columns))
-    return pd.DataFrame(means, index=index, columns=columns)
+        out = pd.DataFrame(data, index=index)
+    else:
+        assert isinstance(value, str), "one value per column of the by column"
+        codes, columns = _keys(frame, by)
+        kept = codes >= 0  # a row without a key is in no column (as in a pivot)
+        cells = where[kept] * len(columns) + codes[kept]
+        means = _means(cells, frame[value][kept], len(month) * len(columns))
+        means = np.nan_to_num(means, nan=0.0).reshape(len(month), len(columns))
+        out = pd.DataFrame(means, index=index, columns=columns)
+    if len(month) == 1:
+        ends = decimal_year(np.array([days.min(), days.max() + 1]))
+        out = pd.concat([out, out])
+        out.index = pd.Index(ends, name="year")
+    return out
 
 
 def _keys(frame: pd.DataFrame, by: str | list[str]) -> tuple[np.ndarray, pd.Index]:
