@@ -16,7 +16,7 @@ Figures:
   whole process tree (the sum of VmRSS over gasroutes and its workers, sampled every
   0.1 s from /proc: Linux only) at 200 and 1,000 runs.
 
-Writes benchmarks/results/sweep.json.
+Writes benchmarks/results/sweep.json (with --quick, sweep-quick.json, not kept in git).
 """
 
 from __future__ import annotations
@@ -249,7 +249,8 @@ def main() -> int:
         "efficiency": efficiency,
         "lpg_build": lpg_build().name,
     }
-    path = HERE / "results" / "sweep.json"
+    # a quick look never replaces the full figures kept in the repository
+    path = HERE / "results" / ("sweep-quick.json" if args.quick else "sweep.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {path.relative_to(ROOT)}")
