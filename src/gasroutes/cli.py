@@ -206,7 +206,8 @@ def _run_drawn(args: argparse.Namespace, drawer: ChartProcess | None) -> int:
     log.info("simulated in %.2f s, wrote in %.2f s", result.wall_s, time.perf_counter() - clock)
     s = result.summary
     print(
-        f"{scenario.name}: {scenario.start} to {scenario.end}, {s['days']} days, seed {s['seed']}"
+        f"{scenario.name}: {scenario.start} to {scenario.end}, {s['days']} "
+        f"day{'' if s['days'] == 1 else 's'}, seed {s['seed']}"
     )
     for f in key_figures(s):
         note = f"   {f.note}" if f.note else ""

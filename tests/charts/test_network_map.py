@@ -100,6 +100,16 @@ def gas_bcm(res: Result) -> pd.Series:
     return gas.groupby("route", sort=False)["quantity"].sum() / 1000.0
 
 
+def transit_bcm(res: Result) -> pd.Series:
+    """Others' gas carried on each route (third-party transit), bcm."""
+    gas = res.flows[(res.flows["commodity"] == "pipeline_gas")]
+    others = gas[gas["buyer"] == "third_party"]
+    return (
+        others.groupby("route")["quantity"].sum().reindex(gas_bcm(res).index, fill_value=0.0)
+        / 1000.0
+    )
+
+
 # ----------------------------------------------------------------------------- geography
 
 
@@ -191,8 +201,12 @@ def test_every_route_is_drawn_along_its_path_and_labelled(res: Result, fig: Figu
     assert sorted(lines) == sorted([*bcm.index, *drawn_rail])
     assert drawn_rail  # the baseline's two LPG rail lines
     texts = labels(ax)
+    transit = transit_bcm(res)
+    assert transit.max() > 1  # the baseline's CAGP carries Uzbek and Kazakh gas too
     for route, gas in bcm.items():
-        assert f"{route}: {gas:.0f} bcm" in texts
+        # the exporter's own gas, and others' apart: it is no export of the exporter's
+        own = f"{route}: {gas - transit[route]:.0f} bcm"
+        assert (own if transit[route] < 0.5 else f"{own} (+{transit[route]:.0f} transit)") in texts
     for route in drawn_rail:
         assert f"{route}: {rail[route] / 1000:.0f} kt LPG" in texts
         assert lines[route].get_linestyle() == STYLES["rail"][0]
@@ -333,3 +347,20 @@ def test_the_map_is_still_importable_from_the_run_charts(res: Result) -> None:
         fig.axes[0].get_title()
         == f"{res.scenario.name}: network map, line width by gas carried over the run"
     )
+
+
+def test_a_line_carrying_only_others_gas_is_drawn_as_theirs(res: Result) -> None:
+    """Every buyer of a line cut off all along, the line still carrying Uzbek and Kazakh
+    gas: it is drawn in the third parties' colour and says it carried none of the
+    exporter's gas, not in its buyer's colour as if that buyer had taken it all."""
+    flows = res.flows.copy()
+    gas = flows["commodity"] == "pipeline_gas"
+    on_c = gas & (flows["route"] == "cagp_c")
+    flows.loc[on_c & (flows["buyer"] != "third_party"), "quantity"] = 0.0
+    transit = float(flows.loc[on_c, "quantity"].sum()) / 1000
+    assert transit > 1
+    fig = network_map(flows, res.route_paths(), "cut", res.event_table, entries(res))
+    (ax,) = fig.axes
+    line = route_lines(ax, res.route_paths())["cagp_c"]
+    assert to_rgb(line.get_color()) == to_rgb(color("third_party"))
+    assert f"cagp_c: 0 bcm (+{transit:.0f} transit)" in labels(ax)

@@ -123,9 +123,15 @@ def network_map(
             continue
         by_buyer = carried.loc[route]
         buyers = [b for b in by_buyer.index if b != "third_party"]
-        main = max(buyers, key=lambda b: float(by_buyer[b])) if buyers else "third_party"
         bcm = float(total.get(route, 0.0))
         takers = [b for b in buyers if float(by_buyer[b]) > 0]
+        # the colour of the buyer that took most of the exporter's gas on it; a line
+        # carrying others' gas only (transit) is theirs
+        main = max(takers, key=lambda b: float(by_buyer[b])) if takers else "third_party"
+        transit = float(by_buyer.get("third_party", 0.0))
+        text = f"{route}: {bcm - transit:.0f} bcm"
+        if transit >= 0.5:  # shown apart: it is no export of the exporter's
+            text += f" (+{transit:.0f} transit)"
         if bcm <= 1e-9:
             kind = "idle"
         elif route in cut or (bool(takers) and all(b in cut for b in takers)):
@@ -139,7 +145,7 @@ def network_map(
                 kind=kind,
                 colour=color(main),
                 width=IDLE_WIDTH if kind == "idle" else MIN_WIDTH + MAX_EXTRA_WIDTH * bcm / top,
-                text=f"{route}: {bcm:.0f} bcm",
+                text=text,
                 takers=takers,
                 bcm=bcm,
             )

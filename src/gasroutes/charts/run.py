@@ -297,7 +297,8 @@ def revenue_and_arrears(
             color=color(b),
             label=b,
         )
-    bottom.set_ylim(0, float(owing.max()) / 1e9 * 1.1)
+    # at least 10 million: arrears of a few dollars would get a "1e-6" over the axis
+    bottom.set_ylim(0, max(float(owing.max()) / 1e9 * 1.1, 0.01))
     bottom.set_ylabel("arrears (USD bn)")
     bottom.grid(alpha=0.3)
     mark_events(bottom, marked)
