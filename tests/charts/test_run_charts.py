@@ -909,3 +909,39 @@ def test_the_kpi_spread_whiskers_are_the_printed_percentiles() -> None:
         if len(line.get_ydata()) == 2 and line.get_ydata()[0] != line.get_ydata()[1]
     )
     assert round(float(p5), 9) in {round(v, 9) for v in lows}
+
+
+@pytest.mark.parametrize(
+    ("covers", "hatched"),
+    [(("2026-11-01", "2027-03-31"), [2026, 2027]), (("2026-01-01", "2027-12-31"), [])],
+    ids=["winter", "whole years"],
+)
+def test_the_bars_of_years_covered_in_part_are_hatched_and_said_so(
+    covers: tuple[str, str], hatched: list[int]
+) -> None:
+    """A year the run covers for two months has a bar of two months' exports: hatched,
+    and the footer says which part of the year it is, so it is not read as a year's."""
+    from gasroutes.charts.run import annual_exports
+
+    annual = pd.DataFrame(
+        {
+            "year": [2026, 2027],
+            "destination": ["china", "china"],
+            "commodity": ["pipeline_gas", "pipeline_gas"],
+            "quantity": [6.0, 10.0],
+            "unit": ["bcm", "bcm"],
+        }
+    )
+    fig = annual_exports(annual, "t", None, covers)
+    (ax,) = fig.axes
+    bars = [p for p in ax.patches if p.get_gid() == "partial-years"]
+    lefts = sorted({round(p.get_x() + p.get_width() / 2 - 0.5) for p in bars})
+    assert lefts == hatched
+    notes = [t.get_text() for t in fig.texts if "hatched bars" in t.get_text()]
+    if hatched:
+        assert notes == [
+            "hatched bars: years the run covers only in part, the total of its days "
+            "(2026 from 1 Nov; 2027 to 31 Mar)"
+        ]
+    else:
+        assert notes == []

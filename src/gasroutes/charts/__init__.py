@@ -117,9 +117,10 @@ def tables_in_order(names: list[str]) -> list[str]:
 
 
 def header(res: Result | RunCharts) -> dict[str, Any]:
-    """What every chart of ``res`` reads, small: its title, events, and map."""
+    """What every chart of ``res`` reads, small: its title, events, map and first and
+    last day."""
     if isinstance(res, RunCharts):
-        keys = ("title", "events", "paths", "entries")
+        keys = ("title", "events", "paths", "entries", "span")
         return {k: getattr(res, k) for k in keys}
     routes = res.scenario.routes
     return {
@@ -127,6 +128,7 @@ def header(res: Result | RunCharts) -> dict[str, Any]:
         "events": python_text(res.event_table),
         "paths": res.route_paths(),
         "entries": {r: x.entry for r, x in routes.items() if x.entry},
+        "span": (str(res.dates[0]), str(res.dates[-1])) if len(res.dates) else ("", ""),
     }
 
 
@@ -153,6 +155,7 @@ class RunCharts:
     lpg_queues: pd.DataFrame | None  # None: the run has no LPG chain
     paths: dict[str, list[tuple[float, float]]]  # map coordinates of the routes with them
     entries: dict[str, str]  # the border point each route with one enters by
+    span: tuple[str, str] = ("", "")  # the run's first and last day ("": not known)
 
     @classmethod
     def of(cls, res: Result | RunCharts) -> RunCharts:

@@ -134,6 +134,56 @@ def stacked_bars(
     return bottom
 
 
+PARTIAL_HATCH = "///"
+
+
+def partial_years(first: str, last: str) -> dict[int, str]:
+    """The years a run from ``first`` to ``last`` (ISO dates; "" when not known) covers
+    only in part, each with the part it covers ("from 1 Nov", "to 31 Mar")."""
+    if not first or not last:
+        return {}
+    a, b = pd.Timestamp(first), pd.Timestamp(last)
+
+    def day(t: pd.Timestamp) -> str:
+        return f"{t.day} {MONTHS[t.month - 1]}"
+
+    starts, ends = (a.month, a.day) != (1, 1), (b.month, b.day) != (12, 31)
+    if a.year == b.year:
+        return {a.year: f"{day(a)} to {day(b)}"} if starts or ends else {}
+    out = {a.year: f"from {day(a)}"} if starts else {}
+    if ends:
+        out[b.year] = f"to {day(b)}"
+    return out
+
+
+def partial_note(partial: dict[int, str]) -> list[str]:
+    """The footer's note on the hatched bars of :func:`hatch_partial` (none if none)."""
+    if not partial:
+        return []
+    parts = "; ".join(f"{y} {partial[y]}" for y in sorted(partial))
+    return [f"hatched bars: years the run covers only in part, the total of its days ({parts})"]
+
+
+def hatch_partial(
+    ax: Axes, x: np.ndarray, heights: np.ndarray, years: Sequence[int], partial: dict[int, str]
+) -> None:
+    """Hatch the bars (at ``x``, of ``heights``) of the years the run covers only in
+    part."""
+    picked = [i for i, y in enumerate(years) if int(y) in partial]
+    if not picked:
+        return
+    ax.bar(
+        np.asarray(x)[picked],
+        np.asarray(heights)[picked],
+        width=0.8,
+        fill=False,
+        hatch=PARTIAL_HATCH,
+        edgecolor="white",
+        lw=0,
+        gid="partial-years",
+    )
+
+
 class InView(MaxNLocator):
     """Matplotlib's default ticks (AutoLocator's), less those outside the view: the
     axis would make a tick for each, measure and then skip it."""

@@ -32,12 +32,15 @@ from gasroutes.charts.axes import (
     draw_footer,
     figure,
     footer_height,
+    hatch_partial,
     mark_events,
     mark_random,
     monthly_mean,
     months,
     no_data,
     numbered_events,
+    partial_note,
+    partial_years,
     save_figure,
     select_events,
     side_legend,
@@ -98,8 +101,14 @@ def _figure(
     )
 
 
-def annual_exports(annual: pd.DataFrame, title: str, events: pd.DataFrame | None = None) -> Figure:
-    """Stacked bars of annual pipeline gas exports by destination, bcm."""
+def annual_exports(
+    annual: pd.DataFrame,
+    title: str,
+    events: pd.DataFrame | None = None,
+    covers: tuple[str, str] = ("", ""),
+) -> Figure:
+    """Stacked bars of annual pipeline gas exports by destination, bcm; the bars of the
+    years the run (from ``covers[0]`` to ``covers[1]``) covers only in part are hatched."""
     gas = annual[annual["commodity"] == "pipeline_gas"]
     table = (
         gas.pivot_table(
@@ -112,9 +121,13 @@ def annual_exports(annual: pd.DataFrame, title: str, events: pd.DataFrame | None
     marked = select_events(
         numbered_events(events), kinds=("cutoff", "outage", "commission", "demand")
     )
-    fig, (ax,) = _figure(1, 3.6, marked)
+    partial = {y: p for y, p in partial_years(*covers).items() if y in table.index}
+    notes = partial_note(partial) if len(table.columns) else []
+    fig, (ax,) = _figure(1, 3.6, marked, notes)
     x = table.index.to_numpy(dtype=float) + 0.5
     bottom = stacked_bars(ax, x, [(d, table[d].to_numpy(), color(d)) for d in table.columns])
+    if notes:
+        hatch_partial(ax, x, bottom, list(table.index), partial)
     ax.set_title(f"{title}: annual pipeline gas exports by destination", pad=TITLE_PAD)
     ax.set_xlabel("year")  # year_axis sets it too, when there are years
     ax.set_ylabel("exports (bcm/yr)")
@@ -122,7 +135,7 @@ def annual_exports(annual: pd.DataFrame, title: str, events: pd.DataFrame | None
         year_axis(ax, float(table.index.min()), float(table.index.max()) + 1, centred=True)
     ax.set_ylim(0, max(float(bottom.max(initial=0.0)) * 1.1, 1.0))
     mark_events(ax, marked)
-    draw_footer(fig, marked)
+    draw_footer(fig, marked, notes)
     if table.columns.empty:
         no_data(ax, "no pipeline gas exported in this run")
         ax.set_axis_off()
@@ -263,9 +276,6 @@ def revenue_and_arrears(
     )
     owing = money.groupby("buyer", sort=False)["arrears_usd"].max()
     owing = owing[owing > 0]
-    notes = [] if len(owing) else ["no arrears in this run: every invoice was paid in full"]
-    fig, axes = _figure(1 + bool(len(owing)), 2.8, marked, notes, sharex=False)
-    top = axes[0]
     year = months(money).astype("datetime64[Y]").astype(int) + 1970
     annual = (
         money.assign(year=year)
@@ -275,8 +285,17 @@ def revenue_and_arrears(
         .sort_index()
     )
     buyers = [b for b in annual.columns if annual[b].sum() > 0]
+    covers = (str(money["date"].iloc[0]), str(money["date"].iloc[-1])) if len(money) else ("", "")
+    partial = {y: p for y, p in partial_years(*covers).items() if y in annual.index}
+    notes = partial_note(partial) if buyers else []
+    if not len(owing):
+        notes.append("no arrears in this run: every invoice was paid in full")
+    fig, axes = _figure(1 + bool(len(owing)), 2.8, marked, notes, sharex=False)
+    top = axes[0]
     x = annual.index.to_numpy(dtype=float) + 0.5
     base = stacked_bars(top, x, [(b, annual[b].to_numpy() / 1e9, color(b)) for b in buyers])
+    if buyers:
+        hatch_partial(top, x, base, list(annual.index), partial)
     top.set_title(f"{title}: revenue and arrears by buyer", pad=TITLE_PAD)
     top.set_ylabel("revenue invoiced\n(USD bn/yr)")
     year_axis(top, float(annual.index.min()), float(annual.index.max()) + 1, centred=True)
@@ -471,7 +490,7 @@ def lpg_chain(
 def _charts(run: RunCharts) -> dict[str, Callable[[], Figure]]:
     title, ev = run.title, run.events
     charts: dict[str, Callable[[], Figure]] = {
-        "annual_exports": lambda: annual_exports(run.annual, title, ev),
+        "annual_exports": lambda: annual_exports(run.annual, title, ev, run.span),
         "route_flows": lambda: route_flows(run.flows, title, ev),
         "deliveries": lambda: deliveries_vs_nominations(run.deliveries, title, ev),
         "production": lambda: production_balance(run.production, title, ev),
