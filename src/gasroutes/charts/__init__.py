@@ -41,7 +41,8 @@ CHARTS = (
 
 # How long each chart takes to draw, relative to the others (CPU seconds at 120 dpi in a
 # warm chart process, the mean of the baseline's and historical's, with the canvas of
-# charts/agg.py): the charts are shared out so that the processes finish together.
+# charts/agg.py): the costliest are handed out first, so that the processes finish
+# together (draw_order).
 COST = {
     "route_flows": 0.31,
     "lpg_chain": 0.24,
@@ -72,8 +73,7 @@ def python_text(frame: pd.DataFrame) -> pd.DataFrame:
         return isinstance(dtype, pd.StringDtype) and dtype != python
 
     columns = [n for n, t in frame.dtypes.items() if arrow(t)]
-    labels = [ax for ax in (frame.index, frame.columns) if arrow(ax.dtype)]
-    if not columns and not labels:
+    if not columns and not arrow(frame.index.dtype) and not arrow(frame.columns.dtype):
         return frame
     out = frame.astype(dict.fromkeys(columns, python))
     if arrow(out.index.dtype):

@@ -3,9 +3,9 @@
 ``gasroutes run`` starts its chart processes first of all, before it reads the scenario:
 while the command loads and simulates on one core, they import pandas and matplotlib and
 warm the font cache on the other. When the run is done the command hands each of them the
-run's title, events and map, then its tables one at a time, in the order the charts need them (what
-:class:`gasroutes.charts.RunCharts` holds, about 12 MB pickled, no model module needed to
-unpickle), and writes the tables while they draw. Each process takes the next chart of
+run's title, events and map, then its tables one at a time in the order the charts need
+them (what :class:`gasroutes.charts.RunCharts` holds, about 12 MB pickled, no model module
+needed to unpickle), and writes the tables while they draw. Each process takes the next chart of
 :func:`gasroutes.charts.draw_order` as soon as it is free and that chart's tables are in.
 The files are the same as :func:`gasroutes.charts.run.save_charts` draws.
 

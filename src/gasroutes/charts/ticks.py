@@ -37,13 +37,13 @@ class _Ticks(Artist):
     """An axis's grid, marks and labels, drawn in that order where the axis is drawn."""
 
     def __init__(
-        self, parts: list[Artist], zorder: float, labels: list[Text], *, ticked: bool, which: str
+        self, parts: list[Artist], zorder: float, labels: list[Text], *, reach: float, which: str
     ) -> None:
         super().__init__()
         self.which = which  # "x" or "y"
         self._parts = parts
         self.labels = labels  # one per tick in view, "" where it has none
-        self.ticked = ticked  # whether the axis has ticks in view
+        self.reach = reach  # how far (pixels) the tick marks reach out of the axes
         self.set_zorder(zorder)
         self.set_clip_on(False)  # the parts keep their own clipping
 
@@ -87,15 +87,13 @@ def flatten_ticks(fig: Figure, renderer: Any) -> None:
         plans = [_plan(a) for a in shown]
         if not shown or any(p is None for p in plans):
             continue  # none to draw, or one left to matplotlib: all are
-        reach = [_reach(a, p) for a, p in zip(shown, plans, strict=True) if p is not None]
-        for axis, plan in zip(shown, plans, strict=True):
-            assert plan is not None
+        ready = [p for p in plans if p is not None]
+        for axis, plan in zip(shown, ready, strict=True):
             if plan.get_children():
                 axis.axes.add_artist(plan)
         axes[0].set_major_locator(NullLocator())  # for every axis of the group
-        for shown_axis, plan, out in zip(shown, plans, reach, strict=True):
-            assert plan is not None
-            _place_label(shown_axis, plan.labels, out, renderer)
+        for axis, plan in zip(shown, ready, strict=True):
+            _place_label(axis, plan, renderer)
 
 
 def _plan(axis: Axis) -> _Ticks | None:
@@ -157,20 +155,16 @@ def _plan(axis: Axis) -> _Ticks | None:
                 text.update_from(tick.label1)
                 texts.append(text)
             parts.extend(texts)
+    # how far (pixels) the marks reach out of the axes: none without ticks in view
+    made: Any = tick  # its direction and length are private
+    reach = 0.0
+    if tick.tick1line.get_visible() and len(locs):
+        reach = float(_OUT.get(made._tickdir, 1.0) * made._size * ax.figure.dpi / 72)
     # matplotlib draws ticks, grid and labels with the axis, at its z-order
-    return _Ticks(parts, axis.get_zorder(), texts, ticked=len(locs) > 0, which="x" if x else "y")
+    return _Ticks(parts, axis.get_zorder(), texts, reach=reach, which="x" if x else "y")
 
 
-def _reach(axis: Axis, plan: _Ticks) -> float:
-    """How far (pixels) the axis's tick marks reach out of the axes (none if it has no
-    ticks in view)."""
-    tick: Any = axis.get_major_ticks(1)[0]  # its direction and length are private
-    if not tick.tick1line.get_visible() or not plan.ticked:
-        return 0.0
-    return float(_OUT.get(tick._tickdir, 1.0) * tick._size * axis.axes.figure.dpi / 72)
-
-
-def _place_label(axis: Axis, texts: list[Text], reach: float, renderer: Any) -> None:
+def _place_label(axis: Axis, plan: _Ticks, renderer: Any) -> None:
     """Widen the axis label's pad by the extent matplotlib would have found: its tick
     labels and marks (the axis has none of its own now)."""
     if axis.get_label_position() not in ("bottom", "left"):
@@ -178,11 +172,11 @@ def _place_label(axis: Axis, texts: list[Text], reach: float, renderer: Any) -> 
     x = isinstance(axis, XAxis)
     spine = axis.axes.spines.get("bottom" if x else "left")
     edge = (spine or axis.axes).get_window_extent(renderer)
-    boxes = [t.get_window_extent(renderer) for t in _outermost(texts, x, renderer)]
+    boxes = [t.get_window_extent(renderer) for t in _outermost(plan.labels, x, renderer)]
     if x:
-        widen = edge.y0 - min([edge.y0 - reach, *(b.y0 for b in boxes)])
+        widen = edge.y0 - min([edge.y0 - plan.reach, *(b.y0 for b in boxes)])
     else:
-        widen = edge.x0 - min([edge.x0 - reach, *(b.x0 for b in boxes)])
+        widen = edge.x0 - min([edge.x0 - plan.reach, *(b.x0 for b in boxes)])
     axis.labelpad = axis.labelpad + widen * 72 / axis.axes.figure.dpi
 
 
